@@ -1,0 +1,64 @@
+# cove: build, install, test, benchmark.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+BIN := target/release/cove
+GEN := target/release/cove-gendoc
+
+.PHONY: all build install uninstall man completions test unit-test integration-test bench lint demo clean
+
+all: build
+
+build:
+	$(CARGO) build --release --bins
+
+# Man pages and completions are generated from the clap definition and
+# committed, so a source checkout has them without building.
+man: build
+	rm -rf man && mkdir -p man
+	$(GEN) man man
+
+completions: build
+	mkdir -p completions
+	$(GEN) completions completions
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cove
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -D -m 0644 completions/cove.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cove
+	install -D -m 0644 completions/_cove $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cove
+	install -D -m 0644 completions/cove.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cove.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/cove $(DESTDIR)$(PREFIX)/share/man/man1/cove*.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cove
+	rm -f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cove
+	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cove.fish
+
+# Unit tests need no privileges; integration tests start a real registry
+# and run cove as root and, when run as root, also as the unprivileged
+# user COVE_TEST_USER (default covetest, created by .ci/run).
+test:
+	$(CARGO) test --release -- --test-threads=2
+
+unit-test:
+	$(CARGO) test --release --lib --bins
+
+integration-test:
+	$(CARGO) test --release --test '*' -- --test-threads=2
+
+bench: build
+	./tests/bench/run.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# Build, install and use cove on a fresh machine without Docker Hub:
+# import a root filesystem made from the static busybox, list and inspect it.
+demo: install
+	./tests/bench/demo.sh
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,458 @@
+//! `images`, `image inspect|exists|history|untag|prune`, `tag`, `rmi`,
+//! and `inspect` for images.
+
+use super::{local_name, Ctx};
+use crate::cli::{HistoryArgs, ImageExistsArgs, ImageInspectArgs, ImagesArgs, InspectArgs, PruneArgs, RmiArgs, TagArgs, UntagArgs};
+use crate::digest::short_id;
+use crate::error::{exit_error, silent_exit};
+use crate::fsutil::human_size;
+use crate::image::StoredImage;
+use crate::output::{self, podman_time, time_ago, unix_seconds};
+use crate::reference::Reference;
+use crate::store::{Catalog, ImageEntry, Store};
+use serde_json::{json, Value};
+
+const IMAGES_TABLE: &str = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+const IMAGES_TABLE_DIGESTS: &str = "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+const IMAGE_HEADERS: &[(&str, &str)] = &[
+    ("Repository", "REPOSITORY"),
+    ("Tag", "TAG"),
+    ("ID", "IMAGE ID"),
+    ("Id", "IMAGE ID"),
+    ("Created", "CREATED"),
+    ("CreatedSince", "CREATED"),
+    ("CreatedAt", "CREATED AT"),
+    ("Size", "SIZE"),
+    ("Digest", "DIGEST"),
+    ("Names", "NAMES"),
+    ("Dangling", "DANGLING"),
+    ("Containers", "CONTAINERS"),
+];
+
+fn not_known(input: &str) -> anyhow::Error {
+    exit_error(125, format!("{input}: image not known"))
+}
+
+fn catalog(ctx: &Ctx) -> anyhow::Result<(Option<Store>, Catalog)> {
+    match ctx.store_if_exists() {
+        Some(store) => {
+            let c = store.catalog()?;
+            Ok((Some(store), c))
+        }
+        None => Ok((None, Catalog::default())),
+    }
+}
+
+/// Split a stored name into repository and tag columns.
+fn repo_and_tag(name: &str) -> (String, String) {
+    if let Some((repo, _digest)) = name.split_once('@') {
+        return (repo.to_string(), "<none>".into());
+    }
+    match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => (name[..i].to_string(), name[i + 1..].to_string()),
+        _ => (name.to_string(), "<none>".into()),
+    }
+}
+
+pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
+    let (_, catalog) = catalog(ctx)?;
+    let mut images: Vec<&ImageEntry> = catalog.images.iter().collect();
+    // Newest first, as Podman lists them.
+    images.sort_by(|a, b| b.created.cmp(&a.created));
+    let filters = parse_filters(&args.filter)?;
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for img in images {
+        if !filters.iter().all(|f| f.matches(img, &catalog)) {
+            continue;
+        }
+        if let Some(r) = &args.reference {
+            if !reference_matches(img, r) {
+                continue;
+            }
+        }
+        let id = if args.no_trunc {
+            img.id.clone()
+        } else {
+            short_id(&img.id).to_string()
+        };
+        json_rows.push(image_summary_json(img));
+        let names: Vec<&String> = img.names.iter().collect();
+        let display_names: Vec<Option<&String>> = if names.is_empty() { vec![None] } else { names.into_iter().map(Some).collect() };
+        for name in display_names {
+            let (repository, tag) = name.map(|n| repo_and_tag(n)).unwrap_or(("<none>".into(), "<none>".into()));
+            rows.push(json!({
+                "ID": id,
+                "Id": img.id,
+                "Repository": repository,
+                "Tag": tag,
+                "Digest": img.manifest_digest,
+                "Created": time_ago(img.created.as_deref()),
+                "CreatedSince": time_ago(img.created.as_deref()),
+                "CreatedAt": podman_time(img.created.as_deref()),
+                "Size": human_size(img.size),
+                "VirtualSize": human_size(img.size),
+                "Names": img.names,
+                "Dangling": img.names.is_empty(),
+                "ReadOnly": false,
+                "Containers": 0,
+            }));
+        }
+    }
+    if args.quiet {
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            let id = row["ID"].as_str().unwrap_or_default();
+            if seen.insert(id.to_string()) {
+                println!("{id}");
+            }
+        }
+        return Ok(0);
+    }
+    if args.format.as_deref() == Some("json") {
+        output::print_objects(&json_rows, Some("json"))?;
+        return Ok(0);
+    }
+    let table = if args.digests { IMAGES_TABLE_DIGESTS } else { IMAGES_TABLE };
+    output::print_rows(&rows, args.format.as_deref(), table, IMAGE_HEADERS, args.noheading)?;
+    Ok(0)
+}
+
+/// Podman's `images --format json` entry.
+fn image_summary_json(img: &ImageEntry) -> Value {
+    let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
+    let repo_digests: Vec<String> = img
+        .names
+        .iter()
+        .map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest))
+        .collect();
+    json!({
+        "Id": img.id.strip_prefix("sha256:").unwrap_or(&img.id),
+        "ParentId": "",
+        "RepoTags": tags,
+        "RepoDigests": repo_digests,
+        "Size": img.size,
+        "SharedSize": 0,
+        "VirtualSize": img.size,
+        "Labels": {},
+        "Containers": 0,
+        "Names": img.names,
+        "Digest": img.manifest_digest,
+        "Created": unix_seconds(img.created.as_deref()),
+        "CreatedAt": img.created,
+        "Dangling": img.names.is_empty(),
+    })
+}
+
+/// `cove images busybox` / `cove images 'docker.io/library/*'`.
+fn reference_matches(img: &ImageEntry, pattern: &str) -> bool {
+    img.names.iter().any(|name| {
+        let (repo, tag) = repo_and_tag(name);
+        let (pat_repo, pat_tag) = match pattern.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => (r, Some(t)),
+            _ => (pattern, None),
+        };
+        let repo_ok = glob_match(pat_repo, &repo)
+            || repo.ends_with(&format!("/{pat_repo}"))
+            || glob_match(&format!("*/{pat_repo}"), &repo);
+        repo_ok && pat_tag.is_none_or(|t| glob_match(t, &tag))
+    })
+}
+
+/// `*` and `?` globbing, enough for reference filters.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    fn m(p: &[u8], t: &[u8]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => m(&p[1..], t) || (!t.is_empty() && m(p, &t[1..])),
+            (Some(b'?'), Some(_)) => m(&p[1..], &t[1..]),
+            (Some(a), Some(b)) if a == b => m(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    m(pattern.as_bytes(), text.as_bytes())
+}
+
+enum Filter {
+    Dangling(bool),
+    Reference(String),
+    Before(String),
+    Since(String),
+}
+
+impl Filter {
+    fn matches(&self, img: &ImageEntry, catalog: &Catalog) -> bool {
+        let created_of = |input: &str| catalog.resolve(input).ok().flatten().and_then(|i| i.created.clone());
+        match self {
+            Filter::Dangling(d) => img.names.is_empty() == *d,
+            Filter::Reference(r) => reference_matches(img, r),
+            Filter::Before(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine < &c)),
+            Filter::Since(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine > &c)),
+        }
+    }
+}
+
+fn parse_filters(raw: &[String]) -> anyhow::Result<Vec<Filter>> {
+    raw.iter()
+        .map(|f| {
+            let (k, v) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+            Ok(match k {
+                "dangling" => Filter::Dangling(v.parse().map_err(|_| anyhow::anyhow!("invalid filter {f:?}: dangling takes true or false"))?),
+                "reference" => Filter::Reference(v.to_string()),
+                "before" => Filter::Before(v.to_string()),
+                "since" => Filter::Since(v.to_string()),
+                _ => anyhow::bail!("invalid filter {f:?}: supported are dangling, reference, before, since"),
+            })
+        })
+        .collect()
+}
+
+pub fn tag(ctx: &Ctx, args: &TagArgs) -> anyhow::Result<i32> {
+    let store = ctx.store_if_exists().ok_or_else(|| not_known(&args.image))?;
+    let targets: Vec<String> = args.targets.iter().map(|t| local_name(t)).collect::<anyhow::Result<_>>()?;
+    store.update_catalog(|c| {
+        let id = c.resolve(&args.image)?.ok_or_else(|| not_known(&args.image))?.id.clone();
+        for t in &targets {
+            c.tag(&id, t);
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+pub fn untag(ctx: &Ctx, args: &UntagArgs) -> anyhow::Result<i32> {
+    let store = ctx.store_if_exists().ok_or_else(|| not_known(&args.image))?;
+    let names: Vec<String> = args.names.iter().map(|t| local_name(t)).collect::<anyhow::Result<_>>()?;
+    store.update_catalog(|c| {
+        let img = c.resolve(&args.image)?.ok_or_else(|| not_known(&args.image))?.clone();
+        let doomed = if names.is_empty() { img.names.clone() } else { names.clone() };
+        for n in &doomed {
+            if !img.names.contains(n) {
+                anyhow::bail!("{n}: not a name of image {}", short_id(&img.id));
+            }
+            c.untag(n);
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// `rmi`: by name removes that name (and the image with its last name);
+/// by id removes the image. Exit 1 when an image was not known, as Podman.
+pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
+    if args.images.is_empty() && !args.all {
+        anyhow::bail!("rmi needs at least one image name or id, or --all");
+    }
+    let Some(_) = ctx.store_if_exists() else {
+        if args.all || args.ignore {
+            return Ok(0);
+        }
+        for i in &args.images {
+            eprintln!("Error: {i}: image not known");
+        }
+        return Err(silent_exit(1));
+    };
+    let (store, _) = ctx.store_for_writing()?;
+    let mut missing = Vec::new();
+    let mut removed_any = false;
+    let report = store.update_catalog(|c| {
+        let mut lines = Vec::new();
+        let targets: Vec<String> = if args.all { c.images.iter().map(|i| i.id.clone()).collect() } else { args.images.clone() };
+        for input in targets {
+            let Some(img) = c.resolve(&input)?.cloned() else {
+                missing.push(input);
+                continue;
+            };
+            let by_name = Reference::parse(&input).ok().map(|r| crate::registry::pull::stored_name(&r.with_default_tag()));
+            let named = img.names.iter().find(|n| {
+                Some(*n) == by_name.as_ref() || n.ends_with(&format!("/{input}")) || n.ends_with(&format!("/{input}:latest")) || n.ends_with(&format!("/library/{input}:latest"))
+            });
+            match named {
+                Some(name) if img.names.len() > 1 && !args.force && !args.all => {
+                    c.untag(name);
+                    lines.push(format!("Untagged: {name}"));
+                }
+                _ => {
+                    for n in &img.names {
+                        lines.push(format!("Untagged: {n}"));
+                    }
+                    c.remove(&img.id);
+                    lines.push(format!("Deleted: {}", img.id.strip_prefix("sha256:").unwrap_or(&img.id)));
+                    removed_any = true;
+                }
+            }
+        }
+        Ok(lines)
+    })?;
+    for line in report {
+        println!("{line}");
+    }
+    if removed_any {
+        store.collect_garbage()?;
+    }
+    if !missing.is_empty() && !args.ignore {
+        for m in &missing {
+            eprintln!("Error: {m}: image not known");
+        }
+        return Err(silent_exit(1));
+    }
+    Ok(0)
+}
+
+pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
+    if ctx.store_if_exists().is_none() {
+        return Ok(0);
+    }
+    let (store, _) = ctx.store_for_writing()?;
+    let removed = store.update_catalog(|c| {
+        let doomed: Vec<String> = c.images.iter().filter(|i| args.all || i.names.is_empty()).map(|i| i.id.clone()).collect();
+        for id in &doomed {
+            c.remove(id);
+        }
+        Ok(doomed)
+    })?;
+    for id in &removed {
+        println!("{}", id.strip_prefix("sha256:").unwrap_or(id));
+    }
+    if !removed.is_empty() {
+        store.collect_garbage()?;
+    }
+    Ok(0)
+}
+
+pub fn exists(ctx: &Ctx, args: &ImageExistsArgs) -> anyhow::Result<i32> {
+    let (_, catalog) = catalog(ctx)?;
+    Ok(if catalog.resolve(&args.image)?.is_some() { 0 } else { 1 })
+}
+
+/// Podman's `image inspect` document for one image.
+pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
+    let stored = StoredImage::load(store, img)?;
+    let raw: Value = serde_json::from_slice(&stored.config_bytes)?;
+    let config = raw.get("config").cloned().unwrap_or_else(|| json!({}));
+    let labels = config.get("Labels").cloned().unwrap_or(Value::Null);
+    let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
+    let repo_digests: Vec<String> = img.names.iter().map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest)).collect();
+    let layers: Vec<String> = stored.diff_ids();
+    let layer_dirs: Vec<String> = layers
+        .iter()
+        .filter_map(|d| store.layer_diff_path(d).ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    Ok(json!({
+        "Id": img.id.strip_prefix("sha256:").unwrap_or(&img.id),
+        "Digest": img.manifest_digest,
+        "RepoTags": tags,
+        "RepoDigests": repo_digests,
+        "Parent": "",
+        "Comment": raw.get("comment").cloned().unwrap_or(json!("")),
+        "Created": img.created,
+        "Config": config,
+        "Version": raw.get("docker_version").cloned().unwrap_or(json!("")),
+        "Author": raw.get("author").cloned().unwrap_or(json!("")),
+        "Architecture": raw.get("architecture").cloned().unwrap_or(json!("")),
+        "Os": raw.get("os").cloned().unwrap_or(json!("")),
+        "Variant": raw.get("variant").cloned(),
+        "Size": img.size,
+        "VirtualSize": img.size,
+        "GraphDriver": {"Name": "cove", "Data": {"LowerDirs": layer_dirs}},
+        "RootFS": {"Type": "layers", "Layers": layers},
+        "Labels": labels,
+        "Annotations": stored.manifest.annotations().clone().unwrap_or_default(),
+        "ManifestType": img.manifest_media_type,
+        "User": config.get("User").cloned().unwrap_or(json!("")),
+        "History": raw.get("history").cloned().unwrap_or(json!([])),
+        "NamesHistory": img.names,
+    }))
+}
+
+pub fn inspect(ctx: &Ctx, args: &ImageInspectArgs) -> anyhow::Result<i32> {
+    inspect_images(ctx, &args.images, args.format.as_deref())
+}
+
+pub fn inspect_any(ctx: &Ctx, args: &InspectArgs) -> anyhow::Result<i32> {
+    inspect_images(ctx, &args.names, args.format.as_deref())
+}
+
+fn inspect_images(ctx: &Ctx, names: &[String], format: Option<&str>) -> anyhow::Result<i32> {
+    let (store, catalog) = catalog(ctx)?;
+    let mut docs = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match (catalog.resolve(name)?, &store) {
+            (Some(img), Some(store)) => docs.push(inspect_json(store, img)?),
+            _ => missing.push(name.clone()),
+        }
+    }
+    if !docs.is_empty() || missing.is_empty() {
+        output::print_objects(&docs, format)?;
+    }
+    if !missing.is_empty() {
+        let msg: Vec<String> = missing.iter().map(|m| format!("{m}: no such object")).collect();
+        return Err(exit_error(125, msg.join("\n")));
+    }
+    Ok(0)
+}
+
+pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
+    let (store, catalog) = catalog(ctx)?;
+    let (Some(store), Some(img)) = (store, catalog.resolve(&args.image)?) else {
+        return Err(not_known(&args.image));
+    };
+    let stored = StoredImage::load(&store, img)?;
+    let raw: Value = serde_json::from_slice(&stored.config_bytes)?;
+    let history = raw.get("history").and_then(|h| h.as_array()).cloned().unwrap_or_default();
+    let diff_ids = stored.diff_ids();
+    // Each history entry that is not an empty layer owns the next layer.
+    let mut layer_iter = diff_ids.iter();
+    let mut rows = Vec::new();
+    for (i, h) in history.iter().enumerate() {
+        let empty = h.get("empty_layer").and_then(|e| e.as_bool()).unwrap_or(false);
+        let layer = if empty { None } else { layer_iter.next() };
+        let (id, size) = match layer {
+            Some(d) => (d.clone(), store.layer_size(d)),
+            None => ("<missing>".to_string(), 0),
+        };
+        let is_top = i == history.len() - 1;
+        let shown_id = if is_top { img.id.clone() } else { id };
+        let created = h.get("created").and_then(|c| c.as_str());
+        let created_by = h.get("created_by").and_then(|c| c.as_str()).unwrap_or("");
+        let created_by = if args.no_trunc || created_by.len() <= 45 { created_by.to_string() } else { format!("{}...", &created_by[..42]) };
+        rows.push(json!({
+            "ID": if args.no_trunc { shown_id.clone() } else { short_id(&shown_id).to_string() },
+            "Created": if args.human { time_ago(created) } else { created.unwrap_or("").to_string() },
+            "CreatedBy": created_by,
+            "Size": if args.human { human_size(size) } else { size.to_string() },
+            "Comment": h.get("comment").and_then(|c| c.as_str()).unwrap_or(""),
+        }));
+    }
+    rows.reverse();
+    if args.quiet {
+        for r in &rows {
+            println!("{}", r["ID"].as_str().unwrap_or(""));
+        }
+        return Ok(0);
+    }
+    let headers = [("ID", "ID"), ("Created", "CREATED"), ("CreatedBy", "CREATED BY"), ("Size", "SIZE"), ("Comment", "COMMENT")];
+    output::print_rows(&rows, args.format.as_deref(), "{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", &headers, false)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_repository_and_tag() {
+        assert_eq!(repo_and_tag("localhost:5000/a/b:1"), ("localhost:5000/a/b".into(), "1".into()));
+        assert_eq!(repo_and_tag("localhost:5000/a/b"), ("localhost:5000/a/b".into(), "<none>".into()));
+        assert_eq!(repo_and_tag("docker.io/x@sha256:abc"), ("docker.io/x".into(), "<none>".into()));
+    }
+
+    #[test]
+    fn globbing() {
+        assert!(glob_match("docker.io/library/*", "docker.io/library/busybox"));
+        assert!(glob_match("b?sybox", "busybox"));
+        assert!(!glob_match("alpine", "busybox"));
+    }
+}

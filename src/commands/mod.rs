@@ -1,0 +1,128 @@
+//! One module per command family; `dispatch` maps the parsed command line
+//! to them. Each returns the process exit code.
+
+mod archive;
+mod images;
+mod import;
+mod login;
+mod pull;
+mod system;
+
+use crate::cli::{Cli, Command, GlobalOpts, ImageCommand};
+use crate::paths::Paths;
+use crate::registries::RegistriesConf;
+use crate::store::Store;
+use crate::unpack::UnpackOptions;
+use crate::userns;
+
+/// What every command needs: the global flags and the resolved paths.
+pub struct Ctx {
+    pub global: GlobalOpts,
+    pub paths: Paths,
+}
+
+impl Ctx {
+    /// The store for reading, if anything was ever stored.
+    pub fn store_if_exists(&self) -> Option<Store> {
+        Store::open_existing(&self.paths.root)
+    }
+
+    /// The store for commands that write image files. Unprivileged, this
+    /// first moves the process into cove's user namespace (so image file
+    /// owners are real ids), which must happen before any thread starts.
+    pub fn store_for_writing(&self) -> anyhow::Result<(Store, UnpackOptions)> {
+        crate::fsutil::create_dir_all_mode(&self.paths.root, 0o700)?;
+        let real_root = userns::is_root() && !in_user_namespace();
+        let maps = userns::enter_for_storage(&self.paths.root)?;
+        let store = Store::open(&self.paths.root)?;
+        let opts = UnpackOptions {
+            preserve_ownership: real_root || userns::can_chown_freely(&maps),
+            allow_devices: real_root,
+        };
+        Ok((store, opts))
+    }
+
+    pub fn registries(&self) -> anyhow::Result<RegistriesConf> {
+        RegistriesConf::load()
+    }
+}
+
+/// True when this process is in a user namespace other than the initial
+/// one (its uid map is not the identity over the whole range).
+pub fn in_user_namespace() -> bool {
+    match std::fs::read_to_string("/proc/self/uid_map") {
+        Ok(map) => map.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"],
+        Err(_) => false,
+    }
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let paths = Paths::resolve(cli.global.root.clone(), cli.global.runroot.clone());
+    let ctx = Ctx {
+        global: cli.global,
+        paths,
+    };
+    match cli.command {
+        Command::Pull(a) => pull::pull(&ctx, &a),
+        Command::Push(a) => pull::push(&ctx, &a),
+        Command::Images(a) => images::list(&ctx, &a),
+        Command::Tag(a) => images::tag(&ctx, &a),
+        Command::Rmi(a) => images::remove(&ctx, &a),
+        Command::Save(a) => archive::save(&ctx, &a),
+        Command::Load(a) => archive::load(&ctx, &a),
+        Command::Import(a) => import::import(&ctx, &a),
+        Command::Inspect(a) => images::inspect_any(&ctx, &a),
+        Command::Login(a) => login::login(&ctx, &a),
+        Command::Logout(a) => login::logout(&a),
+        Command::Unshare(a) => system::unshare(&ctx, &a),
+        Command::Version(a) => system::version(&a),
+        Command::Info(a) => system::info(&ctx, &a),
+        Command::Completion(a) => system::completion(&a),
+        Command::Image(sub) => match sub {
+            ImageCommand::Ls(a) => images::list(&ctx, &a),
+            ImageCommand::Inspect(a) => images::inspect(&ctx, &a),
+            ImageCommand::Exists(a) => images::exists(&ctx, &a),
+            ImageCommand::History(a) => images::history(&ctx, &a),
+            ImageCommand::Rm(a) => images::remove(&ctx, &a),
+            ImageCommand::Tag(a) => images::tag(&ctx, &a),
+            ImageCommand::Untag(a) => images::untag(&ctx, &a),
+            ImageCommand::Pull(a) => pull::pull(&ctx, &a),
+            ImageCommand::Push(a) => pull::push(&ctx, &a),
+            ImageCommand::Save(a) => archive::save(&ctx, &a),
+            ImageCommand::Load(a) => archive::load(&ctx, &a),
+            ImageCommand::Import(a) => import::import(&ctx, &a),
+            ImageCommand::Prune(a) => images::prune(&ctx, &a),
+        },
+    }
+}
+
+/// Turn a user's name for a new local image into a full reference, as
+/// Podman does for tag/import/commit: short names live under localhost/.
+pub fn local_name(input: &str) -> anyhow::Result<String> {
+    use crate::reference::{parse_name, ParsedName};
+    Ok(match parse_name(input)? {
+        ParsedName::Qualified(r) => {
+            let r = r.with_default_tag();
+            crate::registry::pull::stored_name(&r)
+        }
+        ParsedName::Short { repository, tag, digest } => {
+            if digest.is_some() {
+                anyhow::bail!("{input}: a digest cannot be used as a new image name");
+            }
+            format!("localhost/{repository}:{}", tag.as_deref().unwrap_or("latest"))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_names() {
+        assert_eq!(local_name("app").unwrap(), "localhost/app:latest");
+        assert_eq!(local_name("team/app:2").unwrap(), "localhost/team/app:2");
+        assert_eq!(local_name("quay.io/a/b").unwrap(), "quay.io/a/b:latest");
+        assert!(local_name("Bad Name").is_err());
+    }
+}

@@ -1,0 +1,59 @@
+//! `cove pull` and `cove push`.
+
+use super::Ctx;
+use crate::cli::{PullArgs, PushArgs};
+use crate::error::exit_error;
+use crate::image::Platform;
+use crate::progress::Progress;
+use crate::reference::Reference;
+use crate::registry::{pull as remote_pull, push as remote_push};
+
+pub fn pull(ctx: &Ctx, args: &PullArgs) -> anyhow::Result<i32> {
+    let platform = Platform::from_flags(
+        args.platform.as_deref(),
+        args.os.as_deref(),
+        args.arch.as_deref(),
+        args.variant.as_deref(),
+    )?;
+    let conf = ctx.registries()?;
+    let (store, unpack) = ctx.store_for_writing()?;
+    let req = remote_pull::PullRequest {
+        input: &args.image,
+        platform,
+        registry: &args.registry,
+        progress: Progress::new(args.quiet),
+        unpack,
+    };
+    let id = remote_pull::pull(&store, &conf, &req)?;
+    println!("{}", id.strip_prefix("sha256:").unwrap_or(&id));
+    Ok(0)
+}
+
+pub fn push(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<i32> {
+    let conf = ctx.registries()?;
+    let store = ctx
+        .store_if_exists()
+        .ok_or_else(|| exit_error(125, format!("{}: image not known", args.image)))?;
+    let catalog = store.catalog()?;
+    let entry = catalog
+        .resolve(&args.image)?
+        .ok_or_else(|| exit_error(125, format!("{}: image not known", args.image)))?;
+    let dest_input = args.destination.as_deref().unwrap_or(&args.image);
+    let dest_input = dest_input.strip_prefix("docker://").unwrap_or(dest_input);
+    let dest = if args.destination.is_none() && entry.names.len() == 1 && !dest_input.contains('/') {
+        // `cove push busybox` pushes to the name the image has.
+        Reference::parse(&entry.names[0])?
+    } else {
+        Reference::parse(dest_input)?.with_default_tag()
+    };
+    let req = remote_push::PushRequest {
+        registry: &args.registry,
+        progress: Progress::new(args.quiet),
+    };
+    let digest = remote_push::push(&store, &conf, entry, &dest, &req)?;
+    if let Some(file) = &args.digestfile {
+        std::fs::write(file, &digest)
+            .map_err(|e| anyhow::anyhow!("writing digest file {}: {e}", file.display()))?;
+    }
+    Ok(0)
+}

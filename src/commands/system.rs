@@ -1,0 +1,104 @@
+//! `version`, `info`, `completion` and `unshare`.
+
+use super::Ctx;
+use crate::cli::{Cli, CompletionArgs, InfoArgs, Shell, UnshareArgs, VersionArgs};
+use crate::output;
+use crate::store::Store;
+use crate::userns;
+use anyhow::Context;
+use clap::CommandFactory;
+use serde_json::json;
+use std::os::unix::process::CommandExt;
+
+pub fn version(args: &VersionArgs) -> anyhow::Result<i32> {
+    let host = crate::image::Platform::host();
+    let doc = json!({
+        "Client": {
+            "APIVersion": env!("CARGO_PKG_VERSION"),
+            "Version": env!("CARGO_PKG_VERSION"),
+            "GoVersion": "",
+            "OsArch": format!("{}/{}", host.os, host.architecture),
+            "Os": host.os,
+        }
+    });
+    match args.format.as_deref() {
+        None => {
+            println!("Version:      {}", env!("CARGO_PKG_VERSION"));
+            println!("OS/Arch:      {}/{}", host.os, host.architecture);
+        }
+        Some(f) => output::print_objects(&[doc], Some(f))?,
+    }
+    Ok(0)
+}
+
+pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
+    let (maps, single_reason) = if userns::is_root() { (userns::current_maps(), None) } else { userns::user_maps() };
+    let store = ctx.store_if_exists();
+    let catalog = store.as_ref().map(Store::catalog).transpose()?.unwrap_or_default();
+    let uname = nix::sys::utsname::uname().context("uname")?;
+    let driver = ctx
+        .global
+        .storage_driver
+        .map(|d| format!("{d:?}").to_lowercase())
+        .unwrap_or_else(|| "auto".into());
+    let map_json = |r: &[userns::IdRange]| -> Vec<serde_json::Value> {
+        r.iter().map(|m| json!({"container_id": m.container_id, "host_id": m.host_id, "size": m.size})).collect()
+    };
+    let doc = json!({
+        "host": {
+            "arch": crate::image::Platform::host().architecture,
+            "os": "linux",
+            "kernel": uname.release().to_string_lossy(),
+            "hostname": uname.nodename().to_string_lossy(),
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "security": {"rootless": !userns::is_root()},
+            "idMappings": {"uidmap": map_json(&maps.uids), "gidmap": map_json(&maps.gids)},
+            "idMappingNote": single_reason.map(|r| r.to_string()),
+        },
+        "store": {
+            "graphRoot": ctx.paths.root,
+            "runRoot": ctx.paths.runroot,
+            "configRoot": ctx.paths.config,
+            "graphDriverName": driver,
+            "imageStore": {"number": catalog.images.len()},
+        },
+        "version": {"Version": env!("CARGO_PKG_VERSION")},
+    });
+    match args.format.as_deref() {
+        None => println!("{}", serde_json::to_string_pretty(&doc)?),
+        Some(f) => output::print_objects(&[doc], Some(f))?,
+    }
+    Ok(0)
+}
+
+pub fn completion(args: &CompletionArgs) -> anyhow::Result<i32> {
+    let mut cmd = Cli::command();
+    let shell = match args.shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "cove", &mut buf);
+    match &args.file {
+        Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::Write::write_all(&mut std::io::stdout(), &buf)?,
+    }
+    Ok(0)
+}
+
+/// Run a command inside cove's user namespace, as `podman unshare`: image
+/// layers and volumes owned by subordinate ids can be read and removed.
+pub fn unshare(ctx: &Ctx, args: &UnshareArgs) -> anyhow::Result<i32> {
+    let _ = ctx.store_for_writing()?;
+    let (program, rest) = match args.command.split_first() {
+        Some((p, r)) => (p.clone(), r.to_vec()),
+        None => (std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()), Vec::new()),
+    };
+    let err = std::process::Command::new(&program)
+        .args(&rest)
+        .env("COVE_UNSHARE", "1")
+        .exec();
+    let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+    Err(crate::error::exit_error(code, format!("{program}: {err}")))
+}

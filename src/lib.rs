@@ -1,0 +1,20 @@
+//! cove: daemonless, rootless containers. See ARCHITECTURE.md for the map.
+
+pub mod auth;
+pub mod changes;
+pub mod cli;
+pub mod commands;
+pub mod digest;
+pub mod error;
+pub mod fsutil;
+pub mod image;
+pub mod output;
+pub mod paths;
+pub mod progress;
+pub mod reference;
+pub mod registries;
+pub mod registry;
+pub mod store;
+pub mod template;
+pub mod unpack;
+pub mod userns;

@@ -1,0 +1,31 @@
+use clap::Parser;
+use cove::{cli::Cli, commands, error};
+
+fn main() {
+    // Broken pipes (`cove images | head`) end the output quietly.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => error::EXIT_COVE,
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            let code = error::exit_code(&err);
+            let message = error::describe(&err);
+            if !message.is_empty() {
+                eprintln!("Error: {message}");
+            }
+            std::process::exit(code);
+        }
+    }
+}

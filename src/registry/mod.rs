@@ -1,0 +1,256 @@
+//! Talking to registries with oci-client: building a client for one
+//! registry (plain HTTP where allowed, credentials from the user's files)
+//! and turning its errors into one line that says what to do.
+
+pub mod pull;
+pub mod push;
+
+use crate::auth::{self, Credentials};
+use crate::cli::RegistryOpts;
+use crate::reference::Reference;
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+
+/// A client bound to one registry and repository.
+pub struct Remote {
+    pub client: oci_client::Client,
+    pub auth: RegistryAuth,
+    pub registry: String,
+    pub repository: String,
+}
+
+/// How a registry operation failed, so a pull can try the next source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    NotFound,
+    Unauthorized,
+    Unreachable,
+    Other,
+}
+
+#[derive(Debug)]
+pub struct RemoteError {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RemoteError {}
+
+/// Registries on the loopback interface speak plain HTTP by default, as
+/// Docker treats them; everything else needs TLS unless configured.
+pub fn is_loopback(registry: &str) -> bool {
+    let host = registry
+        .rsplit_once(':')
+        .filter(|(h, port)| !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(h, _)| h)
+        .unwrap_or(registry);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.starts_with("127.") || host == "::1"
+}
+
+impl Remote {
+    /// `insecure` comes from registries.conf; `--tls-verify` overrides it.
+    pub fn connect(
+        registry: &str,
+        repository: &str,
+        insecure: bool,
+        opts: &RegistryOpts,
+    ) -> anyhow::Result<Remote> {
+        let plain_http = match opts.tls_verify {
+            Some(verify) => !verify,
+            None => insecure || is_loopback(registry),
+        };
+        let config = ClientConfig {
+            protocol: if plain_http {
+                ClientProtocol::HttpsExcept(vec![registry.to_string()])
+            } else {
+                ClientProtocol::Https
+            },
+            accept_invalid_certificates: opts.tls_verify == Some(false),
+            platform_resolver: None,
+            connect_timeout: Some(std::time::Duration::from_secs(30)),
+            read_timeout: Some(std::time::Duration::from_secs(120)),
+            user_agent: concat!("cove/", env!("CARGO_PKG_VERSION")),
+            max_concurrent_download: 8,
+            ..Default::default()
+        };
+        let client = oci_client::Client::try_from(config)
+            .map_err(|e| anyhow::anyhow!("setting up the registry client: {e}"))?;
+        let creds = match &opts.creds {
+            Some(c) => Some(parse_creds(c)?),
+            None => auth::lookup(registry, repository, opts.authfile.as_deref())?,
+        };
+        let auth = match creds {
+            Some(Credentials { username, password }) => RegistryAuth::Basic(username, password),
+            None => RegistryAuth::Anonymous,
+        };
+        Ok(Remote {
+            client,
+            auth,
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+        })
+    }
+
+    /// The oci-client reference for a tag or digest in this repository.
+    pub fn reference(&self, tag: Option<&str>, digest: Option<&str>) -> oci_client::Reference {
+        match (tag, digest) {
+            (Some(t), Some(d)) => oci_client::Reference::with_tag_and_digest(
+                self.registry.clone(),
+                self.repository.clone(),
+                t.to_string(),
+                d.to_string(),
+            ),
+            (_, Some(d)) => oci_client::Reference::with_digest(
+                self.registry.clone(),
+                self.repository.clone(),
+                d.to_string(),
+            ),
+            (t, None) => oci_client::Reference::with_tag(
+                self.registry.clone(),
+                self.repository.clone(),
+                t.unwrap_or("latest").to_string(),
+            ),
+        }
+    }
+
+    pub fn describe(&self, r: &Reference) -> String {
+        let mut s = format!("{}/{}", self.registry, self.repository);
+        if let Some(t) = &r.tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = &r.digest {
+            s.push('@');
+            s.push_str(d);
+        }
+        s
+    }
+
+    /// Explain an oci-client error for `what` (an image or blob name).
+    pub fn explain(&self, err: OciDistributionError, what: &str) -> anyhow::Error {
+        explain(err, what, &self.registry)
+    }
+}
+
+/// `USERNAME:PASSWORD` from `--creds`.
+pub fn parse_creds(s: &str) -> anyhow::Result<Credentials> {
+    match s.split_once(':') {
+        Some((u, p)) if !u.is_empty() => Ok(Credentials {
+            username: u.to_string(),
+            password: p.to_string(),
+        }),
+        _ => anyhow::bail!("--creds must be USERNAME:PASSWORD"),
+    }
+}
+
+pub fn explain(err: OciDistributionError, what: &str, registry: &str) -> anyhow::Error {
+    use FailureKind::*;
+    let (kind, message) = match &err {
+        OciDistributionError::UnauthorizedError { .. } | OciDistributionError::AuthenticationFailure(_) => (
+            Unauthorized,
+            format!("{what}: {registry} refused access (authentication required or denied); log in with `cove login {registry}` or pass --creds"),
+        ),
+        OciDistributionError::ImageManifestNotFoundError(_) => (
+            NotFound,
+            format!("{what}: manifest unknown: the image or tag does not exist in {registry}; check the name and tag"),
+        ),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            let detail: Vec<String> = envelope.errors.iter().map(|e| e.message.clone()).collect();
+            if codes.iter().any(|c| matches!(c, OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound | OciErrorCode::BlobUnknown)) {
+                (NotFound, format!("{what}: not found in {registry} ({}); check the name and tag", detail.join("; ")))
+            } else if codes.iter().any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied)) {
+                (Unauthorized, format!("{what}: {registry} refused access ({}); log in with `cove login {registry}`", detail.join("; ")))
+            } else {
+                (Other, format!("{what}: {registry} answered with an error: {}", detail.join("; ")))
+            }
+        }
+        OciDistributionError::ServerError { code, message, .. } => {
+            let kind = match code {
+                404 => NotFound,
+                401 | 403 => Unauthorized,
+                _ => Other,
+            };
+            let hint = match code {
+                404 => "; check the name and tag",
+                401 | 403 => "; log in with `cove login`",
+                500..=599 => "; the registry has a problem, try again later",
+                _ => "",
+            };
+            let msg = message.trim();
+            (kind, format!("{what}: {registry} answered HTTP {code}{}{hint}", if msg.is_empty() { String::new() } else { format!(" ({msg})") }))
+        }
+        OciDistributionError::RequestError(e) => {
+            let chain = error_chain(e);
+            if e.is_connect() {
+                let tls = chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") || chain.contains("corrupt message") || chain.contains("InvalidContentType");
+                if tls {
+                    (Unreachable, format!("{what}: TLS handshake with {registry} failed ({chain}); if it serves plain HTTP, use --tls-verify=false or mark it insecure in registries.conf"))
+                } else {
+                    (Unreachable, format!("{what}: cannot connect to registry {registry} ({chain}); is it running and reachable?"))
+                }
+            } else if e.is_timeout() {
+                (Unreachable, format!("{what}: registry {registry} timed out; try again"))
+            } else {
+                (Other, format!("{what}: talking to {registry}: {chain}"))
+            }
+        }
+        OciDistributionError::DigestError(_) => (
+            Other,
+            format!("{what}: the download does not match its digest ({err}); it is corrupt or was changed in transit, try again"),
+        ),
+        _ => (Other, format!("{what}: {err}")),
+    };
+    anyhow::Error::new(RemoteError { kind, message })
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// The failure kind of an error produced by [`explain`].
+pub fn failure_kind(err: &anyhow::Error) -> FailureKind {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<RemoteError>())
+        .map(|e| e.kind)
+        .unwrap_or(FailureKind::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_registries() {
+        assert!(is_loopback("localhost:5000"));
+        assert!(is_loopback("127.0.0.1:5000"));
+        assert!(is_loopback("[::1]:5000"));
+        assert!(is_loopback("localhost"));
+        assert!(!is_loopback("quay.io"));
+        assert!(!is_loopback("registry.local:5000"));
+    }
+
+    #[test]
+    fn creds_parse() {
+        assert_eq!(parse_creds("a:b:c").unwrap().password, "b:c");
+        assert!(parse_creds("nopass").is_err());
+        assert!(parse_creds(":x").is_err());
+    }
+}
