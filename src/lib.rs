@@ -1,5 +1,6 @@
 //! cove: daemonless, rootless containers. See ARCHITECTURE.md for the map.
 
+pub mod archive;
 pub mod auth;
 pub mod changes;
 pub mod cli;

@@ -188,6 +188,14 @@ pub fn explain(err: OciDistributionError, what: &str, registry: &str) -> anyhow:
             let msg = message.trim();
             (kind, format!("{what}: {registry} answered HTTP {code}{}{hint}", if msg.is_empty() { String::new() } else { format!(" ({msg})") }))
         }
+        OciDistributionError::RequestError(e) if e.status().is_some() => {
+            let code = e.status().map(|s| s.as_u16()).unwrap_or_default();
+            match code {
+                401 | 403 => (Unauthorized, format!("{what}: {registry} refused access (HTTP {code}); log in with `cove login {registry}` or pass --creds")),
+                404 => (NotFound, format!("{what}: not found in {registry} (HTTP 404); check the name and tag")),
+                _ => (Other, format!("{what}: {registry} answered HTTP {code}{}", if code >= 500 { "; the registry has a problem, try again later" } else { "" })),
+            }
+        }
         OciDistributionError::RequestError(e) => {
             let chain = error_chain(e);
             if e.is_connect() {
