@@ -45,25 +45,46 @@ pub fn load_archive<R: Read + Send>(
     opts: &UnpackOptions,
     input: R,
 ) -> anyhow::Result<Vec<Loaded>> {
-    let tar = image::decompress(BufReader::with_capacity(256 << 10, input)).context("reading the archive")?;
+    let tar = image::decompress(BufReader::with_capacity(256 << 10, input))
+        .context("reading the archive")?;
     let mut members = read_members(store, tar)?;
     let planned = match oci_images(store, &members)? {
         Some(p) => p,
         None if members.small.contains_key("manifest.json") => docker_images(store, &mut members)?,
-        None => anyhow::bail!("the archive has neither manifest.json nor index.json: it is not an image archive"),
+        None => anyhow::bail!(
+            "the archive has neither manifest.json nor index.json: it is not an image archive"
+        ),
     };
     let sizes = unpack_layers(store, opts, &members, &planned)?;
     store.update_catalog(|c| {
         for p in &planned {
             let mut new = p.image.clone();
-            new.size = p.layers.iter().map(|(_, diff_id)| sizes.get(diff_id).copied().unwrap_or(0)).sum();
-            if p.names.is_empty() {
-                c.add(new, None);
-            } else {
-                for name in &p.names {
-                    c.add(new.clone(), Some(name));
+            new.size = p
+                .layers
+                .iter()
+                .map(|(_, diff_id)| sizes.get(diff_id).copied().unwrap_or(0))
+                .sum();
+            // A docker-archive has no manifest of its own: the one made here
+            // should not duplicate an image already stored under this id.
+            if p.made_manifest {
+                if let Some(old) = c.images.iter().find(|i| i.id == new.id) {
+                    new.manifest_digest = old.manifest_digest.clone();
+                    new.manifest_media_type = old.manifest_media_type.clone();
+                    new.manifest_size = old.manifest_size;
+                    new.list_digest = old.list_digest.clone();
                 }
             }
+            if p.names.is_empty() && c.by_id(&new.id).is_none() {
+                c.add(new.clone(), None);
+            }
+            for name in &p.names {
+                c.add(new.clone(), Some(name));
+            }
+            // Another manifest of the same image left without names is
+            // redundant (same config, same layers): drop it.
+            c.images.retain(|i| {
+                i.id != new.id || i.manifest_digest == new.manifest_digest || !i.names.is_empty()
+            });
         }
         Ok(())
     })?;
@@ -126,7 +147,10 @@ impl Members {
 
     /// The archive member a blob came from, for error messages.
     fn member_of(&self, blob: &str) -> String {
-        self.origins.get(blob).cloned().unwrap_or_else(|| blob_member(blob))
+        self.origins
+            .get(blob)
+            .cloned()
+            .unwrap_or_else(|| blob_member(blob))
     }
 }
 
@@ -146,20 +170,24 @@ fn read_small_blob(store: &Store, blob: &str, member: &str) -> anyhow::Result<Ve
 /// Stream the tar once, storing blobs and layer tars and keeping the
 /// metadata files.
 fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
-    let not_tar = |e: io::Error| anyhow::anyhow!("the input is not a tar archive, or it is damaged: {e}");
     let mut archive = tar::Archive::new(reader);
     let mut members = Members::default();
-    let mut count = 0usize;
-    for entry in archive.entries().map_err(not_tar)? {
-        let mut entry = entry.map_err(not_tar)?;
-        count += 1;
-        let raw = entry.path().map_err(not_tar)?.to_string_lossy().into_owned();
+    let mut last: Option<String> = None;
+    let entries = archive.entries().map_err(|e| tar_error(e, None))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| tar_error(e, last.as_deref()))?;
+        let raw = entry
+            .path()
+            .map_err(|e| tar_error(e, last.as_deref()))?
+            .to_string_lossy()
+            .into_owned();
         let path = normalize_member(&raw);
+        last = Some(path.clone());
         let kind = entry.header().entry_type();
         if kind.is_symlink() || kind.is_hard_link() {
             let target = entry
                 .link_name()
-                .map_err(not_tar)?
+                .map_err(|e| tar_error(e, Some(&path)))?
                 .map(|t| t.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // A symlink is relative to its directory, a hard link to the top.
@@ -177,7 +205,8 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
         }
         if let Some(hex) = path.strip_prefix("blobs/sha256/") {
             let expected = format!("sha256:{hex}");
-            digest::sha256_hex(&expected).with_context(|| format!("archive member {path}: not a blob name"))?;
+            digest::sha256_hex(&expected)
+                .with_context(|| format!("archive member {path}: not a blob name"))?;
             // Already stored (and verified when it was): just skip the bytes.
             if !store.has_blob(&expected) {
                 let actual = store_member(store, &mut entry, &path)?;
@@ -191,7 +220,10 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
             let actual = store_member(store, &mut entry, &path)?;
             members.note_origin(&actual, &path);
             members.blobs.insert(path, actual);
-        } else if path.ends_with(".json") || path == crate::store::LAYOUT_FILE || path == "repositories" {
+        } else if path.ends_with(".json")
+            || path == crate::store::LAYOUT_FILE
+            || path == "repositories"
+        {
             let size = entry.size();
             if size > MAX_SMALL {
                 anyhow::bail!("archive member {path}: {size} bytes, too large for a metadata file");
@@ -200,18 +232,47 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|e| anyhow::anyhow!("archive member {path}: {e}"))?;
+            if bytes.len() as u64 != size {
+                anyhow::bail!("archive member {path} is truncated: the archive is incomplete");
+            }
             members.small.insert(path, bytes);
         }
         // Anything else (old per-layer `json`, `VERSION`) is not needed.
     }
-    if count == 0 {
+    if last.is_none() {
         anyhow::bail!("the input is empty or not a tar archive");
     }
     Ok(members)
 }
 
+/// One line for a tar reading error. The tar crate quotes the bytes of a
+/// bad header, which for a file that is not a tar is noise.
+fn tar_error(e: io::Error, last: Option<&str>) -> anyhow::Error {
+    let detail: String = e
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect();
+    let bad_header = matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::Other);
+    match last {
+        None if bad_header => {
+            anyhow::anyhow!("the input is not a tar archive (plain, gzip or zstd)")
+        }
+        None => anyhow::anyhow!("reading the archive: {detail}"),
+        Some(m) => anyhow::anyhow!("the archive is damaged after member {m}: {detail}"),
+    }
+}
+
 /// Copy one member into a new blob; returns its digest.
-fn store_member<R: Read>(store: &Store, entry: &mut R, path: &str) -> anyhow::Result<String> {
+fn store_member<R: Read>(
+    store: &Store,
+    entry: &mut tar::Entry<R>,
+    path: &str,
+) -> anyhow::Result<String> {
+    let size = entry.size();
     let mut blob = store.blob_writer()?;
     io::copy(entry, &mut blob).map_err(|e| {
         if matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)) {
@@ -220,7 +281,12 @@ fn store_member<R: Read>(store: &Store, entry: &mut R, path: &str) -> anyhow::Re
             anyhow::anyhow!("archive member {path}: {e}")
         }
     })?;
-    blob.commit(None).with_context(|| format!("storing archive member {path}"))
+    // The tar reader ends an entry quietly where the input ends.
+    if blob.written() != size {
+        anyhow::bail!("archive member {path} is truncated: the archive is incomplete");
+    }
+    blob.commit(None)
+        .with_context(|| format!("storing archive member {path}"))
 }
 
 /// An image put together from the archive, not yet registered.
@@ -229,6 +295,8 @@ struct Planned {
     /// (blob digest, diff id) per layer, bottom first.
     layers: Vec<(String, String)>,
     names: Vec<String>,
+    /// The manifest was made here from a docker-archive's manifest.json.
+    made_manifest: bool,
 }
 
 #[derive(Deserialize)]
@@ -251,8 +319,10 @@ fn oci_images(store: &Store, m: &Members) -> anyhow::Result<Option<Vec<Planned>>
     let Some(bytes) = m.small.get("index.json") else {
         return Ok(None);
     };
-    let index: OciIndex = serde_json::from_slice(bytes).context("archive member index.json is not a valid image index")?;
-    let complete = !index.manifests.is_empty() && index.manifests.iter().all(|d| store.has_blob(&d.digest));
+    let index: OciIndex = serde_json::from_slice(bytes)
+        .context("archive member index.json is not a valid image index")?;
+    let complete =
+        !index.manifests.is_empty() && index.manifests.iter().all(|d| store.has_blob(&d.digest));
     if !complete && m.small.contains_key("manifest.json") {
         return Ok(None);
     }
@@ -282,16 +352,30 @@ fn oci_images(store: &Store, m: &Members) -> anyhow::Result<Option<Vec<Planned>>
         let top = read_blob(store, m, &top_digest)?;
         let member = blob_member(&top_digest);
         let (manifest_bytes, manifest_digest, list_digest) =
-            match image::parse_manifest_document(&top).with_context(|| format!("archive member {member}"))? {
+            match image::parse_manifest_document(&top)
+                .with_context(|| format!("archive member {member}"))?
+            {
                 Fetched::Image(_) => (top, top_digest, None),
                 Fetched::Index(entries) => {
                     let chosen = image::select_platform(&entries, &Platform::host())
                         .with_context(|| format!("archive member {member}"))?;
-                    digest::sha256_hex(&chosen.digest).with_context(|| format!("archive member {member}"))?;
-                    (read_blob(store, m, &chosen.digest)?, chosen.digest.clone(), Some(top_digest))
+                    digest::sha256_hex(&chosen.digest)
+                        .with_context(|| format!("archive member {member}"))?;
+                    (
+                        read_blob(store, m, &chosen.digest)?,
+                        chosen.digest.clone(),
+                        Some(top_digest),
+                    )
                 }
             };
-        planned.push(plan_image(store, m, manifest_bytes, manifest_digest, list_digest, names)?);
+        planned.push(plan_image(
+            store,
+            m,
+            manifest_bytes,
+            manifest_digest,
+            list_digest,
+            names,
+        )?);
     }
     Ok(Some(planned))
 }
@@ -329,15 +413,21 @@ struct DockerEntry {
 /// Images from a docker-archive's `manifest.json`, each given a Docker v2
 /// schema 2 manifest built here.
 fn docker_images(store: &Store, m: &mut Members) -> anyhow::Result<Vec<Planned>> {
-    let bytes = m.small.get("manifest.json").map(Vec::as_slice).unwrap_or_default();
-    let entries: Vec<DockerEntry> =
-        serde_json::from_slice(bytes).context("archive member manifest.json is not a valid docker-archive manifest")?;
+    let bytes = m
+        .small
+        .get("manifest.json")
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let entries: Vec<DockerEntry> = serde_json::from_slice(bytes)
+        .context("archive member manifest.json is not a valid docker-archive manifest")?;
     if entries.is_empty() {
         anyhow::bail!("archive member manifest.json lists no images");
     }
     let mut planned = Vec::new();
     for entry in entries {
-        let config_bytes = m.read_small(store, &entry.config).context("archive member manifest.json")?;
+        let config_bytes = m
+            .read_small(store, &entry.config)
+            .context("archive member manifest.json")?;
         let config_digest = store.put_blob(&config_bytes)?;
         m.note_origin(&config_digest, &entry.config);
         let mut layers = Vec::new();
@@ -346,7 +436,9 @@ fn docker_images(store: &Store, m: &mut Members) -> anyhow::Result<Vec<Planned>>
             let blob = match m.resolve(path) {
                 Some(Member::Blob(d)) => d.to_string(),
                 Some(Member::Small(b)) => store.put_blob(b)?,
-                None => anyhow::bail!("archive member manifest.json: layer {path} is missing from the archive"),
+                None => anyhow::bail!(
+                    "archive member manifest.json: layer {path} is missing from the archive"
+                ),
             };
             m.note_origin(&blob, path);
             let mut file = store.open_blob(&blob)?;
@@ -392,7 +484,9 @@ fn docker_images(store: &Store, m: &mut Members) -> anyhow::Result<Vec<Planned>>
                 names.push(name);
             }
         }
-        planned.push(plan_image(store, m, manifest_bytes, manifest_digest, None, names)?);
+        let mut image = plan_image(store, m, manifest_bytes, manifest_digest, None, names)?;
+        image.made_manifest = true;
+        planned.push(image);
     }
     Ok(planned)
 }
@@ -433,10 +527,15 @@ fn plan_image(
         Fetched::Index(_) => anyhow::bail!("archive member {member}: an index points to another index; cove does not follow nested indexes"),
     };
     let config_digest = manifest.config().digest().to_string();
-    digest::sha256_hex(&config_digest).with_context(|| format!("archive member {member}: bad config digest"))?;
+    digest::sha256_hex(&config_digest)
+        .with_context(|| format!("archive member {member}: bad config digest"))?;
     let config_bytes = read_blob(store, m, &config_digest)?;
-    let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
-        .with_context(|| format!("archive member {} is not a valid image config", m.member_of(&config_digest)))?;
+    let config: ImageConfiguration = serde_json::from_slice(&config_bytes).with_context(|| {
+        format!(
+            "archive member {} is not a valid image config",
+            m.member_of(&config_digest)
+        )
+    })?;
     let diff_ids = config.rootfs().diff_ids();
     if diff_ids.len() != manifest.layers().len() {
         anyhow::bail!(
@@ -448,10 +547,15 @@ fn plan_image(
     let mut layers = Vec::new();
     for (layer, diff_id) in manifest.layers().iter().zip(diff_ids) {
         let blob = layer.digest().to_string();
-        digest::sha256_hex(&blob).with_context(|| format!("archive member {member}: bad layer digest"))?;
-        digest::sha256_hex(diff_id).with_context(|| format!("archive member {member}: bad diff id"))?;
+        digest::sha256_hex(&blob)
+            .with_context(|| format!("archive member {member}: bad layer digest"))?;
+        digest::sha256_hex(diff_id)
+            .with_context(|| format!("archive member {member}: bad diff id"))?;
         if !store.has_blob(&blob) {
-            anyhow::bail!("archive member {} is missing (a layer of {member})", blob_member(&blob));
+            anyhow::bail!(
+                "archive member {} is missing (a layer of {member})",
+                blob_member(&blob)
+            );
         }
         layers.push((blob, diff_id.clone()));
     }
@@ -472,6 +576,7 @@ fn plan_image(
         },
         layers,
         names,
+        made_manifest: false,
     })
 }
 
@@ -491,7 +596,10 @@ fn unpack_layers(
         .collect();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<anyhow::Result<(String, u64)>>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4).min(work.len());
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+        .min(work.len());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -500,7 +608,10 @@ fn unpack_layers(
                         .map(|size| (diff_id.clone(), size))
                         .with_context(|| format!("archive member {}", m.member_of(blob)));
                     let failed = result.is_err();
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push(result);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(result);
                     if failed {
                         // Stop handing out work: one error is enough.
                         next.store(work.len(), Ordering::Relaxed);

@@ -75,7 +75,9 @@ fn write_docker<W: Write>(
         // Docker only knows name:tag; a name pinned by digest alone is left out.
         let mut tags = Vec::new();
         for name in &img.names {
-            let Ok(r) = Reference::parse(name) else { continue };
+            let Ok(r) = Reference::parse(name) else {
+                continue;
+            };
             let Some(tag) = r.tag.clone() else { continue };
             tags.push(format!("{}:{tag}", r.name()));
             if let Some(top) = diff_ids.last() {
@@ -115,7 +117,9 @@ fn write_layer<W: Write>(
         })
     };
     let mut reader = BufReader::with_capacity(READ_BUF, open()?);
-    let head = reader.fill_buf().with_context(|| format!("reading layer {blob_digest}"))?;
+    let head = reader
+        .fill_buf()
+        .with_context(|| format!("reading layer {blob_digest}"))?;
     let size = match image::sniff_compression(head) {
         Compression::None => reader.get_ref().metadata()?.len(),
         _ => {
@@ -134,13 +138,17 @@ fn write_layer<W: Write>(
 }
 
 /// An OCI image layout: every manifest, config and layer blob verbatim,
-/// and `index.json` with one descriptor per image name.
+/// and `index.json` with one descriptor per image, named by its first name.
 fn write_oci<W: Write>(
     store: &Store,
     images: &[SaveImage],
     tar: &mut tar::Builder<W>,
 ) -> anyhow::Result<()> {
-    append_bytes(tar, crate::store::LAYOUT_FILE, br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    append_bytes(
+        tar,
+        crate::store::LAYOUT_FILE,
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
     append_dir(tar, "blobs/")?;
     append_dir(tar, "blobs/sha256/")?;
     let mut written: HashSet<String> = HashSet::new();
@@ -148,28 +156,29 @@ fn write_oci<W: Write>(
     for img in images {
         let stored = StoredImage::load(store, &img.entry)?;
         let manifest_size = append_blob(store, tar, &img.entry.manifest_digest, &mut written)?;
-        append_blob(store, tar, stored.manifest.config().digest().as_ref(), &mut written)?;
+        append_blob(
+            store,
+            tar,
+            stored.manifest.config().digest().as_ref(),
+            &mut written,
+        )?;
         for layer in stored.manifest.layers() {
             append_blob(store, tar, layer.digest().as_ref(), &mut written)?;
         }
-        let names: Vec<Option<&String>> = if img.names.is_empty() {
-            vec![None]
-        } else {
-            img.names.iter().map(Some).collect()
-        };
-        for name in names {
-            let mut desc = json!({
-                "mediaType": img.entry.manifest_media_type,
-                "digest": img.entry.manifest_digest,
-                "size": manifest_size,
-            });
-            if let Some(n) = name {
-                let mut ann = Map::new();
-                ann.insert(REF_NAME.to_string(), json!(n));
-                desc["annotations"] = Value::Object(ann);
-            }
-            descriptors.push(desc);
+        let mut desc = json!({
+            "mediaType": img.entry.manifest_media_type,
+            "digest": img.entry.manifest_digest,
+            "size": manifest_size,
+        });
+        // One descriptor per image: podman and skopeo refuse an
+        // oci-archive whose index lists more than one, so only the first
+        // name can be carried.
+        if let Some(name) = img.names.first() {
+            let mut ann = Map::new();
+            ann.insert(REF_NAME.to_string(), json!(name));
+            desc["annotations"] = Value::Object(ann);
         }
+        descriptors.push(desc);
     }
     let index = json!({
         "schemaVersion": 2,
@@ -209,7 +218,11 @@ fn file_header(size: u64, mode: u32, kind: tar::EntryType) -> tar::Header {
     header
 }
 
-fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+fn append_bytes<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
     let mut header = file_header(bytes.len() as u64, 0o644, tar::EntryType::Regular);
     tar.append_data(&mut header, name, bytes)
         .with_context(|| format!("writing {name} to the archive"))
@@ -248,7 +261,9 @@ impl<R: Read> Read for ExactReader<R> {
         if self.remaining == 0 {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(

@@ -43,14 +43,23 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// Put an image with the given layers (plain tars) in the store, each
 /// layer blob gzipped when `compress`; returns the catalog entry.
-fn add_image(store: &Store, layers: &[Vec<u8>], compress: bool, names: &[&str]) -> crate::store::ImageEntry {
+fn add_image(
+    store: &Store,
+    layers: &[Vec<u8>],
+    compress: bool,
+    names: &[&str],
+) -> crate::store::ImageEntry {
     let mut diff_ids = Vec::new();
     let mut descs = Vec::new();
     for tar in layers {
         diff_ids.push(digest::sha256_of(tar));
         let blob = if compress { gzip(tar) } else { tar.clone() };
         let d = store.put_blob(&blob).unwrap();
-        let media_type = if compress { image::OCI_LAYER_GZIP } else { image::OCI_LAYER };
+        let media_type = if compress {
+            image::OCI_LAYER_GZIP
+        } else {
+            image::OCI_LAYER
+        };
         descs.push(json!({"mediaType": media_type, "digest": d, "size": blob.len()}));
     }
     let config = json!({
@@ -90,10 +99,19 @@ fn add_image(store: &Store, layers: &[Vec<u8>], compress: bool, names: &[&str]) 
             Ok(())
         })
         .unwrap();
-    store.catalog().unwrap().by_id(&config_digest).unwrap().clone()
+    store
+        .catalog()
+        .unwrap()
+        .by_id(&config_digest)
+        .unwrap()
+        .clone()
 }
 
-fn save(store: &Store, images: &[(crate::store::ImageEntry, Vec<&str>)], format: ArchiveFormat) -> Vec<u8> {
+fn save(
+    store: &Store,
+    images: &[(crate::store::ImageEntry, Vec<&str>)],
+    format: ArchiveFormat,
+) -> Vec<u8> {
     let images: Vec<SaveImage> = images
         .iter()
         .map(|(e, n)| SaveImage {
@@ -104,8 +122,10 @@ fn save(store: &Store, images: &[(crate::store::ImageEntry, Vec<&str>)], format:
     save_archive(store, &images, format, Vec::new()).unwrap()
 }
 
+type Files = HashMap<String, Vec<u8>>;
+
 /// Member name → content of a plain tar.
-fn members(archive: &[u8]) -> HashMap<String, Vec<u8>> {
+fn members(archive: &[u8]) -> Files {
     let mut out = HashMap::new();
     for e in tar::Archive::new(archive).entries().unwrap() {
         let mut e = e.unwrap();
@@ -145,8 +165,17 @@ fn docker_archive_round_trip() {
     let (_dir, a, b) = stores();
     let layer = layer_tar(&[("hello.txt", "hi there")]);
     let diff_id = digest::sha256_of(&layer);
-    let img = add_image(&a, std::slice::from_ref(&layer), true, &["docker.io/library/tiny:latest"]);
-    let archive = save(&a, &[(img.clone(), vec!["docker.io/library/tiny:latest"])], ArchiveFormat::DockerArchive);
+    let img = add_image(
+        &a,
+        std::slice::from_ref(&layer),
+        true,
+        &["docker.io/library/tiny:latest"],
+    );
+    let archive = save(
+        &a,
+        &[(img.clone(), vec!["docker.io/library/tiny:latest"])],
+        ArchiveFormat::DockerArchive,
+    );
 
     let files = members(&archive);
     let hex = digest::short_id_full(&diff_id);
@@ -188,24 +217,36 @@ fn docker_archive_round_trip() {
 fn oci_archive_round_trip_keeps_digests() {
     let (_dir, a, b) = stores();
     let layer = layer_tar(&[("etc/motd", "welcome")]);
-    let img = add_image(&a, &[layer.clone()], true, &["localhost/app:1", "quay.io/x/app:2"]);
-    let archive = save(&a, &[(img.clone(), vec!["localhost/app:1", "quay.io/x/app:2"])], ArchiveFormat::OciArchive);
+    let img = add_image(
+        &a,
+        std::slice::from_ref(&layer),
+        true,
+        &["localhost/app:1", "quay.io/x/app:2"],
+    );
+    let archive = save(
+        &a,
+        &[(img.clone(), vec!["localhost/app:1", "quay.io/x/app:2"])],
+        ArchiveFormat::OciArchive,
+    );
 
     let files = members(&archive);
     assert!(files.contains_key("oci-layout"));
     let index: Value = serde_json::from_slice(&files["index.json"]).unwrap();
     let descs = index["manifests"].as_array().unwrap();
-    assert_eq!(descs.len(), 2);
+    assert_eq!(descs.len(), 1);
     assert_eq!(descs[0]["annotations"][REF_NAME], "localhost/app:1");
     assert_eq!(descs[0]["digest"], img.manifest_digest.as_str());
 
     let loaded = load_archive(&b, &OPTS, &archive[..]).unwrap();
     assert_eq!(loaded.len(), 1);
     assert_eq!(loaded[0].id, img.id);
-    assert_eq!(loaded[0].names, vec!["localhost/app:1", "quay.io/x/app:2"]);
+    assert_eq!(loaded[0].names, vec!["localhost/app:1"]);
     let entry = b.catalog().unwrap().by_id(&img.id).unwrap().clone();
     assert_eq!(entry.manifest_digest, img.manifest_digest);
-    assert_eq!(read_layer_file(&b, &digest::sha256_of(&layer), "etc/motd"), "welcome");
+    assert_eq!(
+        read_layer_file(&b, &digest::sha256_of(&layer), "etc/motd"),
+        "welcome"
+    );
 }
 
 #[test]
@@ -213,10 +254,22 @@ fn shared_layers_are_written_once_and_unnamed_images_stay_unnamed() {
     let (_dir, a, b) = stores();
     let base = layer_tar(&[("base", "b")]);
     let top = layer_tar(&[("top", "t")]);
-    let one = add_image(&a, &[base.clone()], false, &["localhost/one:latest"]);
+    let one = add_image(
+        &a,
+        std::slice::from_ref(&base),
+        false,
+        &["localhost/one:latest"],
+    );
     let two = add_image(&a, &[base.clone(), top.clone()], false, &[]);
     for format in [ArchiveFormat::DockerArchive, ArchiveFormat::OciArchive] {
-        let archive = save(&a, &[(one.clone(), vec!["localhost/one:latest"]), (two.clone(), vec![])], format);
+        let archive = save(
+            &a,
+            &[
+                (one.clone(), vec!["localhost/one:latest"]),
+                (two.clone(), vec![]),
+            ],
+            format,
+        );
         let mut count = 0;
         for e in tar::Archive::new(&archive[..]).entries().unwrap() {
             let e = e.unwrap();
@@ -241,10 +294,46 @@ fn shared_layers_are_written_once_and_unnamed_images_stay_unnamed() {
 }
 
 #[test]
+fn loading_both_formats_of_one_image_keeps_one_entry() {
+    let (_dir, a, _b) = stores();
+    let img = add_image(&a, &[layer_tar(&[("f", "x")])], true, &["localhost/both:1"]);
+    let names = vec!["localhost/both:1"];
+    let docker = save(
+        &a,
+        &[(img.clone(), names.clone())],
+        ArchiveFormat::DockerArchive,
+    );
+    let oci = save(
+        &a,
+        &[(img.clone(), names.clone())],
+        ArchiveFormat::OciArchive,
+    );
+    for order in [[&docker, &oci], [&oci, &docker]] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        for archive in order {
+            load_archive(&s, &OPTS, &archive[..]).unwrap();
+        }
+        let images = s.catalog().unwrap().images;
+        assert_eq!(images.len(), 1, "{images:?}");
+        assert_eq!(images[0].names, vec!["localhost/both:1"]);
+    }
+}
+
+#[test]
 fn compressed_archives_load() {
     let (_dir, a, b) = stores();
-    let img = add_image(&a, &[layer_tar(&[("f", "x")])], false, &["docker.io/library/z:1"]);
-    let archive = save(&a, &[(img.clone(), vec!["docker.io/library/z:1"])], ArchiveFormat::DockerArchive);
+    let img = add_image(
+        &a,
+        &[layer_tar(&[("f", "x")])],
+        false,
+        &["docker.io/library/z:1"],
+    );
+    let archive = save(
+        &a,
+        &[(img.clone(), vec!["docker.io/library/z:1"])],
+        ArchiveFormat::DockerArchive,
+    );
     let loaded = load_archive(&b, &OPTS, &gzip(&archive)[..]).unwrap();
     assert_eq!(loaded[0].id, img.id);
     let zst = zstd::encode_all(&archive[..], 3).unwrap();
@@ -265,7 +354,10 @@ fn legacy_docker_save_with_symlinked_layer() {
         "rootfs": {"type": "layers", "diff_ids": [d1, d1]},
     }))
     .unwrap();
-    let config_name = format!("{}.json", digest::short_id_full(&digest::sha256_of(&config)));
+    let config_name = format!(
+        "{}.json",
+        digest::short_id_full(&digest::sha256_of(&config))
+    );
     let manifest = serde_json::to_vec(&json!([{
         "Config": config_name,
         "RepoTags": ["busybox:latest", "example.com/team/app:3"],
@@ -284,7 +376,9 @@ fn legacy_docker_save_with_symlinked_layer() {
     }
     let mut h = header(0);
     h.set_entry_type(tar::EntryType::Symlink);
-    builder.append_link(&mut h, "bbb/layer.tar", "../aaa/layer.tar").unwrap();
+    builder
+        .append_link(&mut h, "bbb/layer.tar", "../aaa/layer.tar")
+        .unwrap();
     let archive = builder.into_inner().unwrap();
 
     let loaded = load_archive(&b, &OPTS, &archive[..]).unwrap();
@@ -316,7 +410,10 @@ fn docker_25_layout_uses_index_and_containerd_name() {
     }]});
     files.insert("index.json".into(), serde_json::to_vec(&index).unwrap());
     files.insert("manifest.json".into(), b"[]".to_vec());
-    let list: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    let list: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
     let loaded = load_archive(&b, &OPTS, &tar_of(&list)[..]).unwrap();
     assert_eq!(loaded[0].names, vec!["docker.io/library/new:latest"]);
 
@@ -326,17 +423,25 @@ fn docker_25_layout_uses_index_and_containerd_name() {
         "annotations": {REF_NAME: "latest"},
     }]});
     files.insert("index.json".into(), serde_json::to_vec(&index).unwrap());
-    let list: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    let list: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let c = Store::open(dir.path()).unwrap();
-    assert!(load_archive(&c, &OPTS, &tar_of(&list)[..]).unwrap()[0].names.is_empty());
+    assert!(load_archive(&c, &OPTS, &tar_of(&list)[..]).unwrap()[0]
+        .names
+        .is_empty());
 }
 
 fn load_err(archive: &[u8]) -> (String, Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let err = load_archive(&store, &OPTS, archive).unwrap_err();
-    assert!(store.catalog().unwrap().images.is_empty(), "catalog changed");
+    assert!(
+        store.catalog().unwrap().images.is_empty(),
+        "catalog changed"
+    );
     (crate::error::describe(&err), store, dir)
 }
 
@@ -344,33 +449,53 @@ fn load_err(archive: &[u8]) -> (String, Store, tempfile::TempDir) {
 fn bad_archives_are_refused_and_leave_the_catalog_alone() {
     let (_dir, a, _b) = stores();
     let img = add_image(&a, &[layer_tar(&[("f", "x")])], false, &["localhost/e:1"]);
-    let oci = members(&save(&a, &[(img.clone(), vec!["localhost/e:1"])], ArchiveFormat::OciArchive));
-    let rebuild = |change: &dyn Fn(&mut HashMap<String, Vec<u8>>)| {
+    let oci = members(&save(
+        &a,
+        &[(img.clone(), vec!["localhost/e:1"])],
+        ArchiveFormat::OciArchive,
+    ));
+    let rebuild = |change: &dyn Fn(&mut Files)| {
         let mut files = oci.clone();
         change(&mut files);
-        let list: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+        let list: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
         tar_of(&list)
     };
 
-    let (msg, ..) = load_err(b"this is not a tar archive at all, just some text that goes on and on");
+    let (msg, ..) =
+        load_err(b"this is not a tar archive at all, just some text that goes on and on");
     assert!(msg.contains("not a tar archive"), "{msg}");
     let (msg, ..) = load_err(b"");
     assert!(msg.contains("empty"), "{msg}");
     let (msg, ..) = load_err(&tar_of(&[("hello.txt", b"hi")]));
-    assert!(msg.contains("neither manifest.json nor index.json"), "{msg}");
+    assert!(
+        msg.contains("neither manifest.json nor index.json"),
+        "{msg}"
+    );
     let (msg, ..) = load_err(&tar_of(&[("manifest.json", b"{nope")]));
     assert!(msg.contains("manifest.json"), "{msg}");
 
-    let layer_member = format!("blobs/sha256/{}", digest::short_id_full(&digest::sha256_of(&layer_tar(&[("f", "x")]))));
+    let layer_member = format!(
+        "blobs/sha256/{}",
+        digest::short_id_full(&digest::sha256_of(&layer_tar(&[("f", "x")])))
+    );
     let (msg, ..) = load_err(&rebuild(&|f| {
         f.insert(layer_member.clone(), b"tampered".to_vec());
     }));
-    assert!(msg.contains(&layer_member) && msg.contains("corrupt"), "{msg}");
+    assert!(
+        msg.contains(&layer_member) && msg.contains("corrupt"),
+        "{msg}"
+    );
 
     let (msg, ..) = load_err(&rebuild(&|f| {
         f.remove(&layer_member);
     }));
-    assert!(msg.contains(&layer_member) && msg.contains("missing"), "{msg}");
+    assert!(
+        msg.contains(&layer_member) && msg.contains("missing"),
+        "{msg}"
+    );
 
     let (msg, ..) = load_err(&rebuild(&|f| {
         f.insert("index.json".into(), b"[not json".to_vec());

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::archive::{self, SaveImage};
-use crate::cli::{LoadArgs, SaveArgs};
+use crate::cli::{ArchiveFormat, LoadArgs, SaveArgs};
 use crate::digest;
 use crate::error::exit_error;
 use crate::fsutil;
@@ -44,6 +44,14 @@ pub fn save(ctx: &Ctx, args: &SaveArgs) -> anyhow::Result<i32> {
             }),
         }
     }
+    // Podman and skopeo read only single-image oci-archives; Podman refuses
+    // to write others, and so does cove.
+    if images.len() > 1 && matches!(args.format, ArchiveFormat::OciArchive) {
+        return Err(exit_error(
+            125,
+            "unsupported format \"oci-archive\" for saving multiple images (only docker-archive)",
+        ));
+    }
     let Some(store) = store else {
         return Err(exit_error(125, "no images in the store"));
     };
@@ -58,7 +66,9 @@ pub fn save(ctx: &Ctx, args: &SaveArgs) -> anyhow::Result<i32> {
         Some(path) => write_output(path, |file| {
             let out = BufWriter::with_capacity(256 << 10, file);
             let out = archive::save_archive(&store, &images, args.format, out)?;
-            out.into_inner().map_err(|e| e.into_error()).context("writing the archive")
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .context("writing the archive")
         })?,
     }
     Ok(0)
@@ -91,7 +101,10 @@ fn names_to_save(entry: &ImageEntry, input: &str) -> Vec<String> {
 /// Write the archive to a temporary file next to `path` and rename it into
 /// place when complete, so a failed save never leaves a partial archive
 /// under the final name.
-fn write_output(path: &Path, write: impl FnOnce(File) -> anyhow::Result<File>) -> anyhow::Result<()> {
+fn write_output(
+    path: &Path,
+    write: impl FnOnce(File) -> anyhow::Result<File>,
+) -> anyhow::Result<()> {
     if let Ok(meta) = fs::metadata(path) {
         if meta.is_dir() {
             anyhow::bail!("{}: is a directory", path.display());
@@ -110,7 +123,10 @@ fn write_output(path: &Path, write: impl FnOnce(File) -> anyhow::Result<File>) -
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let base = path.file_name().and_then(|n| n.to_str()).unwrap_or("archive");
+    let base = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("archive");
     let tmp = dir.join(format!(".{}", fsutil::unique_name(base)));
     let file = OpenOptions::new()
         .write(true)
@@ -120,7 +136,8 @@ fn write_output(path: &Path, write: impl FnOnce(File) -> anyhow::Result<File>) -
         .with_context(|| format!("creating {}", tmp.display()))?;
     let result = (|| -> anyhow::Result<()> {
         let file = write(file)?;
-        file.sync_all().with_context(|| format!("writing {}", path.display()))?;
+        file.sync_all()
+            .with_context(|| format!("writing {}", path.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("creating {}", path.display()))?;
         Ok(())
     })();
@@ -134,10 +151,14 @@ pub fn load(ctx: &Ctx, args: &LoadArgs) -> anyhow::Result<i32> {
     // Open the input before entering the user namespace, with the caller's
     // own permissions.
     let input: Box<dyn Read + Send> = match &args.input {
-        Some(path) => Box::new(File::open(path).with_context(|| format!("opening {}", path.display()))?),
+        Some(path) => {
+            Box::new(File::open(path).with_context(|| format!("opening {}", path.display()))?)
+        }
         None => {
             if std::io::stdin().is_terminal() {
-                anyhow::bail!("cannot read from terminal, use command-line redirection or the --input flag");
+                anyhow::bail!(
+                    "cannot read from terminal, use command-line redirection or the --input flag"
+                );
             }
             Box::new(std::io::stdin())
         }
@@ -156,4 +177,34 @@ pub fn load(ctx: &Ctx, args: &LoadArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_used_is_the_name_saved() {
+        let entry = ImageEntry {
+            id: digest::sha256_of(b"config"),
+            manifest_digest: digest::sha256_of(b"manifest"),
+            manifest_media_type: crate::image::OCI_MANIFEST.into(),
+            manifest_size: 1,
+            names: vec![
+                "docker.io/library/busybox:latest".into(),
+                "localhost/mine:1".into(),
+            ],
+            created: None,
+            size: 0,
+            list_digest: None,
+            added: None,
+        };
+        assert_eq!(
+            names_to_save(&entry, "busybox"),
+            vec!["docker.io/library/busybox:latest"]
+        );
+        assert_eq!(names_to_save(&entry, "mine:1"), vec!["localhost/mine:1"]);
+        let hex = digest::short_id_full(&entry.id);
+        assert_eq!(names_to_save(&entry, &hex[..8]), entry.names);
+    }
 }

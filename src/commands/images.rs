@@ -66,10 +66,18 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
         if !filters.iter().all(|f| f.matches(img, &catalog)) {
             continue;
         }
+        // Reference patterns select names, so only matching rows show.
+        let mut patterns: Vec<&str> = filters.iter().filter_map(Filter::reference).collect();
         if let Some(r) = &args.reference {
-            if !reference_matches(img, r) {
-                continue;
-            }
+            patterns.push(r);
+        }
+        let shown: Vec<Option<&String>> = if img.names.is_empty() {
+            if patterns.is_empty() { vec![None] } else { vec![] }
+        } else {
+            img.names.iter().filter(|n| patterns.iter().all(|p| name_matches_pattern(n, p))).map(Some).collect()
+        };
+        if shown.is_empty() {
+            continue;
         }
         let id = if args.no_trunc {
             img.id.clone()
@@ -77,9 +85,7 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
             short_id(&img.id).to_string()
         };
         json_rows.push(image_summary_json(img));
-        let names: Vec<&String> = img.names.iter().collect();
-        let display_names: Vec<Option<&String>> = if names.is_empty() { vec![None] } else { names.into_iter().map(Some).collect() };
-        for name in display_names {
+        for name in shown {
             let (repository, tag) = name.map(|n| repo_and_tag(n)).unwrap_or(("<none>".into(), "<none>".into()));
             rows.push(json!({
                 "ID": id,
@@ -144,9 +150,10 @@ fn image_summary_json(img: &ImageEntry) -> Value {
     })
 }
 
-/// `cove images busybox` / `cove images 'docker.io/library/*'`.
-fn reference_matches(img: &ImageEntry, pattern: &str) -> bool {
-    img.names.iter().any(|name| {
+/// `cove images busybox` / `cove images 'docker.io/library/*'`: does one
+/// stored name match the pattern (repository glob, optional tag glob)?
+fn name_matches_pattern(name: &str, pattern: &str) -> bool {
+    {
         let (repo, tag) = repo_and_tag(name);
         let (pat_repo, pat_tag) = match pattern.rsplit_once(':') {
             Some((r, t)) if !t.contains('/') => (r, Some(t)),
@@ -156,7 +163,7 @@ fn reference_matches(img: &ImageEntry, pattern: &str) -> bool {
             || repo.ends_with(&format!("/{pat_repo}"))
             || glob_match(&format!("*/{pat_repo}"), &repo);
         repo_ok && pat_tag.is_none_or(|t| glob_match(t, &tag))
-    })
+    }
 }
 
 /// `*` and `?` globbing, enough for reference filters.
@@ -181,11 +188,18 @@ enum Filter {
 }
 
 impl Filter {
+    fn reference(&self) -> Option<&str> {
+        match self {
+            Filter::Reference(r) => Some(r),
+            _ => None,
+        }
+    }
+
     fn matches(&self, img: &ImageEntry, catalog: &Catalog) -> bool {
         let created_of = |input: &str| catalog.resolve(input).ok().flatten().and_then(|i| i.created.clone());
         match self {
             Filter::Dangling(d) => img.names.is_empty() == *d,
-            Filter::Reference(r) => reference_matches(img, r),
+            Filter::Reference(r) => img.names.iter().any(|n| name_matches_pattern(n, r)),
             Filter::Before(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine < &c)),
             Filter::Since(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine > &c)),
         }
