@@ -164,21 +164,41 @@ mod tests {
 
     #[test]
     fn cmd_forms() {
-        assert_eq!(apply(&[r#"CMD ["/bin/sh","-c","echo hi"]"#])["Cmd"], json!(["/bin/sh", "-c", "echo hi"]));
-        assert_eq!(apply(&["CMD echo hi"])["Cmd"], json!(["/bin/sh", "-c", "echo hi"]));
-        assert_eq!(apply(&[r#"ENTRYPOINT ["/init"]"#])["Entrypoint"], json!(["/init"]));
+        assert_eq!(
+            apply(&[r#"CMD ["/bin/sh","-c","echo hi"]"#])["Cmd"],
+            json!(["/bin/sh", "-c", "echo hi"])
+        );
+        assert_eq!(
+            apply(&["CMD echo hi"])["Cmd"],
+            json!(["/bin/sh", "-c", "echo hi"])
+        );
+        assert_eq!(
+            apply(&[r#"ENTRYPOINT ["/init"]"#])["Entrypoint"],
+            json!(["/init"])
+        );
     }
 
     #[test]
     fn env_and_labels() {
-        let v = apply(&["ENV A=1 B=\"two words\"", "ENV A=3", "ENV C legacy form", "LABEL a=b"]);
+        let v = apply(&[
+            "ENV A=1 B=\"two words\"",
+            "ENV A=3",
+            "ENV C legacy form",
+            "LABEL a=b",
+        ]);
         assert_eq!(v["Env"], json!(["B=two words", "A=3", "C=legacy form"]));
         assert_eq!(v["Labels"], json!({"a": "b"}));
     }
 
     #[test]
     fn ports_volumes_and_rest() {
-        let v = apply(&["EXPOSE 80 53/udp", "VOLUME /data", "USER 1000:1000", "WORKDIR /app", "STOPSIGNAL SIGINT"]);
+        let v = apply(&[
+            "EXPOSE 80 53/udp",
+            "VOLUME /data",
+            "USER 1000:1000",
+            "WORKDIR /app",
+            "STOPSIGNAL SIGINT",
+        ]);
         assert_eq!(v["ExposedPorts"], json!({"80/tcp": {}, "53/udp": {}}));
         assert_eq!(v["Volumes"], json!({"/data": {}}));
         assert_eq!(v["User"], "1000:1000");

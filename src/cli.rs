@@ -33,7 +33,13 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_enum, value_name = "DRIVER")]
     pub storage_driver: Option<StorageDriver>,
     /// Log messages at or above this level to stderr
-    #[arg(long, global = true, value_enum, default_value = "warn", value_name = "LEVEL")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
     pub log_level: LogLevel,
 }
 
@@ -399,7 +405,11 @@ pub struct LogoutArgs {
 #[derive(Args, Debug, Clone)]
 pub struct UnshareArgs {
     /// Command to run (default: $SHELL)
-    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub command: Vec<String>,
 }
 

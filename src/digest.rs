@@ -12,10 +12,14 @@ pub fn sha256_of(bytes: &[u8]) -> String {
 /// Split `sha256:<hex>` into its hex part, checking the form so a digest
 /// from an untrusted manifest can be used as a file name safely.
 pub fn sha256_hex(digest: &str) -> anyhow::Result<&str> {
-    let hex = digest
-        .strip_prefix("sha256:")
-        .ok_or_else(|| anyhow::anyhow!("unsupported digest {digest:?}: only sha256 is supported"))?;
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
+        anyhow::anyhow!("unsupported digest {digest:?}: only sha256 is supported")
+    })?;
+    if hex.len() != 64
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         anyhow::bail!("malformed digest {digest:?}: expected sha256: and 64 lowercase hex digits");
     }
     Ok(hex)

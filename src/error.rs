@@ -91,7 +91,7 @@ mod tests {
 
     #[test]
     fn describe_drops_repeated_causes() {
-        let inner = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let inner = std::io::Error::other("disk full");
         let e = anyhow::Error::new(inner).context("writing blob: disk full");
         assert_eq!(describe(&e), "writing blob: disk full");
     }

@@ -116,7 +116,9 @@ pub fn human_size(bytes: u64) -> String {
         } else {
             4.min(s.len())
         };
-        let t = s[..keep.max(digits_before)].trim_end_matches('0').trim_end_matches('.');
+        let t = s[..keep.max(digits_before)]
+            .trim_end_matches('0')
+            .trim_end_matches('.');
         format!("{t} {}", UNITS[unit])
     }
 }

@@ -63,7 +63,9 @@ impl Platform {
         if let Some(spec) = platform {
             let parts: Vec<&str> = spec.split('/').collect();
             if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|s| s.is_empty()) {
-                anyhow::bail!("invalid platform {spec:?}: expected OS/ARCH[/VARIANT], e.g. linux/arm64");
+                anyhow::bail!(
+                    "invalid platform {spec:?}: expected OS/ARCH[/VARIANT], e.g. linux/arm64"
+                );
             }
             p.os = parts[0].to_string();
             p.architecture = parts[1].to_string();
@@ -119,9 +121,10 @@ pub struct IndexPlatform {
 }
 
 /// A fetched manifest document: an index to choose from, or an image.
+#[derive(Debug)]
 pub enum Fetched {
     Index(Vec<IndexEntry>),
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
 }
 
 /// Classify and parse a manifest document.
@@ -139,19 +142,24 @@ pub fn parse_manifest_document(bytes: &[u8]) -> anyhow::Result<Fetched> {
     if probe.schema_version == 1 {
         anyhow::bail!("this image uses the obsolete Docker schema 1 manifest, which cove does not support; push it again with a current tool");
     }
-    let is_index = matches!(probe.media_type.as_deref(), Some(OCI_INDEX) | Some(DOCKER_LIST))
-        || probe.manifests.is_some();
+    let is_index = matches!(
+        probe.media_type.as_deref(),
+        Some(OCI_INDEX) | Some(DOCKER_LIST)
+    ) || probe.manifests.is_some();
     if is_index {
         return Ok(Fetched::Index(probe.manifests.unwrap_or_default()));
     }
     let manifest: ImageManifest =
         serde_json::from_slice(bytes).context("the image manifest is malformed")?;
-    Ok(Fetched::Image(manifest))
+    Ok(Fetched::Image(Box::new(manifest)))
 }
 
 /// Choose the entry for `want` from an index. A requested variant must
 /// match; otherwise an exact variant match is preferred, then none.
-pub fn select_platform<'a>(entries: &'a [IndexEntry], want: &Platform) -> anyhow::Result<&'a IndexEntry> {
+pub fn select_platform<'a>(
+    entries: &'a [IndexEntry],
+    want: &Platform,
+) -> anyhow::Result<&'a IndexEntry> {
     let normalize_variant = |arch: &str, v: Option<&str>| -> Option<String> {
         match (arch, v) {
             ("arm64", None) => Some("v8".into()),
@@ -189,7 +197,11 @@ pub fn select_platform<'a>(entries: &'a [IndexEntry], want: &Platform) -> anyhow
         .collect();
     anyhow::bail!(
         "no image for {want} in this multi-arch image (it has {}); choose one with --platform",
-        if available.is_empty() { "no platforms".to_string() } else { available.join(", ") }
+        if available.is_empty() {
+            "no platforms".to_string()
+        } else {
+            available.join(", ")
+        }
     )
 }
 
@@ -218,7 +230,9 @@ pub fn decompress<'a, R: std::io::BufRead + Send + 'a>(
     let head = reader.fill_buf().context("reading layer")?;
     Ok(match sniff_compression(head) {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader).context("starting zstd decoder")?),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(reader).context("starting zstd decoder")?,
+        ),
         Compression::None => Box::new(reader),
     })
 }
@@ -233,8 +247,10 @@ pub struct StoredImage {
 impl StoredImage {
     pub fn load(store: &Store, entry: &ImageEntry) -> anyhow::Result<StoredImage> {
         let manifest_bytes = store.read_blob(&entry.manifest_digest)?;
-        let manifest: ImageManifest = serde_json::from_slice(&manifest_bytes)
-            .with_context(|| format!("manifest {} in the store is corrupt", entry.manifest_digest))?;
+        let manifest: ImageManifest =
+            serde_json::from_slice(&manifest_bytes).with_context(|| {
+                format!("manifest {} in the store is corrupt", entry.manifest_digest)
+            })?;
         let config_digest = manifest.config().digest().to_string();
         let config_bytes = store.read_blob(&config_digest)?;
         let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
@@ -278,11 +294,29 @@ mod tests {
             entry("linux", "arm64", Some("v8"), "d"),
         ];
         let p = |s: &str| Platform::from_flags(Some(s), None, None, None).unwrap();
-        assert_eq!(select_platform(&entries, &p("linux/amd64")).unwrap().digest, "a");
-        assert_eq!(select_platform(&entries, &p("linux/arm/v6")).unwrap().digest, "b");
-        assert_eq!(select_platform(&entries, &p("linux/arm/v7")).unwrap().digest, "c");
-        assert_eq!(select_platform(&entries, &p("linux/arm64")).unwrap().digest, "d");
-        let err = select_platform(&entries, &p("linux/s390x")).unwrap_err().to_string();
+        assert_eq!(
+            select_platform(&entries, &p("linux/amd64")).unwrap().digest,
+            "a"
+        );
+        assert_eq!(
+            select_platform(&entries, &p("linux/arm/v6"))
+                .unwrap()
+                .digest,
+            "b"
+        );
+        assert_eq!(
+            select_platform(&entries, &p("linux/arm/v7"))
+                .unwrap()
+                .digest,
+            "c"
+        );
+        assert_eq!(
+            select_platform(&entries, &p("linux/arm64")).unwrap().digest,
+            "d"
+        );
+        let err = select_platform(&entries, &p("linux/s390x"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("linux/arm/v6"), "{err}");
         assert!(select_platform(&entries, &p("linux/arm/v5")).is_err());
     }
@@ -296,16 +330,23 @@ mod tests {
 
     #[test]
     fn classifies_documents() {
-        let idx = br#"{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:1","size":1}]}"#;
+        let idx =
+            br#"{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:1","size":1}]}"#;
         assert!(matches!(parse_manifest_document(idx).unwrap(), Fetched::Index(v) if v.len() == 1));
         let v1 = br#"{"schemaVersion":1,"name":"x"}"#;
-        assert!(parse_manifest_document(v1).unwrap_err().to_string().contains("schema 1"));
+        assert!(parse_manifest_document(v1)
+            .unwrap_err()
+            .to_string()
+            .contains("schema 1"));
     }
 
     #[test]
     fn sniffs_compression() {
         assert_eq!(sniff_compression(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(sniff_compression(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(
+            sniff_compression(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
         assert_eq!(sniff_compression(b"etc/"), Compression::None);
     }
 }

@@ -64,9 +64,12 @@ pub fn print_objects(objects: &[Value], format: Option<&str>) -> anyhow::Result<
         }
         Some(f) => {
             let spec = template::normalize_format(f);
-            let tmpl = Template::parse(&spec.template).map_err(|e| anyhow::anyhow!("invalid --format: {e}"))?;
+            let tmpl = Template::parse(&spec.template)
+                .map_err(|e| anyhow::anyhow!("invalid --format: {e}"))?;
             for obj in objects {
-                let line = tmpl.execute(obj).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+                let line = tmpl
+                    .execute(obj)
+                    .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
                 writeln!(out, "{}", line.strip_suffix('\n').unwrap_or(&line))?;
             }
         }
@@ -121,7 +124,11 @@ pub fn unix_seconds(rfc3339: Option<&str>) -> i64 {
 pub fn podman_time(rfc3339: Option<&str>) -> String {
     rfc3339
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S +0000 UTC").to_string())
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -146,6 +153,9 @@ mod tests {
     #[test]
     fn pretty_json_uses_four_spaces() {
         let v = serde_json::json!([{"a": 1}]);
-        assert_eq!(to_pretty_json(&v).unwrap(), "[\n    {\n        \"a\": 1\n    }\n]");
+        assert_eq!(
+            to_pretty_json(&v).unwrap(),
+            "[\n    {\n        \"a\": 1\n    }\n]"
+        );
     }
 }

@@ -29,9 +29,11 @@ impl Progress {
         };
         let bar = multi.add(ProgressBar::new(total));
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-                .expect("static template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
         bar

@@ -35,7 +35,11 @@ impl IdMaps {
 
     /// Highest container uid + 1 that is mapped.
     pub fn uid_count(&self) -> u64 {
-        self.uids.iter().map(|r| r.container_id as u64 + r.size as u64).max().unwrap_or(0)
+        self.uids
+            .iter()
+            .map(|r| r.container_id as u64 + r.size as u64)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -214,7 +218,8 @@ fn enter_with_helpers(maps: &IdMaps) -> anyhow::Result<()> {
 /// `run`, for a container's).
 pub fn run_idmap_helpers(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
     for (tool, ranges) in [("newuidmap", &maps.uids), ("newgidmap", &maps.gids)] {
-        let exe = find_helper(tool).ok_or_else(|| anyhow::anyhow!("{tool} not found; install the uidmap package"))?;
+        let exe = find_helper(tool)
+            .ok_or_else(|| anyhow::anyhow!("{tool} not found; install the uidmap package"))?;
         let mut cmd = std::process::Command::new(exe);
         cmd.arg(pid.to_string());
         for r in ranges {
@@ -224,10 +229,7 @@ pub fn run_idmap_helpers(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
         }
         let out = cmd.output().with_context(|| format!("running {tool}"))?;
         if !out.status.success() {
-            anyhow::bail!(
-                "{tool}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            anyhow::bail!("{tool}: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
     }
     Ok(())
@@ -290,8 +292,12 @@ mod tests {
 
     #[test]
     fn parses_subuid_by_name_and_id() {
-        let text = "# comment\nalice:100000:65536\n1001:200000:1000\nbob:300000:0\nalice:500000:10\n";
-        assert_eq!(parse_subid(text, "alice", 1000), vec![(100000, 65536), (500000, 10)]);
+        let text =
+            "# comment\nalice:100000:65536\n1001:200000:1000\nbob:300000:0\nalice:500000:10\n";
+        assert_eq!(
+            parse_subid(text, "alice", 1000),
+            vec![(100000, 65536), (500000, 10)]
+        );
         assert_eq!(parse_subid(text, "carol", 1001), vec![(200000, 1000)]);
         assert!(parse_subid(text, "bob", 1002).is_empty());
     }
@@ -299,10 +305,34 @@ mod tests {
     #[test]
     fn ranges_follow_each_other() {
         let r = build_ranges(1000, &[(100000, 65536), (500000, 10)]);
-        assert_eq!(r[0], IdRange { container_id: 0, host_id: 1000, size: 1 });
-        assert_eq!(r[1], IdRange { container_id: 1, host_id: 100000, size: 65536 });
-        assert_eq!(r[2], IdRange { container_id: 65537, host_id: 500000, size: 10 });
-        let maps = IdMaps { uids: r.clone(), gids: r };
+        assert_eq!(
+            r[0],
+            IdRange {
+                container_id: 0,
+                host_id: 1000,
+                size: 1
+            }
+        );
+        assert_eq!(
+            r[1],
+            IdRange {
+                container_id: 1,
+                host_id: 100000,
+                size: 65536
+            }
+        );
+        assert_eq!(
+            r[2],
+            IdRange {
+                container_id: 65537,
+                host_id: 500000,
+                size: 10
+            }
+        );
+        let maps = IdMaps {
+            uids: r.clone(),
+            gids: r,
+        };
         assert!(maps.is_full());
         assert_eq!(maps.uid_count(), 65547);
     }

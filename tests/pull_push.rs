@@ -11,10 +11,30 @@ use serde_json::json;
 #[test]
 fn pull_oci_gzip_and_docker_zstd_and_plain() {
     let reg = Registry::start();
-    push(&reg, "lib/oci-gzip", "1", &busybox_image(false, Compression::Gzip));
-    push(&reg, "lib/oci-zstd", "1", &busybox_image(false, Compression::Zstd));
-    push(&reg, "lib/docker-gzip", "1", &busybox_image(true, Compression::Gzip));
-    push(&reg, "lib/oci-plain", "1", &busybox_image(false, Compression::None));
+    push(
+        &reg,
+        "lib/oci-gzip",
+        "1",
+        &busybox_image(false, Compression::Gzip),
+    );
+    push(
+        &reg,
+        "lib/oci-zstd",
+        "1",
+        &busybox_image(false, Compression::Zstd),
+    );
+    push(
+        &reg,
+        "lib/docker-gzip",
+        "1",
+        &busybox_image(true, Compression::Gzip),
+    );
+    push(
+        &reg,
+        "lib/oci-plain",
+        "1",
+        &busybox_image(false, Compression::None),
+    );
     for mode in modes() {
         let env = Env::new(&mode);
         for repo in ["oci-gzip", "oci-zstd", "docker-gzip", "oci-plain"] {
@@ -28,8 +48,16 @@ fn pull_oci_gzip_and_docker_zstd_and_plain() {
         let store = env.store_root();
         let layers: Vec<_> = std::fs::read_dir(store.join("layers")).unwrap().collect();
         assert!(!layers.is_empty());
-        let out = env.unshare_sh(&format!("stat -c '%u %a' {}/layers/*/diff/bin/busybox | sort -u", store.display()));
-        assert_eq!(out.trim(), "0 755", "[{}] owner and mode of busybox", mode.label());
+        let out = env.unshare_sh(&format!(
+            "stat -c '%u %a' {}/layers/*/diff/bin/busybox | sort -u",
+            store.display()
+        ));
+        assert_eq!(
+            out.trim(),
+            "0 755",
+            "[{}] owner and mode of busybox",
+            mode.label()
+        );
     }
 }
 
@@ -49,7 +77,12 @@ fn pull_is_idempotent_and_reuses_layers() {
         assert_eq!(a.trim(), image.id().strip_prefix("sha256:").unwrap());
         let rows = env.ok(&["images", "--format", "{{.Tag}}"]);
         assert_eq!(rows.lines().count(), 2, "{rows}");
-        assert_eq!(std::fs::read_dir(env.store_root().join("layers")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(env.store_root().join("layers"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 }
 
@@ -57,10 +90,22 @@ fn pull_is_idempotent_and_reuses_layers() {
 fn pull_multi_arch_index_selects_platform() {
     let reg = Registry::start();
     let mk = |arch: &str, variant: Option<&str>, marker: &str| {
-        let tar = TarBuilder::new().file("arch", marker.as_bytes(), 0o644, 0, 0).finish();
-        Image::for_platform(vec![Layer::new(tar, Compression::Gzip)], false, arch, variant, json!({}))
+        let tar = TarBuilder::new()
+            .file("arch", marker.as_bytes(), 0o644, 0, 0)
+            .finish();
+        Image::for_platform(
+            vec![Layer::new(tar, Compression::Gzip)],
+            false,
+            arch,
+            variant,
+            json!({}),
+        )
     };
-    let images = vec![mk("amd64", None, "amd64"), mk("arm64", Some("v8"), "arm64"), mk("arm", Some("v7"), "armv7")];
+    let images = vec![
+        mk("amd64", None, "amd64"),
+        mk("arm64", Some("v8"), "arm64"),
+        mk("arm", Some("v7"), "armv7"),
+    ];
     push_index(&reg, "multi", "latest", &images, false);
     push_index(&reg, "multi-docker", "latest", &images, true);
     for mode in modes() {
@@ -70,11 +115,23 @@ fn pull_multi_arch_index_selects_platform() {
             let arm = env.ok(&["pull", "-q", "--platform", "linux/arm/v7", &name]);
             assert_eq!(arm.trim(), images[2].id().strip_prefix("sha256:").unwrap());
             let arm64 = env.ok(&["pull", "-q", "--arch", "arm64", &name]);
-            assert_eq!(arm64.trim(), images[1].id().strip_prefix("sha256:").unwrap());
+            assert_eq!(
+                arm64.trim(),
+                images[1].id().strip_prefix("sha256:").unwrap()
+            );
             let err = env.fails(&["pull", "--platform", "linux/s390x", &name], 125);
-            assert!(err.contains("linux/s390x") && err.contains("linux/amd64"), "{err}");
+            assert!(
+                err.contains("linux/s390x") && err.contains("linux/amd64"),
+                "{err}"
+            );
         }
-        let arch = env.ok(&["image", "inspect", "--format", "{{.Architecture}}", &format!("{}/multi", reg.host())]);
+        let arch = env.ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{.Architecture}}",
+            &format!("{}/multi", reg.host()),
+        ]);
         assert_eq!(arch.trim(), "arm64", "the name moved to the last pull");
     }
 }
@@ -91,7 +148,10 @@ fn pull_by_digest() {
         assert_eq!(env.run(&["image", "exists", &name]).status.code(), Some(0));
         let wrong = format!("{}/dig@sha256:{}", reg.host(), "0".repeat(64));
         let err = env.fails(&["pull", &wrong], 125);
-        assert!(err.contains("not found") || err.contains("unknown"), "{err}");
+        assert!(
+            err.contains("not found") || err.contains("unknown"),
+            "{err}"
+        );
     }
 }
 
@@ -118,14 +178,26 @@ fn multi_layer_whiteouts_hardlinks_ownership_and_modes() {
         .opaque("opaque")
         .file("opaque/new", b"new", 0o644, 0, 0)
         .finish();
-    let image = Image::new(vec![Layer::new(base, Compression::Gzip), Layer::new(top, Compression::Zstd)], false);
+    let image = Image::new(
+        vec![
+            Layer::new(base, Compression::Gzip),
+            Layer::new(top, Compression::Zstd),
+        ],
+        false,
+    );
     push(&reg, "layers", "1", &image);
     for mode in modes() {
         let env = Env::new(&mode);
         env.ok(&["pull", "-q", &format!("{}/layers:1", reg.host())]);
         let root = env.store_root();
-        let top_dir = root.join("layers").join(image.layers[1].diff_id.strip_prefix("sha256:").unwrap()).join("diff");
-        let base_dir = root.join("layers").join(image.layers[0].diff_id.strip_prefix("sha256:").unwrap()).join("diff");
+        let top_dir = root
+            .join("layers")
+            .join(image.layers[1].diff_id.strip_prefix("sha256:").unwrap())
+            .join("diff");
+        let base_dir = root
+            .join("layers")
+            .join(image.layers[0].diff_id.strip_prefix("sha256:").unwrap())
+            .join("diff");
         let script = format!(
             "stat -c '%F %t:%T' {top}/data/gone; getfattr --only-values -n user.overlay.opaque {top}/opaque 2>/dev/null || busybox getfattr 2>/dev/null; stat -c '%u:%g %a' {base}/home/owned; stat -c '%a' {base}/bin/suid; stat -c '%i' {base}/data/original {base}/data/link",
             top = top_dir.display(),
@@ -133,13 +205,26 @@ fn multi_layer_whiteouts_hardlinks_ownership_and_modes() {
         );
         let out = env.unshare_sh(&script);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with("character special file 0:0"), "whiteout: {out}");
-        let owned = lines.iter().find(|l| l.contains(' ') && l.contains(':') && !l.contains("special")).unwrap();
-        assert_eq!(*owned, "1000:1000 640", "[{}] ownership is real inside the namespace: {out}", mode.label());
+        assert!(
+            lines[0].starts_with("character special file 0:0"),
+            "whiteout: {out}"
+        );
+        let owned = lines
+            .iter()
+            .find(|l| l.contains(' ') && l.contains(':') && !l.contains("special"))
+            .unwrap();
+        assert_eq!(
+            *owned,
+            "1000:1000 640",
+            "[{}] ownership is real inside the namespace: {out}",
+            mode.label()
+        );
         assert!(out.contains("\n4755\n"), "setuid kept: {out}");
         let inodes: Vec<&str> = lines[lines.len() - 2..].to_vec();
         assert_eq!(inodes[0], inodes[1], "hardlink shares the inode: {out}");
-        let xattr = std::process::Command::new("getfattr").arg("--version").output();
+        let xattr = std::process::Command::new("getfattr")
+            .arg("--version")
+            .output();
         if xattr.is_ok() {
             assert!(out.contains('y'), "opaque marker: {out}");
         }
@@ -150,17 +235,28 @@ fn multi_layer_whiteouts_hardlinks_ownership_and_modes() {
 fn push_round_trip_and_auth() {
     let reg = Registry::start_with_auth("alice", "s3cret");
     let open = Registry::start();
-    push(&reg, "seed/busybox", "1", &busybox_image(false, Compression::Gzip));
+    push(
+        &reg,
+        "seed/busybox",
+        "1",
+        &busybox_image(false, Compression::Gzip),
+    );
     for mode in modes() {
         let env = Env::new(&mode);
         let name = format!("{}/seed/busybox:1", reg.host());
         let err = env.fails(&["pull", &name], 125);
-        assert!(err.contains("cove login"), "unauthenticated pull explains: {err}");
+        assert!(
+            err.contains("cove login"),
+            "unauthenticated pull explains: {err}"
+        );
         let err = env.fails(&["login", "-u", "alice", "-p", "wrong", &reg.host()], 125);
         assert!(err.contains("invalid username or password"), "{err}");
-        assert!(env.ok(&["login", "-u", "alice", "-p", "s3cret", &reg.host()]).contains("Login Succeeded"));
+        assert!(env
+            .ok(&["login", "-u", "alice", "-p", "s3cret", &reg.host()])
+            .contains("Login Succeeded"));
         let authfile = env.runtime.join("containers/auth.json");
-        let auth: serde_json::Value = serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
+        let auth: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
         assert!(auth["auths"][reg.host()]["auth"].is_string(), "{auth}");
         env.ok(&["pull", "-q", &name]);
         // Push to another repo of the same (authenticated) registry, and to the open one.
@@ -172,13 +268,23 @@ fn push_round_trip_and_auth() {
         // A fresh env pulls what was pushed and gets the same image id.
         let env2 = Env::new(&mode);
         let id = env2.ok(&["pull", "-q", &elsewhere]);
-        assert_eq!(id, env.ok(&["images", "-q", "--no-trunc", &elsewhere]).replace("sha256:", ""));
+        assert_eq!(
+            id,
+            env.ok(&["images", "-q", "--no-trunc", &elsewhere])
+                .replace("sha256:", "")
+        );
         assert!(env.ok(&["logout", &reg.host()]).contains("Removed"));
         env.fails(&["logout", &reg.host()], 125);
         let err = env.fails(&["push", &name, &format!("{}/x/y:1", reg.host())], 125);
         assert!(err.contains("cove login"), "{err}");
         // --creds works without a stored login.
-        env.ok(&["push", "--creds", "alice:s3cret", &name, &format!("{}/x/y:1", reg.host())]);
+        env.ok(&[
+            "push",
+            "--creds",
+            "alice:s3cret",
+            &name,
+            &format!("{}/x/y:1", reg.host()),
+        ]);
     }
 }
 
@@ -188,9 +294,15 @@ fn bad_references_and_unreachable_registries() {
     for mode in modes() {
         let env = Env::new(&mode);
         let err = env.fails(&["pull", "UPPER/case"], 125);
-        assert!(err.contains("invalid image reference") && err.contains("lowercase"), "{err}");
+        assert!(
+            err.contains("invalid image reference") && err.contains("lowercase"),
+            "{err}"
+        );
         let err = env.fails(&["pull", &format!("{}/missing:1", reg.host())], 125);
-        assert!(err.contains("missing") && (err.contains("not found") || err.contains("unknown")), "{err}");
+        assert!(
+            err.contains("missing") && (err.contains("not found") || err.contains("unknown")),
+            "{err}"
+        );
         let dead = format!("127.0.0.1:{}/x:1", common::free_port());
         let err = env.fails(&["pull", &dead], 125);
         assert!(err.contains("cannot connect"), "{err}");
@@ -213,10 +325,21 @@ fn corrupt_blob_in_registry_is_refused_and_store_stays_clean() {
     for mode in modes() {
         let env = Env::new(&mode);
         let err = env.fails(&["pull", &format!("{}/corrupt:1", reg.host())], 125);
-        assert!(err.contains("corrupt") || err.contains("digest") || err.contains("unpacking"), "{err}");
+        assert!(
+            err.contains("corrupt") || err.contains("digest") || err.contains("unpacking"),
+            "{err}"
+        );
         assert_eq!(env.ok(&["images", "-q"]), "");
         let root = env.store_root();
-        assert_eq!(std::fs::read_dir(root.join("layers")).unwrap().count(), 0, "no layer left behind");
-        assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0, "no staging left behind");
+        assert_eq!(
+            std::fs::read_dir(root.join("layers")).unwrap().count(),
+            0,
+            "no layer left behind"
+        );
+        assert_eq!(
+            std::fs::read_dir(root.join("tmp")).unwrap().count(),
+            0,
+            "no staging left behind"
+        );
     }
 }

@@ -523,7 +523,7 @@ fn plan_image(
     let manifest: ImageManifest = match image::parse_manifest_document(&manifest_bytes)
         .with_context(|| format!("archive member {member}"))?
     {
-        Fetched::Image(man) => man,
+        Fetched::Image(man) => *man,
         Fetched::Index(_) => anyhow::bail!("archive member {member}: an index points to another index; cove does not follow nested indexes"),
     };
     let config_digest = manifest.config().digest().to_string();

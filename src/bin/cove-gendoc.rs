@@ -43,7 +43,11 @@ fn man_pages(dir: &Path) -> Result {
 fn completions(dir: &Path) -> Result {
     use clap_complete::{generate_to, Shell};
     let mut cmd = Cli::command();
-    for (shell, file) in [(Shell::Bash, "cove.bash"), (Shell::Zsh, "_cove"), (Shell::Fish, "cove.fish")] {
+    for (shell, file) in [
+        (Shell::Bash, "cove.bash"),
+        (Shell::Zsh, "_cove"),
+        (Shell::Fish, "cove.fish"),
+    ] {
         let path = generate_to(shell, &mut cmd, "cove", dir)?;
         if path.file_name().and_then(|n| n.to_str()) != Some(file) {
             std::fs::rename(&path, dir.join(file))?;

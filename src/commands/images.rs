@@ -2,7 +2,10 @@
 //! and `inspect` for images.
 
 use super::{local_name, Ctx};
-use crate::cli::{HistoryArgs, ImageExistsArgs, ImageInspectArgs, ImagesArgs, InspectArgs, PruneArgs, RmiArgs, TagArgs, UntagArgs};
+use crate::cli::{
+    HistoryArgs, ImageExistsArgs, ImageInspectArgs, ImagesArgs, InspectArgs, PruneArgs, RmiArgs,
+    TagArgs, UntagArgs,
+};
 use crate::digest::short_id;
 use crate::error::{exit_error, silent_exit};
 use crate::fsutil::human_size;
@@ -13,7 +16,8 @@ use crate::store::{Catalog, ImageEntry, Store};
 use serde_json::{json, Value};
 
 const IMAGES_TABLE: &str = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
-const IMAGES_TABLE_DIGESTS: &str = "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+const IMAGES_TABLE_DIGESTS: &str =
+    "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
 const IMAGE_HEADERS: &[(&str, &str)] = &[
     ("Repository", "REPOSITORY"),
     ("Tag", "TAG"),
@@ -72,9 +76,17 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
             patterns.push(r);
         }
         let shown: Vec<Option<&String>> = if img.names.is_empty() {
-            if patterns.is_empty() { vec![None] } else { vec![] }
+            if patterns.is_empty() {
+                vec![None]
+            } else {
+                vec![]
+            }
         } else {
-            img.names.iter().filter(|n| patterns.iter().all(|p| name_matches_pattern(n, p))).map(Some).collect()
+            img.names
+                .iter()
+                .filter(|n| patterns.iter().all(|p| name_matches_pattern(n, p)))
+                .map(Some)
+                .collect()
         };
         if shown.is_empty() {
             continue;
@@ -86,7 +98,9 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
         };
         json_rows.push(image_summary_json(img));
         for name in shown {
-            let (repository, tag) = name.map(|n| repo_and_tag(n)).unwrap_or(("<none>".into(), "<none>".into()));
+            let (repository, tag) = name
+                .map(|n| repo_and_tag(n))
+                .unwrap_or(("<none>".into(), "<none>".into()));
             rows.push(json!({
                 "ID": id,
                 "Id": img.id,
@@ -119,8 +133,18 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
         output::print_objects(&json_rows, Some("json"))?;
         return Ok(0);
     }
-    let table = if args.digests { IMAGES_TABLE_DIGESTS } else { IMAGES_TABLE };
-    output::print_rows(&rows, args.format.as_deref(), table, IMAGE_HEADERS, args.noheading)?;
+    let table = if args.digests {
+        IMAGES_TABLE_DIGESTS
+    } else {
+        IMAGES_TABLE
+    };
+    output::print_rows(
+        &rows,
+        args.format.as_deref(),
+        table,
+        IMAGE_HEADERS,
+        args.noheading,
+    )?;
     Ok(0)
 }
 
@@ -196,12 +220,20 @@ impl Filter {
     }
 
     fn matches(&self, img: &ImageEntry, catalog: &Catalog) -> bool {
-        let created_of = |input: &str| catalog.resolve(input).ok().flatten().and_then(|i| i.created.clone());
+        let created_of = |input: &str| {
+            catalog
+                .resolve(input)
+                .ok()
+                .flatten()
+                .and_then(|i| i.created.clone())
+        };
         match self {
             Filter::Dangling(d) => img.names.is_empty() == *d,
             Filter::Reference(r) => img.names.iter().any(|n| name_matches_pattern(n, r)),
-            Filter::Before(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine < &c)),
-            Filter::Since(other) => created_of(other).is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine > &c)),
+            Filter::Before(other) => created_of(other)
+                .is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine < &c)),
+            Filter::Since(other) => created_of(other)
+                .is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine > &c)),
         }
     }
 }
@@ -209,23 +241,39 @@ impl Filter {
 fn parse_filters(raw: &[String]) -> anyhow::Result<Vec<Filter>> {
     raw.iter()
         .map(|f| {
-            let (k, v) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+            let (k, v) = f
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
             Ok(match k {
-                "dangling" => Filter::Dangling(v.parse().map_err(|_| anyhow::anyhow!("invalid filter {f:?}: dangling takes true or false"))?),
+                "dangling" => Filter::Dangling(v.parse().map_err(|_| {
+                    anyhow::anyhow!("invalid filter {f:?}: dangling takes true or false")
+                })?),
                 "reference" => Filter::Reference(v.to_string()),
                 "before" => Filter::Before(v.to_string()),
                 "since" => Filter::Since(v.to_string()),
-                _ => anyhow::bail!("invalid filter {f:?}: supported are dangling, reference, before, since"),
+                _ => anyhow::bail!(
+                    "invalid filter {f:?}: supported are dangling, reference, before, since"
+                ),
             })
         })
         .collect()
 }
 
 pub fn tag(ctx: &Ctx, args: &TagArgs) -> anyhow::Result<i32> {
-    let store = ctx.store_if_exists().ok_or_else(|| not_known(&args.image))?;
-    let targets: Vec<String> = args.targets.iter().map(|t| local_name(t)).collect::<anyhow::Result<_>>()?;
+    let store = ctx
+        .store_if_exists()
+        .ok_or_else(|| not_known(&args.image))?;
+    let targets: Vec<String> = args
+        .targets
+        .iter()
+        .map(|t| local_name(t))
+        .collect::<anyhow::Result<_>>()?;
     store.update_catalog(|c| {
-        let id = c.resolve(&args.image)?.ok_or_else(|| not_known(&args.image))?.id.clone();
+        let id = c
+            .resolve(&args.image)?
+            .ok_or_else(|| not_known(&args.image))?
+            .id
+            .clone();
         for t in &targets {
             c.tag(&id, t);
         }
@@ -235,11 +283,24 @@ pub fn tag(ctx: &Ctx, args: &TagArgs) -> anyhow::Result<i32> {
 }
 
 pub fn untag(ctx: &Ctx, args: &UntagArgs) -> anyhow::Result<i32> {
-    let store = ctx.store_if_exists().ok_or_else(|| not_known(&args.image))?;
-    let names: Vec<String> = args.names.iter().map(|t| local_name(t)).collect::<anyhow::Result<_>>()?;
+    let store = ctx
+        .store_if_exists()
+        .ok_or_else(|| not_known(&args.image))?;
+    let names: Vec<String> = args
+        .names
+        .iter()
+        .map(|t| local_name(t))
+        .collect::<anyhow::Result<_>>()?;
     store.update_catalog(|c| {
-        let img = c.resolve(&args.image)?.ok_or_else(|| not_known(&args.image))?.clone();
-        let doomed = if names.is_empty() { img.names.clone() } else { names.clone() };
+        let img = c
+            .resolve(&args.image)?
+            .ok_or_else(|| not_known(&args.image))?
+            .clone();
+        let doomed = if names.is_empty() {
+            img.names.clone()
+        } else {
+            names.clone()
+        };
         for n in &doomed {
             if !img.names.contains(n) {
                 anyhow::bail!("{n}: not a name of image {}", short_id(&img.id));
@@ -271,15 +332,24 @@ pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
     let mut removed_any = false;
     let report = store.update_catalog(|c| {
         let mut lines = Vec::new();
-        let targets: Vec<String> = if args.all { c.images.iter().map(|i| i.id.clone()).collect() } else { args.images.clone() };
+        let targets: Vec<String> = if args.all {
+            c.images.iter().map(|i| i.id.clone()).collect()
+        } else {
+            args.images.clone()
+        };
         for input in targets {
             let Some(img) = c.resolve(&input)?.cloned() else {
                 missing.push(input);
                 continue;
             };
-            let by_name = Reference::parse(&input).ok().map(|r| crate::registry::pull::stored_name(&r.with_default_tag()));
+            let by_name = Reference::parse(&input)
+                .ok()
+                .map(|r| crate::registry::pull::stored_name(&r.with_default_tag()));
             let named = img.names.iter().find(|n| {
-                Some(*n) == by_name.as_ref() || n.ends_with(&format!("/{input}")) || n.ends_with(&format!("/{input}:latest")) || n.ends_with(&format!("/library/{input}:latest"))
+                Some(*n) == by_name.as_ref()
+                    || n.ends_with(&format!("/{input}"))
+                    || n.ends_with(&format!("/{input}:latest"))
+                    || n.ends_with(&format!("/library/{input}:latest"))
             });
             match named {
                 Some(name) if img.names.len() > 1 && !args.force && !args.all => {
@@ -291,7 +361,10 @@ pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
                         lines.push(format!("Untagged: {n}"));
                     }
                     c.remove(&img.id);
-                    lines.push(format!("Deleted: {}", img.id.strip_prefix("sha256:").unwrap_or(&img.id)));
+                    lines.push(format!(
+                        "Deleted: {}",
+                        img.id.strip_prefix("sha256:").unwrap_or(&img.id)
+                    ));
                     removed_any = true;
                 }
             }
@@ -319,7 +392,12 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
     }
     let (store, _) = ctx.store_for_writing()?;
     let removed = store.update_catalog(|c| {
-        let doomed: Vec<String> = c.images.iter().filter(|i| args.all || i.names.is_empty()).map(|i| i.id.clone()).collect();
+        let doomed: Vec<String> = c
+            .images
+            .iter()
+            .filter(|i| args.all || i.names.is_empty())
+            .map(|i| i.id.clone())
+            .collect();
         for id in &doomed {
             c.remove(id);
         }
@@ -336,7 +414,11 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
 
 pub fn exists(ctx: &Ctx, args: &ImageExistsArgs) -> anyhow::Result<i32> {
     let (_, catalog) = catalog(ctx)?;
-    Ok(if catalog.resolve(&args.image)?.is_some() { 0 } else { 1 })
+    Ok(if catalog.resolve(&args.image)?.is_some() {
+        0
+    } else {
+        1
+    })
 }
 
 /// Podman's `image inspect` document for one image.
@@ -346,7 +428,11 @@ pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
     let config = raw.get("config").cloned().unwrap_or_else(|| json!({}));
     let labels = config.get("Labels").cloned().unwrap_or(Value::Null);
     let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
-    let repo_digests: Vec<String> = img.names.iter().map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest)).collect();
+    let repo_digests: Vec<String> = img
+        .names
+        .iter()
+        .map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest))
+        .collect();
     let layers: Vec<String> = stored.diff_ids();
     let layer_dirs: Vec<String> = layers
         .iter()
@@ -402,7 +488,10 @@ fn inspect_images(ctx: &Ctx, names: &[String], format: Option<&str>) -> anyhow::
         output::print_objects(&docs, format)?;
     }
     if !missing.is_empty() {
-        let msg: Vec<String> = missing.iter().map(|m| format!("{m}: no such object")).collect();
+        let msg: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{m}: no such object"))
+            .collect();
         return Err(exit_error(125, msg.join("\n")));
     }
     Ok(0)
@@ -415,13 +504,20 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
     };
     let stored = StoredImage::load(&store, img)?;
     let raw: Value = serde_json::from_slice(&stored.config_bytes)?;
-    let history = raw.get("history").and_then(|h| h.as_array()).cloned().unwrap_or_default();
+    let history = raw
+        .get("history")
+        .and_then(|h| h.as_array())
+        .cloned()
+        .unwrap_or_default();
     let diff_ids = stored.diff_ids();
     // Each history entry that is not an empty layer owns the next layer.
     let mut layer_iter = diff_ids.iter();
     let mut rows = Vec::new();
     for (i, h) in history.iter().enumerate() {
-        let empty = h.get("empty_layer").and_then(|e| e.as_bool()).unwrap_or(false);
+        let empty = h
+            .get("empty_layer")
+            .and_then(|e| e.as_bool())
+            .unwrap_or(false);
         let layer = if empty { None } else { layer_iter.next() };
         let (id, size) = match layer {
             Some(d) => (d.clone(), store.layer_size(d)),
@@ -431,7 +527,11 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
         let shown_id = if is_top { img.id.clone() } else { id };
         let created = h.get("created").and_then(|c| c.as_str());
         let created_by = h.get("created_by").and_then(|c| c.as_str()).unwrap_or("");
-        let created_by = if args.no_trunc || created_by.len() <= 45 { created_by.to_string() } else { format!("{}...", &created_by[..42]) };
+        let created_by = if args.no_trunc || created_by.len() <= 45 {
+            created_by.to_string()
+        } else {
+            format!("{}...", &created_by[..42])
+        };
         rows.push(json!({
             "ID": if args.no_trunc { shown_id.clone() } else { short_id(&shown_id).to_string() },
             "Created": if args.human { time_ago(created) } else { created.unwrap_or("").to_string() },
@@ -447,8 +547,20 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let headers = [("ID", "ID"), ("Created", "CREATED"), ("CreatedBy", "CREATED BY"), ("Size", "SIZE"), ("Comment", "COMMENT")];
-    output::print_rows(&rows, args.format.as_deref(), "{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", &headers, false)?;
+    let headers = [
+        ("ID", "ID"),
+        ("Created", "CREATED"),
+        ("CreatedBy", "CREATED BY"),
+        ("Size", "SIZE"),
+        ("Comment", "COMMENT"),
+    ];
+    output::print_rows(
+        &rows,
+        args.format.as_deref(),
+        "{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+        &headers,
+        false,
+    )?;
     Ok(0)
 }
 
@@ -458,14 +570,26 @@ mod tests {
 
     #[test]
     fn splits_repository_and_tag() {
-        assert_eq!(repo_and_tag("localhost:5000/a/b:1"), ("localhost:5000/a/b".into(), "1".into()));
-        assert_eq!(repo_and_tag("localhost:5000/a/b"), ("localhost:5000/a/b".into(), "<none>".into()));
-        assert_eq!(repo_and_tag("docker.io/x@sha256:abc"), ("docker.io/x".into(), "<none>".into()));
+        assert_eq!(
+            repo_and_tag("localhost:5000/a/b:1"),
+            ("localhost:5000/a/b".into(), "1".into())
+        );
+        assert_eq!(
+            repo_and_tag("localhost:5000/a/b"),
+            ("localhost:5000/a/b".into(), "<none>".into())
+        );
+        assert_eq!(
+            repo_and_tag("docker.io/x@sha256:abc"),
+            ("docker.io/x".into(), "<none>".into())
+        );
     }
 
     #[test]
     fn globbing() {
-        assert!(glob_match("docker.io/library/*", "docker.io/library/busybox"));
+        assert!(glob_match(
+            "docker.io/library/*",
+            "docker.io/library/busybox"
+        ));
         assert!(glob_match("b?sybox", "busybox"));
         assert!(!glob_match("alpine", "busybox"));
     }

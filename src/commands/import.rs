@@ -43,12 +43,17 @@ fn import_layer(
     args: &ImportArgs,
     name: Option<&str>,
 ) -> anyhow::Result<String> {
-    let tar = image::decompress(BufReader::with_capacity(256 << 10, input)).context("reading the tarball")?;
+    let tar = image::decompress(BufReader::with_capacity(256 << 10, input))
+        .context("reading the tarball")?;
     let mut blob = store.blob_writer()?;
     let staging = store.stage_layer()?;
     let stats = {
-        let mut tee = TeeReader { inner: tar, copy: &mut blob };
-        let stats = unpack::unpack_layer(&mut tee, &staging.diff_path(), opts).context("unpacking the tarball")?;
+        let mut tee = TeeReader {
+            inner: tar,
+            copy: &mut blob,
+        };
+        let stats = unpack::unpack_layer(&mut tee, &staging.diff_path(), opts)
+            .context("unpacking the tarball")?;
         // The tar's end padding still belongs to the layer blob.
         std::io::copy(&mut tee, &mut std::io::sink()).context("reading the tarball")?;
         stats

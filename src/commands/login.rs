@@ -11,7 +11,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 /// The key credentials are stored under: the registry host, as Podman.
 fn registry_key(input: &str) -> String {
-    let s = input.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("docker://");
+    let s = input
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("docker://");
     let host = s.split('/').next().unwrap_or(s);
     match host {
         "index.docker.io" | "registry-1.docker.io" => "docker.io".into(),
@@ -22,7 +25,10 @@ fn registry_key(input: &str) -> String {
 pub fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<i32> {
     let _ = ctx;
     let key = registry_key(&args.registry);
-    let authfile = args.authfile.clone().unwrap_or_else(auth::default_auth_file);
+    let authfile = args
+        .authfile
+        .clone()
+        .unwrap_or_else(auth::default_auth_file);
     if args.get_login {
         return match auth::lookup(&key, "", Some(&authfile))? {
             Some(c) => {
@@ -38,7 +44,10 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<i32> {
     };
     let password = if args.password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
         line.trim_end_matches(['\n', '\r']).to_string()
     } else if let Some(p) = &args.password {
         p.clone()
@@ -52,14 +61,23 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<i32> {
         Some(v) => !v,
         None => ctx.registries()?.is_insecure(&key) || is_loopback(&key),
     };
-    verify(&key, &username, &password, plain_http, args.tls_verify == Some(false))?;
+    verify(
+        &key,
+        &username,
+        &password,
+        plain_http,
+        args.tls_verify == Some(false),
+    )?;
     auth::store(&authfile, &key, &Credentials { username, password })?;
     println!("Login Succeeded!");
     Ok(0)
 }
 
 pub fn logout(args: &LogoutArgs) -> anyhow::Result<i32> {
-    let authfile = args.authfile.clone().unwrap_or_else(auth::default_auth_file);
+    let authfile = args
+        .authfile
+        .clone()
+        .unwrap_or_else(auth::default_auth_file);
     if args.all {
         auth::remove_all(&authfile)?;
         println!("Removed login credentials for all registries");
@@ -103,19 +121,45 @@ fn prompt_hidden(label: &str) -> anyhow::Result<String> {
 
 /// Check credentials as Podman does: GET /v2/ with them; when the
 /// registry answers with a bearer challenge, ask its token service.
-fn verify(registry: &str, username: &str, password: &str, plain_http: bool, insecure_tls: bool) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+fn verify(
+    registry: &str,
+    username: &str,
+    password: &str,
+    plain_http: bool,
+    insecure_tls: bool,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let client = reqwest::Client::builder()
             .danger_accept_invalid_certs(insecure_tls)
             .connect_timeout(std::time::Duration::from_secs(30))
             .user_agent(concat!("cove/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let host = if registry == "docker.io" { "registry-1.docker.io" } else { registry };
+        let host = if registry == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            registry
+        };
         let scheme = if plain_http { "http" } else { "https" };
         let url = format!("{scheme}://{host}/v2/");
-        let unreachable = |e: reqwest::Error| anyhow::anyhow!("cannot reach registry {registry}: {e}; is it running, and does it speak {}?", if plain_http { "plain HTTP" } else { "HTTPS (use --tls-verify=false for plain HTTP)" });
-        let resp = client.get(&url).basic_auth(username, Some(password)).send().await.map_err(unreachable)?;
+        let unreachable = |e: reqwest::Error| {
+            anyhow::anyhow!(
+                "cannot reach registry {registry}: {e}; is it running, and does it speak {}?",
+                if plain_http {
+                    "plain HTTP"
+                } else {
+                    "HTTPS (use --tls-verify=false for plain HTTP)"
+                }
+            )
+        };
+        let resp = client
+            .get(&url)
+            .basic_auth(username, Some(password))
+            .send()
+            .await
+            .map_err(unreachable)?;
         if resp.status().is_success() {
             return Ok(());
         }
@@ -127,7 +171,11 @@ fn verify(registry: &str, username: &str, password: &str, plain_http: bool, inse
             .to_string();
         if resp.status() == 401 && challenge.to_ascii_lowercase().starts_with("bearer") {
             let params = parse_challenge(&challenge);
-            let realm = params.iter().find(|(k, _)| k == "realm").map(|(_, v)| v.clone()).ok_or_else(|| anyhow::anyhow!("{registry}: bearer challenge without a realm"))?;
+            let realm = params
+                .iter()
+                .find(|(k, _)| k == "realm")
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| anyhow::anyhow!("{registry}: bearer challenge without a realm"))?;
             let mut req = client.get(&realm).basic_auth(username, Some(password));
             if let Some((_, service)) = params.iter().find(|(k, _)| k == "service") {
                 req = req.query(&[("service", service)]);
@@ -137,7 +185,13 @@ fn verify(registry: &str, username: &str, password: &str, plain_http: bool, inse
                 return Ok(());
             }
         }
-        Err(exit_error(125, format!("logging into {registry}: invalid username or password (the registry answered {})", resp.status())))
+        Err(exit_error(
+            125,
+            format!(
+                "logging into {registry}: invalid username or password (the registry answered {})",
+                resp.status()
+            ),
+        ))
     })
 }
 
@@ -147,7 +201,10 @@ fn parse_challenge(header: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for part in rest.split(',') {
         if let Some((k, v)) = part.trim().split_once('=') {
-            out.push((k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string()));
+            out.push((
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ));
         }
     }
     out
@@ -166,7 +223,9 @@ mod tests {
 
     #[test]
     fn parses_bearer_challenge() {
-        let p = parse_challenge(r#"Bearer realm="https://auth.example/token",service="registry.example""#);
+        let p = parse_challenge(
+            r#"Bearer realm="https://auth.example/token",service="registry.example""#,
+        );
         assert_eq!(p[0], ("realm".into(), "https://auth.example/token".into()));
         assert_eq!(p[1], ("service".into(), "registry.example".into()));
     }

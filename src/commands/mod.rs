@@ -105,11 +105,18 @@ pub fn local_name(input: &str) -> anyhow::Result<String> {
             let r = r.with_default_tag();
             crate::registry::pull::stored_name(&r)
         }
-        ParsedName::Short { repository, tag, digest } => {
+        ParsedName::Short {
+            repository,
+            tag,
+            digest,
+        } => {
             if digest.is_some() {
                 anyhow::bail!("{input}: a digest cannot be used as a new image name");
             }
-            format!("localhost/{repository}:{}", tag.as_deref().unwrap_or("latest"))
+            format!(
+                "localhost/{repository}:{}",
+                tag.as_deref().unwrap_or("latest")
+            )
         }
     })
 }

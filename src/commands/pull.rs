@@ -40,7 +40,8 @@ pub fn push(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<i32> {
         .ok_or_else(|| exit_error(125, format!("{}: image not known", args.image)))?;
     let dest_input = args.destination.as_deref().unwrap_or(&args.image);
     let dest_input = dest_input.strip_prefix("docker://").unwrap_or(dest_input);
-    let dest = if args.destination.is_none() && entry.names.len() == 1 && !dest_input.contains('/') {
+    let dest = if args.destination.is_none() && entry.names.len() == 1 && !dest_input.contains('/')
+    {
         // `cove push busybox` pushes to the name the image has.
         Reference::parse(&entry.names[0])?
     } else {

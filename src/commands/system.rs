@@ -32,9 +32,17 @@ pub fn version(args: &VersionArgs) -> anyhow::Result<i32> {
 }
 
 pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
-    let (maps, single_reason) = if userns::is_root() { (userns::current_maps(), None) } else { userns::user_maps() };
+    let (maps, single_reason) = if userns::is_root() {
+        (userns::current_maps(), None)
+    } else {
+        userns::user_maps()
+    };
     let store = ctx.store_if_exists();
-    let catalog = store.as_ref().map(Store::catalog).transpose()?.unwrap_or_default();
+    let catalog = store
+        .as_ref()
+        .map(Store::catalog)
+        .transpose()?
+        .unwrap_or_default();
     let uname = nix::sys::utsname::uname().context("uname")?;
     let driver = ctx
         .global
@@ -42,7 +50,9 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
         .map(|d| format!("{d:?}").to_lowercase())
         .unwrap_or_else(|| "auto".into());
     let map_json = |r: &[userns::IdRange]| -> Vec<serde_json::Value> {
-        r.iter().map(|m| json!({"container_id": m.container_id, "host_id": m.host_id, "size": m.size})).collect()
+        r.iter()
+            .map(|m| json!({"container_id": m.container_id, "host_id": m.host_id, "size": m.size}))
+            .collect()
     };
     let doc = json!({
         "host": {
@@ -81,7 +91,9 @@ pub fn completion(args: &CompletionArgs) -> anyhow::Result<i32> {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cove", &mut buf);
     match &args.file {
-        Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+        }
         None => std::io::Write::write_all(&mut std::io::stdout(), &buf)?,
     }
     Ok(0)
@@ -93,12 +105,19 @@ pub fn unshare(ctx: &Ctx, args: &UnshareArgs) -> anyhow::Result<i32> {
     let _ = ctx.store_for_writing()?;
     let (program, rest) = match args.command.split_first() {
         Some((p, r)) => (p.clone(), r.to_vec()),
-        None => (std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()), Vec::new()),
+        None => (
+            std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()),
+            Vec::new(),
+        ),
     };
     let err = std::process::Command::new(&program)
         .args(&rest)
         .env("COVE_UNSHARE", "1")
         .exec();
-    let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
     Err(crate::error::exit_error(code, format!("{program}: {err}")))
 }

@@ -43,7 +43,11 @@ pub fn pull(store: &Store, conf: &RegistriesConf, req: &PullRequest) -> anyhow::
     runtime.block_on(pull_async(store, conf, req))
 }
 
-async fn pull_async(store: &Store, conf: &RegistriesConf, req: &PullRequest<'_>) -> anyhow::Result<String> {
+async fn pull_async(
+    store: &Store,
+    conf: &RegistriesConf,
+    req: &PullRequest<'_>,
+) -> anyhow::Result<String> {
     let parsed = parse_name(req.input)?;
     let candidates = parsed.candidates(&conf.unqualified_search_registries);
     let _writing = store.lock_writing()?;
@@ -76,8 +80,15 @@ async fn pull_async(store: &Store, conf: &RegistriesConf, req: &PullRequest<'_>)
         0 => anyhow::bail!("{}: no registry to pull from", req.input),
         1 => Err(failures.pop().expect("one failure")),
         _ => {
-            let lines: Vec<String> = failures.iter().map(|e| format!("  {}", crate::error::describe(e))).collect();
-            anyhow::bail!("pulling {} failed from every source:\n{}", req.input, lines.join("\n"))
+            let lines: Vec<String> = failures
+                .iter()
+                .map(|e| format!("  {}", crate::error::describe(e)))
+                .collect();
+            anyhow::bail!(
+                "pulling {} failed from every source:\n{}",
+                req.input,
+                lines.join("\n")
+            )
         }
     }
 }
@@ -88,7 +99,12 @@ async fn pull_from(
     source: &PullSource,
     req: &PullRequest<'_>,
 ) -> anyhow::Result<String> {
-    let remote = Arc::new(Remote::connect(&source.registry, &source.repository, source.insecure, req.registry)?);
+    let remote = Arc::new(Remote::connect(
+        &source.registry,
+        &source.repository,
+        source.insecure,
+        req.registry,
+    )?);
     let display = remote.describe(wanted);
     let top_ref = remote.reference(wanted.tag.as_deref(), wanted.digest.as_deref());
     let (bytes, top_digest) = remote
@@ -98,26 +114,29 @@ async fn pull_from(
         .map_err(|e| remote.explain(e, &display))?;
     let top_digest = verify_document(&bytes, &top_digest, wanted.digest.as_deref(), &display)?;
 
-    let (manifest_bytes, manifest_digest, list_digest) = match image::parse_manifest_document(&bytes)
-        .with_context(|| display.clone())?
-    {
-        Fetched::Image(_) => (bytes.to_vec(), top_digest, None),
-        Fetched::Index(entries) => {
-            let chosen = image::select_platform(&entries, &req.platform).with_context(|| display.clone())?;
-            let by_digest = remote.reference(None, Some(&chosen.digest));
-            let (b, d) = remote
-                .client
-                .pull_manifest_raw(&by_digest, &remote.auth, ACCEPTED_MANIFESTS)
-                .await
-                .map_err(|e| remote.explain(e, &display))?;
-            let d = verify_document(&b, &d, Some(&chosen.digest), &display)?;
-            (b.to_vec(), d, Some(top_digest))
-        }
-    };
-    let manifest = match image::parse_manifest_document(&manifest_bytes).with_context(|| display.clone())? {
-        Fetched::Image(m) => m,
-        Fetched::Index(_) => anyhow::bail!("{display}: an index points to another index; cove does not follow nested indexes"),
-    };
+    let (manifest_bytes, manifest_digest, list_digest) =
+        match image::parse_manifest_document(&bytes).with_context(|| display.clone())? {
+            Fetched::Image(_) => (bytes.to_vec(), top_digest, None),
+            Fetched::Index(entries) => {
+                let chosen = image::select_platform(&entries, &req.platform)
+                    .with_context(|| display.clone())?;
+                let by_digest = remote.reference(None, Some(&chosen.digest));
+                let (b, d) = remote
+                    .client
+                    .pull_manifest_raw(&by_digest, &remote.auth, ACCEPTED_MANIFESTS)
+                    .await
+                    .map_err(|e| remote.explain(e, &display))?;
+                let d = verify_document(&b, &d, Some(&chosen.digest), &display)?;
+                (b.to_vec(), d, Some(top_digest))
+            }
+        };
+    let manifest =
+        match image::parse_manifest_document(&manifest_bytes).with_context(|| display.clone())? {
+            Fetched::Image(m) => *m,
+            Fetched::Index(_) => anyhow::bail!(
+                "{display}: an index points to another index; cove does not follow nested indexes"
+            ),
+        };
     let name = stored_name(wanted);
     let media_type = manifest
         .media_type()
@@ -128,21 +147,45 @@ async fn pull_from(
     digest::sha256_hex(&config_digest).with_context(|| display.clone())?;
 
     // Already complete here: only the name may be new.
-    if let Some(existing) = store.catalog()?.images.iter().find(|i| i.manifest_digest == manifest_digest) {
+    if let Some(existing) = store
+        .catalog()?
+        .images
+        .iter()
+        .find(|i| i.manifest_digest == manifest_digest)
+    {
         let existing = existing.clone();
         let config: ImageConfiguration = serde_json::from_slice(&store.read_blob(&config_digest)?)?;
-        let complete = config.rootfs().diff_ids().iter().all(|d| store.has_layer(d))
-            && manifest.layers().iter().all(|l| store.has_blob(l.digest().as_ref()));
+        let complete = config
+            .rootfs()
+            .diff_ids()
+            .iter()
+            .all(|d| store.has_layer(d))
+            && manifest
+                .layers()
+                .iter()
+                .all(|l| store.has_blob(l.digest().as_ref()));
         if complete {
             store.update_catalog(|c| {
-                c.add(new_image(&existing.id, &manifest_digest, &media_type, manifest_bytes.len() as u64, existing.created.clone(), existing.size, list_digest.clone()), Some(&name));
+                c.add(
+                    new_image(
+                        &existing.id,
+                        &manifest_digest,
+                        &media_type,
+                        manifest_bytes.len() as u64,
+                        existing.created.clone(),
+                        existing.size,
+                        list_digest.clone(),
+                    ),
+                    Some(&name),
+                );
                 Ok(())
             })?;
             return Ok(existing.id);
         }
     }
 
-    let config_bytes = fetch_small_blob(store, &remote, &top_ref, manifest.config(), &display).await?;
+    let config_bytes =
+        fetch_small_blob(store, &remote, &top_ref, manifest.config(), &display).await?;
     let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
         .with_context(|| format!("{display}: the image config is malformed"))?;
     let diff_ids = config.rootfs().diff_ids().clone();
@@ -165,7 +208,7 @@ async fn pull_from(
         let diff_id = diff_id.clone();
         let oref = top_ref.clone();
         let progress = req.progress.clone();
-        let opts = req.unpack.clone();
+        let opts = req.unpack;
         tasks.push(tokio::spawn(async move {
             fetch_layer(&store, &remote, &oref, &layer, &diff_id, &progress, &opts).await
         }));
@@ -192,12 +235,21 @@ async fn pull_from(
     let created = config.created().clone();
     store.update_catalog(|c| {
         c.add(
-            new_image(&config_digest, &manifest_digest, &media_type, manifest_bytes.len() as u64, created, size, list_digest),
+            new_image(
+                &config_digest,
+                &manifest_digest,
+                &media_type,
+                manifest_bytes.len() as u64,
+                created,
+                size,
+                list_digest,
+            ),
             Some(&name),
         );
         Ok(())
     })?;
-    req.progress.note(&format!("Writing manifest to image destination {display}"));
+    req.progress
+        .note(&format!("Writing manifest to image destination {display}"));
     Ok(config_digest)
 }
 
@@ -233,7 +285,12 @@ pub fn stored_name(r: &Reference) -> String {
 
 /// Check a manifest document against the digest we asked for (or the
 /// registry's header), computing it ourselves either way.
-fn verify_document(bytes: &[u8], header: &str, asked: Option<&str>, display: &str) -> anyhow::Result<String> {
+fn verify_document(
+    bytes: &[u8],
+    header: &str,
+    asked: Option<&str>,
+    display: &str,
+) -> anyhow::Result<String> {
     let actual = digest::sha256_of(bytes);
     if let Some(asked) = asked {
         if asked != actual {
@@ -241,7 +298,9 @@ fn verify_document(bytes: &[u8], header: &str, asked: Option<&str>, display: &st
         }
     }
     if !header.is_empty() && header.starts_with("sha256:") && header != actual {
-        anyhow::bail!("{display}: manifest digest mismatch (registry says {header}, content is {actual})");
+        anyhow::bail!(
+            "{display}: manifest digest mismatch (registry says {header}, content is {actual})"
+        );
     }
     Ok(actual)
 }
@@ -267,7 +326,10 @@ async fn fetch_small_blob(
         return store.read_blob(&digest);
     }
     if desc.size() > MAX_SMALL_BLOB {
-        anyhow::bail!("{display}: the image config is {} bytes, more than cove accepts", desc.size());
+        anyhow::bail!(
+            "{display}: the image config is {} bytes, more than cove accepts",
+            desc.size()
+        );
     }
     let mut stream = remote
         .client
@@ -276,7 +338,9 @@ async fn fetch_small_blob(
         .map_err(|e| remote.explain(e, &format!("{display}: config {digest}")))?;
     let mut buf = Vec::with_capacity(desc.size() as usize);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| interrupted(e, &format!("{display}: config {digest}"), &remote.registry))?;
+        let chunk = chunk.map_err(|e| {
+            interrupted(e, &format!("{display}: config {digest}"), &remote.registry)
+        })?;
         if buf.len() as u64 + chunk.len() as u64 > MAX_SMALL_BLOB {
             anyhow::bail!("{display}: the image config is larger than its descriptor says");
         }
@@ -284,7 +348,9 @@ async fn fetch_small_blob(
     }
     let actual = digest::sha256_of(&buf);
     if actual != digest {
-        anyhow::bail!("{display}: config {digest} arrived with digest {actual}; it is corrupt, try again");
+        anyhow::bail!(
+            "{display}: config {digest} arrived with digest {actual}; it is corrupt, try again"
+        );
     }
     store.put_blob(&buf)?;
     Ok(buf)
@@ -310,16 +376,18 @@ async fn fetch_layer(
         return Ok(store.layer_size(diff_id));
     }
     if have_blob {
-        let (store, diff_id, opts) = (store.clone(), diff_id.to_string(), opts.clone());
-        return tokio::task::spawn_blocking(move || unpack_stored_blob(&store, &digest, &diff_id, &opts))
-            .await
-            .context("unpacking stopped")?;
+        let (store, diff_id, opts) = (store.clone(), diff_id.to_string(), *opts);
+        return tokio::task::spawn_blocking(move || {
+            unpack_stored_blob(&store, &digest, &diff_id, &opts)
+        })
+        .await
+        .context("unpacking stopped")?;
     }
 
     let staging = store.stage_layer()?;
     let diff_path = staging.diff_path();
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CHANNEL_DEPTH);
-    let unpack_opts = opts.clone();
+    let unpack_opts = *opts;
     let unpacker = std::thread::Builder::new()
         .name(format!("unpack-{short}"))
         .spawn(move || unpack_stream(ChannelReader::new(rx), &diff_path, &unpack_opts))
@@ -340,7 +408,10 @@ async fn fetch_layer(
                 .map_err(|e| crate::store::explain_io(e, &format!("writing {what}")))?;
             bar.inc(chunk.len() as u64);
             if blob.written() > desc.size() {
-                anyhow::bail!("{what}: the registry sent more than the {} bytes the manifest says", desc.size());
+                anyhow::bail!(
+                    "{what}: the registry sent more than the {} bytes the manifest says",
+                    desc.size()
+                );
             }
             if tx.send(chunk).await.is_err() {
                 // The unpacker stopped; its error explains why.
@@ -369,7 +440,11 @@ async fn fetch_layer(
 
 /// Unpack a (possibly compressed) layer stream; returns the digest and
 /// size of the tar inside, i.e. the diff id.
-fn unpack_stream<R: Read + Send>(reader: R, dest: &std::path::Path, opts: &UnpackOptions) -> anyhow::Result<(String, u64)> {
+fn unpack_stream<R: Read + Send>(
+    reader: R,
+    dest: &std::path::Path,
+    opts: &UnpackOptions,
+) -> anyhow::Result<(String, u64)> {
     let tar = image::decompress(BufReader::with_capacity(256 << 10, reader))?;
     let mut hashing = HashingReader::new(tar);
     let stats = unpack::unpack_layer(&mut hashing, dest, opts)?;
@@ -388,13 +463,19 @@ fn tracing_note(note: &str) {
 
 /// Unpack a layer whose blob is already stored (loaded from an archive,
 /// or left by an interrupted pull).
-pub fn unpack_stored_blob(store: &Store, digest: &str, diff_id: &str, opts: &UnpackOptions) -> anyhow::Result<u64> {
+pub fn unpack_stored_blob(
+    store: &Store,
+    digest: &str,
+    diff_id: &str,
+    opts: &UnpackOptions,
+) -> anyhow::Result<u64> {
     if store.has_layer(diff_id) {
         return Ok(store.layer_size(diff_id));
     }
     let staging = store.stage_layer()?;
     let file = store.open_blob(digest)?;
-    let (actual, size) = unpack_stream(file, &staging.diff_path(), opts).with_context(|| format!("unpacking layer {digest}"))?;
+    let (actual, size) = unpack_stream(file, &staging.diff_path(), opts)
+        .with_context(|| format!("unpacking layer {digest}"))?;
     if actual != diff_id {
         anyhow::bail!("layer {digest}: its content has digest {actual} but the image config says {diff_id}; the image is corrupt");
     }
@@ -406,7 +487,9 @@ pub fn unpack_stored_blob(store: &Store, digest: &str, diff_id: &str, opts: &Unp
 fn interrupted(err: std::io::Error, what: &str, registry: &str) -> anyhow::Error {
     anyhow::Error::new(super::RemoteError {
         kind: FailureKind::Unreachable,
-        message: format!("{what}: the download from {registry} broke off ({err}); run the pull again to resume"),
+        message: format!(
+            "{what}: the download from {registry} broke off ({err}); run the pull again to resume"
+        ),
     })
 }
 
@@ -418,7 +501,10 @@ struct ChannelReader {
 
 impl ChannelReader {
     fn new(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Self {
-        ChannelReader { rx, current: Bytes::new() }
+        ChannelReader {
+            rx,
+            current: Bytes::new(),
+        }
     }
 }
 

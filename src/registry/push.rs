@@ -25,7 +25,13 @@ pub struct PushRequest<'a> {
 }
 
 /// Push `entry` to `dest`; returns the manifest digest.
-pub fn push(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, dest: &Reference, req: &PushRequest) -> anyhow::Result<String> {
+pub fn push(
+    store: &Store,
+    conf: &RegistriesConf,
+    entry: &ImageEntry,
+    dest: &Reference,
+    req: &PushRequest,
+) -> anyhow::Result<String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -34,7 +40,13 @@ pub fn push(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, dest: &Ref
     runtime.block_on(push_async(store, conf, entry, dest, req))
 }
 
-async fn push_async(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, dest: &Reference, req: &PushRequest<'_>) -> anyhow::Result<String> {
+async fn push_async(
+    store: &Store,
+    conf: &RegistriesConf,
+    entry: &ImageEntry,
+    dest: &Reference,
+    req: &PushRequest<'_>,
+) -> anyhow::Result<String> {
     let display = dest.to_string();
     if conf.is_blocked(&dest.name()) {
         anyhow::bail!("{display}: the registry is blocked in registries.conf");
@@ -69,7 +81,9 @@ async fn push_async(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, de
         let oref = oref.clone();
         let path = store.blob_path(&digest)?;
         let sources = mount_sources.clone();
-        let bar = req.progress.bar(&format!("Copying blob {}", digest::short_id(&digest)), size);
+        let bar = req
+            .progress
+            .bar(&format!("Copying blob {}", digest::short_id(&digest)), size);
         let registry = remote.registry.clone();
         tasks.push(tokio::spawn(async move {
             let what = format!("blob {digest}");
@@ -89,9 +103,9 @@ async fn push_async(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, de
                     return Ok(());
                 }
             }
-            let file = tokio::fs::File::open(&path)
-                .await
-                .with_context(|| format!("{what} is missing from the store; pull or load the image again"))?;
+            let file = tokio::fs::File::open(&path).await.with_context(|| {
+                format!("{what} is missing from the store; pull or load the image again")
+            })?;
             let bar2 = bar.clone();
             let stream = futures_util::stream::unfold(file, move |mut file| {
                 let bar = bar2.clone();
@@ -104,7 +118,10 @@ async fn push_async(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, de
                             bar.inc(n as u64);
                             Some((Ok(Bytes::from(buf)), file))
                         }
-                        Err(e) => Some((Err(oci_client::errors::OciDistributionError::IoError(e)), file)),
+                        Err(e) => Some((
+                            Err(oci_client::errors::OciDistributionError::IoError(e)),
+                            file,
+                        )),
                     }
                 }
             });
@@ -128,6 +145,7 @@ async fn push_async(store: &Store, conf: &RegistriesConf, entry: &ImageEntry, de
         .push_manifest_raw(&oref, manifest_bytes, content_type)
         .await
         .map_err(|e| remote.explain(e, &format!("{display}: manifest")))?;
-    req.progress.note(&format!("Writing manifest to image destination {display}"));
+    req.progress
+        .note(&format!("Writing manifest to image destination {display}"));
     Ok(entry.manifest_digest.clone())
 }

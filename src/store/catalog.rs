@@ -100,22 +100,27 @@ impl Catalog {
             let empty = HashMap::new();
             let ann = desc.annotations().as_ref().unwrap_or(&empty);
             let manifest_digest = desc.digest().to_string();
-            let slot = *by_manifest.entry(manifest_digest.clone()).or_insert_with(|| {
-                images.push(ImageEntry {
-                    // Layouts written by other tools lack our annotations:
-                    // fall back to the manifest digest as a stable id.
-                    id: ann.get(ID).cloned().unwrap_or_else(|| manifest_digest.clone()),
-                    manifest_digest: manifest_digest.clone(),
-                    manifest_media_type: desc.media_type().to_string(),
-                    manifest_size: desc.size(),
-                    names: Vec::new(),
-                    created: ann.get(CREATED).cloned(),
-                    size: ann.get(SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
-                    list_digest: ann.get(LIST_DIGEST).cloned(),
-                    added: ann.get(ADDED).cloned(),
+            let slot = *by_manifest
+                .entry(manifest_digest.clone())
+                .or_insert_with(|| {
+                    images.push(ImageEntry {
+                        // Layouts written by other tools lack our annotations:
+                        // fall back to the manifest digest as a stable id.
+                        id: ann
+                            .get(ID)
+                            .cloned()
+                            .unwrap_or_else(|| manifest_digest.clone()),
+                        manifest_digest: manifest_digest.clone(),
+                        manifest_media_type: desc.media_type().to_string(),
+                        manifest_size: desc.size(),
+                        names: Vec::new(),
+                        created: ann.get(CREATED).cloned(),
+                        size: ann.get(SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                        list_digest: ann.get(LIST_DIGEST).cloned(),
+                        added: ann.get(ADDED).cloned(),
+                    });
+                    images.len() - 1
                 });
-                images.len() - 1
-            });
             if let Some(name) = ann.get(REF_NAME) {
                 images[slot].names.push(name.clone());
             }
@@ -171,7 +176,11 @@ impl Catalog {
         if let Some(name) = name {
             self.untag(name);
         }
-        let slot = match self.images.iter().position(|i| i.manifest_digest == new.manifest_digest) {
+        let slot = match self
+            .images
+            .iter()
+            .position(|i| i.manifest_digest == new.manifest_digest)
+        {
             Some(i) => i,
             None => {
                 self.images.push(ImageEntry {
@@ -183,7 +192,9 @@ impl Catalog {
                     created: new.created,
                     size: new.size,
                     list_digest: new.list_digest,
-                    added: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                    added: Some(
+                        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ),
                 });
                 self.images.len() - 1
             }
@@ -195,7 +206,11 @@ impl Catalog {
 
     /// Add `name` to the image with this id (moving it from any other).
     pub fn tag(&mut self, id: &str, name: &str) -> bool {
-        if self.images.iter().any(|i| i.id == id && i.names.iter().any(|n| n == name)) {
+        if self
+            .images
+            .iter()
+            .any(|i| i.id == id && i.names.iter().any(|n| n == name))
+        {
             return true;
         }
         self.untag(name);
@@ -246,7 +261,8 @@ impl Catalog {
                 1 => return Ok(Some(matches[0])),
                 0 => {}
                 _ => {
-                    let mut ids: Vec<&str> = matches.iter().map(|i| digest::short_id(&i.id)).collect();
+                    let mut ids: Vec<&str> =
+                        matches.iter().map(|i| digest::short_id(&i.id)).collect();
                     ids.dedup();
                     if ids.len() > 1 {
                         anyhow::bail!(
@@ -311,10 +327,16 @@ impl Catalog {
 }
 
 /// Does a stored name match the tag and/or digest asked for?
-fn name_matches(stored: &Reference, img: &ImageEntry, tag: Option<&str>, dig: Option<&str>) -> bool {
+fn name_matches(
+    stored: &Reference,
+    img: &ImageEntry,
+    tag: Option<&str>,
+    dig: Option<&str>,
+) -> bool {
     if let Some(d) = dig {
         let digest_ok = img.manifest_digest == d || img.list_digest.as_deref() == Some(d);
-        return digest_ok && tag.is_none_or(|t| stored.tag.as_deref() == Some(t) || stored.tag.is_none());
+        return digest_ok
+            && tag.is_none_or(|t| stored.tag.as_deref() == Some(t) || stored.tag.is_none());
     }
     match tag {
         Some(t) => stored.tag.as_deref() == Some(t),
@@ -402,8 +424,14 @@ mod tests {
         assert_eq!(c.resolve("busybox:latest").unwrap().unwrap().id, busy);
         assert_eq!(c.resolve("docker.io/busybox").unwrap().unwrap().id, busy);
         assert!(c.resolve("busybox:1.0").unwrap().is_none());
-        assert_eq!(c.resolve("app:v1").unwrap().unwrap().names[0], "quay.io/team/app:v1");
-        assert_eq!(c.resolve("team/app:v1").unwrap().unwrap().names[0], "quay.io/team/app:v1");
+        assert_eq!(
+            c.resolve("app:v1").unwrap().unwrap().names[0],
+            "quay.io/team/app:v1"
+        );
+        assert_eq!(
+            c.resolve("team/app:v1").unwrap().unwrap().names[0],
+            "quay.io/team/app:v1"
+        );
         assert!(c.resolve("app").unwrap().is_none());
         let by_digest = format!("busybox@{}", c.images[0].manifest_digest);
         assert_eq!(c.resolve(&by_digest).unwrap().unwrap().id, busy);

@@ -45,7 +45,10 @@ impl Store {
 }
 
 /// Hex digests of every blob and layer the catalog's images use.
-fn referenced(store: &Store, catalog: &Catalog) -> anyhow::Result<(HashSet<String>, HashSet<String>)> {
+fn referenced(
+    store: &Store,
+    catalog: &Catalog,
+) -> anyhow::Result<(HashSet<String>, HashSet<String>)> {
     let hex = |d: &str| d.strip_prefix("sha256:").unwrap_or(d).to_string();
     let mut blobs = HashSet::new();
     let mut layers = HashSet::new();

@@ -21,7 +21,9 @@ impl Store {
     }
 
     pub fn has_layer(&self, diff_id: &str) -> bool {
-        self.layer_path(diff_id).map(|p| p.is_dir()).unwrap_or(false)
+        self.layer_path(diff_id)
+            .map(|p| p.is_dir())
+            .unwrap_or(false)
     }
 
     /// Unpacked size of a stored layer (0 if unknown).

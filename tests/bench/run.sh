@@ -33,7 +33,21 @@ REGISTRY_BIN=/usr/bin/docker-registry
 say() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-show_cmd() { printf '    $'; printf ' %q' "$@"; printf '\n'; }
+# Quote an argument for display the way a person would type it.
+shq() {
+    local s="$1"
+    if [[ -n "$s" && "$s" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+        printf '%s' "$s"
+    else
+        printf "'%s'" "${s//\'/\'\\\'\'}"
+    fi
+}
+show_cmd() {
+    local a
+    printf '    $'
+    for a in "$@"; do printf ' %s' "$(shq "$a")"; done
+    printf '\n'
+}
 
 # ---------------------------------------------------------------- checks
 [ -x "$COVE" ] || die "$COVE not found: run 'make build' (or set COVE=/path/to/cove)"
@@ -265,6 +279,7 @@ bench_pull() {
     : >"$WORK/$key.$tool.rss"
     for i in $(seq "$runs"); do
         if [ "$tool" = cove ]; then wipe "$CSTORE"; else wipe "$WORK/podman" podman; fi
+        sync # so no earlier writeback lands in this run's timing
         if ! measure "${cmd[@]}"; then
             show_failure
             return 1
@@ -372,7 +387,7 @@ time_images() {
     cmdline="${cmdline% }"
     if [ "$HAVE_HYPERFINE" = 1 ]; then
         printf '    $ hyperfine --warmup 3 -N %q\n' "$cmdline" >&2
-        hyperfine --warmup 3 -N --style none --export-json "$WORK/hf.$tool.json" "$cmdline" >"$WORK/hf.$tool.out" 2>&1 ||
+        hyperfine --warmup 3 -N --style basic --export-json "$WORK/hf.$tool.json" "$cmdline" >"$WORK/hf.$tool.out" 2>&1 ||
             { sed 's/^/      /' "$WORK/hf.$tool.out" >&2; echo NA; return; }
         grep -E 'Time|Range' "$WORK/hf.$tool.out" | sed 's/^ */    /' >&2
         python3 "$FIXTURE_PY" hyperfine "$WORK/hf.$tool.json"
@@ -423,7 +438,7 @@ row() { printf '%-44s %10s %10s %7s   %s\n' "$@"; }
 pct() { case "$1" in NA) echo NA ;; *) echo "$1%" ;; esac; }
 {
     echo
-    say "summary (cove $COVE_VERSION; ratio = cove / podman)"
+    say "summary ($COVE_VERSION; ratio = cove / podman)"
     row "metric" "cove" "podman" "ratio" "target"
     row "1. pull, 1 layer, median of $RUNS (s)" "$(fmt "$C_SINGLE" 2)" "$(fmt "$P_SINGLE" 2)" "$(ratio "$C_SINGLE" "$P_SINGLE")" "ratio <= 0.5"
     row "   CPU use of that pull, median" "$(pct "$C_SINGLE_CPU")" "$(pct "$P_SINGLE_CPU")" "" ""

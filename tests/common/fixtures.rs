@@ -44,7 +44,13 @@ impl TarBuilder {
     }
 
     pub fn file(mut self, path: &str, content: &[u8], mode: u32, uid: u64, gid: u64) -> Self {
-        let mut h = Self::header(tar::EntryType::Regular, mode, uid, gid, content.len() as u64);
+        let mut h = Self::header(
+            tar::EntryType::Regular,
+            mode,
+            uid,
+            gid,
+            content.len() as u64,
+        );
         self.b.append_data(&mut h, path, content).unwrap();
         self
     }
@@ -68,7 +74,11 @@ impl TarBuilder {
     }
 
     pub fn whiteout(self, dir: &str, name: &str) -> Self {
-        let path = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        let path = if dir.is_empty() {
+            format!(".wh.{name}")
+        } else {
+            format!("{dir}/.wh.{name}")
+        };
         self.file(&path, b"", 0o644, 0, 0)
     }
 
@@ -116,11 +126,19 @@ impl TarBuilder {
     pub fn busybox(self) -> Self {
         let bb = std::fs::read("/bin/busybox").expect("/bin/busybox (busybox-static) is needed");
         let mut t = self.dir("bin", 0o755).file("bin/busybox", &bb, 0o755, 0, 0);
-        for applet in ["sh", "ls", "cat", "echo", "id", "stat", "true", "false", "sleep", "env", "test"] {
+        for applet in [
+            "sh", "ls", "cat", "echo", "id", "stat", "true", "false", "sleep", "env", "test",
+        ] {
             t = t.symlink(&format!("bin/{applet}"), "busybox");
         }
         t.dir("etc", 0o755)
-            .file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n", 0o644, 0, 0)
+            .file(
+                "etc/passwd",
+                b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n",
+                0o644,
+                0,
+                0,
+            )
             .file("etc/group", b"root:x:0:\nuser:x:1000:\n", 0o644, 0, 0)
             .dir("tmp", 0o1777)
     }
@@ -191,10 +209,22 @@ pub struct Image {
 impl Image {
     /// An image of `layers`; `docker` picks a Docker v2s2 manifest.
     pub fn new(layers: Vec<Layer>, docker: bool) -> Image {
-        Self::for_platform(layers, docker, "amd64", None, json!({"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]}))
+        Self::for_platform(
+            layers,
+            docker,
+            "amd64",
+            None,
+            json!({"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]}),
+        )
     }
 
-    pub fn for_platform(layers: Vec<Layer>, docker: bool, arch: &str, variant: Option<&str>, config: serde_json::Value) -> Image {
+    pub fn for_platform(
+        layers: Vec<Layer>,
+        docker: bool,
+        arch: &str,
+        variant: Option<&str>,
+        config: serde_json::Value,
+    ) -> Image {
         let diff_ids: Vec<&String> = layers.iter().map(|l| &l.diff_id).collect();
         let history: Vec<serde_json::Value> = layers
             .iter()
@@ -214,9 +244,15 @@ impl Image {
         }
         let config = serde_json::to_vec(&cfg).unwrap();
         let (manifest_type, config_type) = if docker {
-            ("application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.container.image.v1+json")
+            (
+                "application/vnd.docker.distribution.manifest.v2+json",
+                "application/vnd.docker.container.image.v1+json",
+            )
         } else {
-            ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.config.v1+json")
+            (
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.oci.image.config.v1+json",
+            )
         };
         let layer_descs: Vec<serde_json::Value> = layers
             .iter()
@@ -251,11 +287,20 @@ impl Image {
 
 /// A one-layer busybox image.
 pub fn busybox_image(docker: bool, compression: Compression) -> Image {
-    Image::new(vec![Layer::new(TarBuilder::new().busybox().finish(), compression)], docker)
+    Image::new(
+        vec![Layer::new(
+            TarBuilder::new().busybox().finish(),
+            compression,
+        )],
+        docker,
+    )
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn client(registry: &Registry) -> (oci_client::Client, RegistryAuth) {
@@ -273,9 +318,15 @@ fn client(registry: &Registry) -> (oci_client::Client, RegistryAuth) {
 
 async fn push_blobs(client: &oci_client::Client, r: &oci_client::Reference, image: &Image) {
     for layer in &image.layers {
-        client.push_blob(r, layer.blob.clone(), &layer.digest()).await.unwrap();
+        client
+            .push_blob(r, layer.blob.clone(), &layer.digest())
+            .await
+            .unwrap();
     }
-    client.push_blob(r, image.config.clone(), &image.id()).await.unwrap();
+    client
+        .push_blob(r, image.config.clone(), &image.id())
+        .await
+        .unwrap();
 }
 
 /// Push `image` as `repo:tag`.
@@ -283,10 +334,17 @@ pub fn push(registry: &Registry, repo: &str, tag: &str, image: &Image) {
     let (client, auth) = client(registry);
     let r = oci_client::Reference::with_tag(registry.host(), repo.into(), tag.into());
     runtime().block_on(async {
-        client.auth(&r, &auth, oci_client::RegistryOperation::Push).await.unwrap();
+        client
+            .auth(&r, &auth, oci_client::RegistryOperation::Push)
+            .await
+            .unwrap();
         push_blobs(&client, &r, image).await;
         client
-            .push_manifest_raw(&r, image.manifest.clone(), image.manifest_media_type.parse().unwrap())
+            .push_manifest_raw(
+                &r,
+                image.manifest.clone(),
+                image.manifest_media_type.parse().unwrap(),
+            )
             .await
             .unwrap();
     });
@@ -294,7 +352,13 @@ pub fn push(registry: &Registry, repo: &str, tag: &str, image: &Image) {
 
 /// Push several images as one multi-arch index `repo:tag`; returns the
 /// index digest.
-pub fn push_index(registry: &Registry, repo: &str, tag: &str, images: &[Image], docker: bool) -> String {
+pub fn push_index(
+    registry: &Registry,
+    repo: &str,
+    tag: &str,
+    images: &[Image],
+    docker: bool,
+) -> String {
     let (client, auth) = client(registry);
     let r = oci_client::Reference::with_tag(registry.host(), repo.into(), tag.into());
     let entries: Vec<serde_json::Value> = images
@@ -312,18 +376,35 @@ pub fn push_index(registry: &Registry, repo: &str, tag: &str, images: &[Image], 
     } else {
         "application/vnd.oci.image.index.v1+json"
     };
-    let index = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": index_type, "manifests": entries})).unwrap();
+    let index = serde_json::to_vec(
+        &json!({"schemaVersion": 2, "mediaType": index_type, "manifests": entries}),
+    )
+    .unwrap();
     runtime().block_on(async {
-        client.auth(&r, &auth, oci_client::RegistryOperation::Push).await.unwrap();
+        client
+            .auth(&r, &auth, oci_client::RegistryOperation::Push)
+            .await
+            .unwrap();
         for image in images {
             push_blobs(&client, &r, image).await;
-            let by_digest = oci_client::Reference::with_digest(registry.host(), repo.into(), image.manifest_digest());
+            let by_digest = oci_client::Reference::with_digest(
+                registry.host(),
+                repo.into(),
+                image.manifest_digest(),
+            );
             client
-                .push_manifest_raw(&by_digest, image.manifest.clone(), image.manifest_media_type.parse().unwrap())
+                .push_manifest_raw(
+                    &by_digest,
+                    image.manifest.clone(),
+                    image.manifest_media_type.parse().unwrap(),
+                )
                 .await
                 .unwrap();
         }
-        client.push_manifest_raw(&r, index.clone(), index_type.parse().unwrap()).await.unwrap();
+        client
+            .push_manifest_raw(&r, index.clone(), index_type.parse().unwrap())
+            .await
+            .unwrap();
     });
     sha256(&index)
 }

@@ -147,7 +147,10 @@ impl Env {
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .env("XDG_DATA_HOME", &self.data)
             .env("XDG_CONFIG_HOME", &self.config)
-            .env("CONTAINERS_REGISTRIES_CONF", self.dir.join("registries.conf"))
+            .env(
+                "CONTAINERS_REGISTRIES_CONF",
+                self.dir.join("registries.conf"),
+            )
             .current_dir(&self.dir);
         if self.mode.is_root() {
             cmd.env("COVE_ROOT", self.store_root())
@@ -158,7 +161,10 @@ impl Env {
 
     /// Run cove, returning its output.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cove(args).stdin(Stdio::null()).output().expect("spawning cove")
+        self.cove(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("spawning cove")
     }
 
     /// Run cove with stdin from bytes.

@@ -56,7 +56,10 @@ impl Registry {
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "registry did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "registry did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Registry {
