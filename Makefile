@@ -5,9 +5,13 @@ CARGO ?= cargo
 BIN := target/release/cove
 GEN := target/release/cove-gendoc
 
-.PHONY: all build install uninstall man completions test unit-test integration-test bench lint demo clean
+.PHONY: all deps build install uninstall man completions test unit-test integration-test bench lint demo clean
 
 all: build
+
+# Debian packages and test users (as root); idempotent.
+deps:
+	bash tests/setup.sh
 
 build:
 	$(CARGO) build --release --bins

@@ -104,7 +104,7 @@ impl Env {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         if let Mode::User { uid, gid, .. } = mode {
-            for d in [&home, &runtime, &data, &config] {
+            for d in [&dir, &home, &runtime, &data, &config] {
                 chown(d, *uid, *gid);
             }
         }

@@ -1,0 +1,530 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cove_global_optspecs
+    string join \n root= runroot= storage-driver= log-level= h/help V/version
+end
+
+function __fish_cove_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cove_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cove_using_subcommand
+    set -l cmd (__fish_cove_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cove -n "__fish_cove_needs_command" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_needs_command" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_needs_command" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_needs_command" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_needs_command" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_needs_command" -f -a "pull" -d 'Pull an image from a registry'
+complete -c cove -n "__fish_cove_needs_command" -f -a "push" -d 'Push an image to a registry'
+complete -c cove -n "__fish_cove_needs_command" -f -a "images" -d 'List images in local storage'
+complete -c cove -n "__fish_cove_needs_command" -f -a "image" -d 'Manage images'
+complete -c cove -n "__fish_cove_needs_command" -f -a "tag" -d 'Add names to an image'
+complete -c cove -n "__fish_cove_needs_command" -f -a "rmi" -d 'Remove images'
+complete -c cove -n "__fish_cove_needs_command" -f -a "save" -d 'Save images to an archive'
+complete -c cove -n "__fish_cove_needs_command" -f -a "load" -d 'Load images from an archive'
+complete -c cove -n "__fish_cove_needs_command" -f -a "import" -d 'Create an image from a tarball of a root filesystem'
+complete -c cove -n "__fish_cove_needs_command" -f -a "inspect" -d 'Display low-level information on images'
+complete -c cove -n "__fish_cove_needs_command" -f -a "login" -d 'Log in to a container registry'
+complete -c cove -n "__fish_cove_needs_command" -f -a "logout" -d 'Log out of a container registry'
+complete -c cove -n "__fish_cove_needs_command" -f -a "unshare" -d 'Run a command in cove\'s user namespace (to inspect or remove files owned by subordinate ids)'
+complete -c cove -n "__fish_cove_needs_command" -f -a "version" -d 'Show version information'
+complete -c cove -n "__fish_cove_needs_command" -f -a "info" -d 'Show system information'
+complete -c cove -n "__fish_cove_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
+complete -c cove -n "__fish_cove_using_subcommand pull" -l platform -d 'Platform to pull from a multi-arch image (OS/ARCH[/VARIANT])' -r
+complete -c cove -n "__fish_cove_using_subcommand pull" -l arch -d 'Architecture to pull instead of the host\'s' -r
+complete -c cove -n "__fish_cove_using_subcommand pull" -l os -d 'Operating system to pull instead of the host\'s' -r
+complete -c cove -n "__fish_cove_using_subcommand pull" -l variant -d 'Architecture variant (e.g. v7 for arm)' -r
+complete -c cove -n "__fish_cove_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand pull" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand pull" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand pull" -s q -l quiet -d 'Print only the image id'
+complete -c cove -n "__fish_cove_using_subcommand pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand pull" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand push" -l digestfile -d 'Write the pushed manifest\'s digest to this file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand push" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand push" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand push" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand push" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand push" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand images" -l format -d 'Output format: json, table, or a Go template such as {{.ID}}' -r
+complete -c cove -n "__fish_cove_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
+complete -c cove -n "__fish_cove_using_subcommand images" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand images" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand images" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand images" -s a -l all -d 'Show all images (default hides intermediate images; cove has none)'
+complete -c cove -n "__fish_cove_using_subcommand images" -s q -l quiet -d 'Print only image ids'
+complete -c cove -n "__fish_cove_using_subcommand images" -l no-trunc -d 'Do not truncate ids'
+complete -c cove -n "__fish_cove_using_subcommand images" -l digests -d 'Show manifest digests'
+complete -c cove -n "__fish_cove_using_subcommand images" -s n -l noheading -d 'Do not print the column headings'
+complete -c cove -n "__fish_cove_using_subcommand images" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand images" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "ls" -d 'List images in local storage'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "list" -d 'List images in local storage'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "inspect" -d 'Display an image\'s configuration'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "exists" -d 'Check whether an image exists in local storage (exit 0 if it does, 1 if not)'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "history" -d 'Show the history of an image'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "rm" -d 'Remove images'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "tag" -d 'Add names to an image'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "untag" -d 'Remove a name from an image'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "pull" -d 'Pull an image from a registry'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "push" -d 'Push an image to a registry'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "save" -d 'Save images to an archive'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "load" -d 'Load images from an archive'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "import" -d 'Create an image from a tarball of a root filesystem'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -f -a "prune" -d 'Remove unnamed (dangling) images, or all unused images with -a'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}}' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (default hides intermediate images; cove has none)'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only image ids'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show manifest digests'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s n -l noheading -d 'Do not print the column headings'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l format -d 'Output format: json, table, or a Go template such as {{.ID}}' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all images (default hides intermediate images; cove has none)'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only image ids'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate ids'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l digests -d 'Show manifest digests'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s n -l noheading -d 'Do not print the column headings'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Id}}' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l format -d 'Output format: json, or a Go template such as {{.CreatedBy}}' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s H -l human -d 'Print sizes and dates in human readable form' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print only layer ids'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate output'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all images'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove the image even when it has several names (all of them go)'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s i -l ignore -d 'Do not fail when an image does not exist'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Platform to pull from a multi-arch image (OS/ARCH[/VARIANT])' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l arch -d 'Architecture to pull instead of the host\'s' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l os -d 'Operating system to pull instead of the host\'s' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l variant -d 'Architecture variant (e.g. v7 for arm)' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image id'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l digestfile -d 'Write the pushed manifest\'s digest to this file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l format -d 'Archive format' -r -f -a "oci-archive\t'OCI image layout in a tar (podman save --format oci-archive)'
+docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Read from this file instead of stdin' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s c -l change -d 'Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL)' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s m -l message -d 'Commit message stored in the image history' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l arch -d 'Architecture recorded in the image (default: the host\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l os -d 'Operating system recorded in the image' -r
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print only the image id'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by a container, not only unnamed ones'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand tag" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand tag" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand rmi" -s a -l all -d 'Remove all images'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -s f -l force -d 'Remove the image even when it has several names (all of them go)'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -s i -l ignore -d 'Do not fail when an image does not exist'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand save" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c cove -n "__fish_cove_using_subcommand save" -l format -d 'Archive format' -r -f -a "oci-archive\t'OCI image layout in a tar (podman save --format oci-archive)'
+docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
+complete -c cove -n "__fish_cove_using_subcommand save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand save" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand save" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand save" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand load" -s i -l input -d 'Read from this file instead of stdin' -r -F
+complete -c cove -n "__fish_cove_using_subcommand load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand load" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand load" -s q -l quiet -d 'Do not show progress'
+complete -c cove -n "__fish_cove_using_subcommand load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand load" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand import" -s c -l change -d 'Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL)' -r
+complete -c cove -n "__fish_cove_using_subcommand import" -s m -l message -d 'Commit message stored in the image history' -r
+complete -c cove -n "__fish_cove_using_subcommand import" -l arch -d 'Architecture recorded in the image (default: the host\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand import" -l os -d 'Operating system recorded in the image' -r
+complete -c cove -n "__fish_cove_using_subcommand import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand import" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand import" -s q -l quiet -d 'Print only the image id'
+complete -c cove -n "__fish_cove_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand import" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Id}}' -r
+complete -c cove -n "__fish_cove_using_subcommand inspect" -s t -l type -d 'Type of object to inspect' -r -f -a "all\t''
+image\t''"
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand login" -s u -l username -r
+complete -c cove -n "__fish_cove_using_subcommand login" -s p -l password -r
+complete -c cove -n "__fish_cove_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand login" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand login" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand login" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand login" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand login" -l password-stdin -d 'Read the password from stdin'
+complete -c cove -n "__fish_cove_using_subcommand login" -l get-login -d 'Print the user name stored for the registry'
+complete -c cove -n "__fish_cove_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand login" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand logout" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand logout" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand logout" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand logout" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
+complete -c cove -n "__fish_cove_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand unshare" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand unshare" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand version" -s f -l format -d 'Output format: json or a Go template such as {{.Client.Version}}' -r
+complete -c cove -n "__fish_cove_using_subcommand version" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand version" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand version" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand version" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand info" -s f -l format -d 'Output format: json or a Go template such as {{.Store.GraphRoot}}' -r
+complete -c cove -n "__fish_cove_using_subcommand info" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand info" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand info" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand info" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand info" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand completion" -s f -l file -d 'Write to this file instead of stdout' -r -F
+complete -c cove -n "__fish_cove_using_subcommand completion" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand completion" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand completion" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand completion" -s V -l version -d 'Print version'

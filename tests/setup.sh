@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what cove's tests, benchmarks and demo need on Debian/Ubuntu
+# and creates the unprivileged test users. Idempotent. Run as root
+# (`make deps`); as an ordinary user it only says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+    missing=""
+    for tool in docker-registry busybox newuidmap htpasswd; do
+        command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/bin/$tool" ] || missing="$missing $tool"
+    done
+    if [ -n "$missing" ]; then
+        echo "missing:$missing; as root run: make deps (or apt-get install docker-registry busybox-static uidmap apache2-utils)" >&2
+        exit 1
+    fi
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# docker-registry: the real registry the tests push to and pull from.
+# busybox-static: the fixture images' userland. uidmap: newuidmap/newgidmap.
+# apache2-utils: htpasswd for the authenticated registry. podman and
+# skopeo: the interoperability tests (archives, the store as OCI layout).
+apt-get install -y -qq --no-install-recommends \
+    docker-registry busybox-static uidmap apache2-utils ca-certificates \
+    podman skopeo attr >/dev/null
+# The Debian package starts a registry on :5000 we do not use.
+systemctl disable --now docker-registry >/dev/null 2>&1 || true
+
+# The unprivileged user the suite runs cove as, with subordinate ids.
+if ! id covetest >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/sh covetest
+fi
+grep -q '^covetest:' /etc/subuid || usermod --add-subuids 200000-265535 covetest
+grep -q '^covetest:' /etc/subgid || usermod --add-subgids 200000-265535 covetest
+# A second user without ranges: the single-id fallback.
+id covenoid >/dev/null 2>&1 || useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 covenoid
+sed -i '/^covenoid:/d' /etc/subuid /etc/subgid
+
+# Minimal machines ship these 0600; most distributions have them 0666.
+chmod 0666 /dev/fuse /dev/net/tun 2>/dev/null || true
+
