@@ -23,6 +23,8 @@ use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
 use nix::NixPath;
 
+use crate::targuard::{self, TarGuard};
+
 /// xattr that marks a directory as opaque for overlayfs mounted with `userxattr`.
 pub const OPAQUE_XATTR: &str = "user.overlay.opaque";
 
@@ -104,19 +106,26 @@ pub fn unpack_layer<R: Read>(
         )
     })?;
     let mut unpacker = Unpacker::new(root.as_fd(), opts);
-    let mut archive = tar::Archive::new(BufReader::with_capacity(READ_BUF, tar));
-    let entries = archive
-        .entries()
-        .map_err(|e| UnpackError::new(None, format!("cannot read layer tar: {e}")))?;
+    // The guard refuses GNU long-name and PAX headers that would make the
+    // tar crate read gigabytes into memory.
+    let mut archive = tar::Archive::new(TarGuard::new(BufReader::with_capacity(READ_BUF, tar)));
+    let entries = archive.entries().map_err(tar_error)?;
     for entry in entries {
-        let mut entry =
-            entry.map_err(|e| UnpackError::new(None, format!("cannot read layer tar: {e}")))?;
+        let mut entry = entry.map_err(tar_error)?;
         if let Err(message) = unpacker.entry(&mut entry) {
             return Err(UnpackError::new(Some(lossy(&entry.path_bytes())), message));
         }
     }
     unpacker.finish()?;
     Ok(unpacker.stats)
+}
+
+/// A tar reading error; an oversized metadata entry explains itself.
+fn tar_error(e: io::Error) -> UnpackError {
+    match targuard::meta_too_large(&e) {
+        Some(too_large) => UnpackError::new(None, too_large.to_string()),
+        None => UnpackError::new(None, format!("cannot read layer tar: {e}")),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1794,6 +1803,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         unpack_layer(flate2::read::GzDecoder::new(&gz[..]), dir.path(), &opts()).unwrap();
         assert_eq!(fs::read(dir.path().join("hello")).unwrap(), b"world");
+    }
+
+    #[test]
+    fn oversized_long_name_is_refused_before_it_is_read() {
+        // A long-name header claiming 1 GiB, then a file of which the first
+        // data block would be taken for the long name.
+        let mut tar = Tar::new().file("first", b"ok", 0o644).bytes();
+        tar.truncate(tar.len() - 1024);
+        let mut h = Tar::header(EntryType::GNULongName, "././@LongLink", 1 << 30, 0o644);
+        h.set_cksum();
+        tar.extend_from_slice(h.as_bytes());
+        tar.extend_from_slice(&[b'a'; 8192]);
+        let (d, r) = unpack(&tar);
+        let e = r.unwrap_err();
+        assert_eq!(e.entry, None);
+        assert_eq!(
+            e.message,
+            "tar entry metadata of 1073741824 bytes (a GNU long name or PAX header) exceeds the 1 MiB limit; the archive is hostile or corrupt"
+        );
+        assert_eq!(fs::read(d.path().join("first")).unwrap(), b"ok");
+        // Real long names and PAX headers still work.
+        let long = "d/".repeat(100) + "f";
+        let mut t = Tar::new();
+        t.pax(&[("path", b"pax-name")]).file("x", b"1", 0o644);
+        let mut h = Tar::header(EntryType::Regular, "", 1, 0o644);
+        t.0.append_data(&mut h, &long, &b"2"[..]).unwrap();
+        let (d, r) = unpack(&t.bytes());
+        r.unwrap();
+        assert_eq!(fs::read(d.path().join("pax-name")).unwrap(), b"1");
+        assert_eq!(fs::read(d.path().join(&long)).unwrap(), b"2");
     }
 
     #[test]

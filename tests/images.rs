@@ -93,10 +93,10 @@ fn images_formats_filters_and_quiet() {
         );
         assert_eq!(table.lines().count(), 4, "{table}");
         assert!(table.contains(&id[..12]) && !table.contains(&id));
+        let untruncated = env.ok(&["images", "--no-trunc"]);
         assert!(
-            env.ok(&["images", "--no-trunc"])
-                .contains(&format!("sha256:{id}"))
-                || env.ok(&["images", "--no-trunc"]).contains(&id)
+            untruncated.contains(&format!("sha256:{id}")),
+            "as Podman: {untruncated}"
         );
         assert_eq!(
             env.ok(&["images", "-q"]).trim(),
@@ -159,6 +159,17 @@ fn tag_untag_rmi_and_exit_codes() {
         assert_eq!(
             env.run(&["image", "exists", "nothing"]).status.code(),
             Some(1)
+        );
+        // rmi by id of an image with several names needs -f, as Podman.
+        let full_id = env.ok(&["images", "-q", "--no-trunc"]).trim().to_string();
+        let err = env.fails(&["rmi", &full_id[7..19]], 125);
+        assert!(err.contains("more than one tag"), "{err}");
+        // rmi -f by name still removes only that name.
+        env.ok(&["tag", "base:1", "third:3"]);
+        let out = env.ok(&["rmi", "-f", "third:3"]);
+        assert!(
+            out.contains("Untagged: localhost/third:3") && !out.contains("Deleted"),
+            "{out}"
         );
         // rmi by one of several names only untags.
         let out = env.ok(&["rmi", "alias:2"]);
@@ -300,7 +311,10 @@ fn store_is_an_oci_layout_other_tools_read() {
         );
     }
     let have_skopeo = std::path::Path::new("/usr/bin/skopeo").exists();
-    assert!(have_skopeo || std::env::var_os("CI").is_none(), "CI installs skopeo");
+    assert!(
+        have_skopeo || std::env::var_os("CI").is_none(),
+        "CI installs skopeo"
+    );
     if have_skopeo {
         let dest = env.dir.join("copy");
         let out = std::process::Command::new("skopeo")
@@ -317,5 +331,36 @@ fn store_is_an_oci_layout_other_tools_read() {
             stderr(&out)
         );
         assert!(dest.join("manifest.json").exists());
+    }
+}
+
+#[test]
+fn one_image_reached_by_two_manifests_is_one_entry() {
+    // Same config (so same image id), layers compressed differently.
+    let reg = Registry::start();
+    let tar = TarBuilder::new().busybox().finish();
+    let gz = common::fixtures::Image::new(
+        vec![common::fixtures::Layer::new(tar.clone(), Compression::Gzip)],
+        false,
+    );
+    let zst = common::fixtures::Image::new(
+        vec![common::fixtures::Layer::new(tar, Compression::Zstd)],
+        false,
+    );
+    assert_eq!(gz.id(), zst.id());
+    push(&reg, "twin", "gz", &gz);
+    push(&reg, "twin", "zst", &zst);
+    for mode in modes() {
+        let env = Env::new(&mode);
+        env.ok(&["pull", "-q", &format!("{}/twin:gz", reg.host())]);
+        env.ok(&["pull", "-q", &format!("{}/twin:zst", reg.host())]);
+        assert_eq!(env.ok(&["images", "-q"]).lines().count(), 1);
+        let rows = env.ok(&["images", "--format", "{{.Tag}}"]);
+        assert_eq!(rows.lines().count(), 2, "{rows}");
+        let out = env.ok(&["rmi", &format!("{}/twin:gz", reg.host())]);
+        assert!(!out.contains("Deleted"), "{out}");
+        env.ok(&["image", "inspect", &format!("{}/twin:zst", reg.host())]);
+        env.ok(&["rmi", "-a"]);
+        assert_eq!(env.ok(&["images", "-q"]), "");
     }
 }

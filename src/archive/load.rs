@@ -9,6 +9,7 @@ use crate::image::{self, Compression, Fetched, Platform};
 use crate::reference::Reference;
 use crate::registry::pull::{stored_name, unpack_stored_blob};
 use crate::store::{explain_io, NewImage, Store};
+use crate::targuard::{self, TarGuard};
 use crate::unpack::UnpackOptions;
 use anyhow::Context;
 use oci_spec::image::{ImageConfiguration, ImageManifest};
@@ -21,6 +22,8 @@ use std::sync::Mutex;
 
 /// Metadata files (JSON) are held in memory; larger ones are refused.
 const MAX_SMALL: u64 = 16 << 20;
+/// All the metadata files held in memory together.
+const MAX_SMALL_TOTAL: u64 = 64 << 20;
 /// Symlinks followed when resolving a member (a loop ends the lookup).
 const MAX_LINKS: usize = 16;
 /// Containerd (and so `docker save` since Docker 25) records the full
@@ -170,9 +173,12 @@ fn read_small_blob(store: &Store, blob: &str, member: &str) -> anyhow::Result<Ve
 /// Stream the tar once, storing blobs and layer tars and keeping the
 /// metadata files.
 fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
-    let mut archive = tar::Archive::new(reader);
+    // The guard refuses GNU long-name and PAX headers that would make the
+    // tar crate read gigabytes into memory.
+    let mut archive = tar::Archive::new(TarGuard::new(reader));
     let mut members = Members::default();
     let mut last: Option<String> = None;
+    let mut kept: u64 = 0;
     let entries = archive.entries().map_err(|e| tar_error(e, None))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| tar_error(e, last.as_deref()))?;
@@ -220,13 +226,19 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
             let actual = store_member(store, &mut entry, &path)?;
             members.note_origin(&actual, &path);
             members.blobs.insert(path, actual);
-        } else if path.ends_with(".json")
-            || path == crate::store::LAYOUT_FILE
-            || path == "repositories"
-        {
+        } else if is_metadata(&path) {
             let size = entry.size();
             if size > MAX_SMALL {
                 anyhow::bail!("archive member {path}: {size} bytes, too large for a metadata file");
+            }
+            // A member given twice replaces the first.
+            let replaced = members.small.get(&path).map_or(0, |b| b.len() as u64);
+            kept = kept - replaced + size;
+            if kept > MAX_SMALL_TOTAL {
+                anyhow::bail!(
+                    "archive member {path}: the metadata files exceed {} MiB in total; the archive is hostile or corrupt",
+                    MAX_SMALL_TOTAL >> 20
+                );
             }
             let mut bytes = Vec::with_capacity(size as usize);
             entry
@@ -237,7 +249,8 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
             }
             members.small.insert(path, bytes);
         }
-        // Anything else (old per-layer `json`, `VERSION`) is not needed.
+        // Anything else (old per-layer `json`, `VERSION`, JSON files in
+        // subdirectories) is not needed.
     }
     if last.is_none() {
         anyhow::bail!("the input is empty or not a tar archive");
@@ -245,9 +258,24 @@ fn read_members<R: Read>(store: &Store, reader: R) -> anyhow::Result<Members> {
     Ok(members)
 }
 
+/// The members that can matter for loading, kept in memory: the top-level
+/// JSON files (`manifest.json`, `index.json`, a docker-archive's configs),
+/// `oci-layout` and `repositories`.
+fn is_metadata(path: &str) -> bool {
+    (path.ends_with(".json") && !path.contains('/'))
+        || path == crate::store::LAYOUT_FILE
+        || path == "repositories"
+}
+
 /// One line for a tar reading error. The tar crate quotes the bytes of a
 /// bad header, which for a file that is not a tar is noise.
 fn tar_error(e: io::Error, last: Option<&str>) -> anyhow::Error {
+    if let Some(too_large) = targuard::meta_too_large(&e) {
+        return match last {
+            None => anyhow::anyhow!("reading the archive: {too_large}"),
+            Some(m) => anyhow::anyhow!("reading the archive after member {m}: {too_large}"),
+        };
+    }
     let detail: String = e
         .to_string()
         .lines()
@@ -626,4 +654,96 @@ fn unpack_layers(
         sizes.insert(diff_id, size);
     }
     Ok(sizes)
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn only_members_that_matter_are_kept() {
+        let (_d, store) = store();
+        let tar = tar_of(&[
+            ("./manifest.json", b"[]"),
+            ("abc.json", b"{}"),
+            ("oci-layout", b"{}"),
+            ("repositories", b"{}"),
+            ("VERSION", b"1.0"),
+            ("abc/json", b"{}"),
+            ("abc/other.json", b"{}"),
+            ("notes.txt", b"hi"),
+        ]);
+        let m = read_members(&store, &tar[..]).unwrap();
+        let mut kept: Vec<&str> = m.small.keys().map(String::as_str).collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            ["abc.json", "manifest.json", "oci-layout", "repositories"]
+        );
+    }
+
+    #[test]
+    fn metadata_members_have_a_total_budget() {
+        let (_d, store) = store();
+        let big = vec![b' '; 15 << 20];
+        // A member given again replaces the first: not counted twice.
+        let names = ["a.json", "a.json", "b.json", "c.json", "d.json", "e.json"];
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &big[..])).collect();
+        let err = read_members(&store, &tar_of(&files)[..])
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "archive member e.json: the metadata files exceed 64 MiB in total; the archive is hostile or corrupt"
+        );
+        let files: Vec<(&str, &[u8])> = names[..5].iter().map(|n| (*n, &big[..])).collect();
+        assert_eq!(
+            read_members(&store, &tar_of(&files)[..])
+                .unwrap()
+                .small
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn oversized_tar_metadata_is_one_line() {
+        let (_d, store) = store();
+        let mut tar = tar_of(&[("manifest.json", b"[]")]);
+        tar.truncate(tar.len() - 1024);
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_path("././@LongLink").unwrap();
+        h.set_size(1 << 30);
+        h.set_cksum();
+        tar.extend_from_slice(h.as_bytes());
+        tar.extend_from_slice(&[0u8; 4096]);
+        let opts = UnpackOptions {
+            preserve_ownership: false,
+            allow_devices: false,
+        };
+        let err = load_archive(&store, &opts, &tar[..]).unwrap_err();
+        assert_eq!(
+            crate::error::describe(&err),
+            "reading the archive after member manifest.json: tar entry metadata of 1073741824 bytes (a GNU long name or PAX header) exceeds the 1 MiB limit; the archive is hostile or corrupt"
+        );
+    }
 }

@@ -4,7 +4,6 @@
 use super::Ctx;
 use crate::archive::{self, SaveImage};
 use crate::cli::{ArchiveFormat, LoadArgs, SaveArgs};
-use crate::digest;
 use crate::error::exit_error;
 use crate::fsutil;
 use crate::store::{Catalog, ImageEntry};
@@ -28,7 +27,7 @@ pub fn save(ctx: &Ctx, args: &SaveArgs) -> anyhow::Result<i32> {
         let entry = catalog
             .resolve(input)?
             .ok_or_else(|| exit_error(125, format!("{input}: image not known")))?;
-        let names = names_to_save(entry, input);
+        let names = names_to_save(&catalog, entry, input);
         // The same image asked for twice (by two names) is saved once.
         match images.iter_mut().find(|i| i.entry.id == entry.id) {
             Some(img) => {
@@ -76,26 +75,11 @@ pub fn save(ctx: &Ctx, args: &SaveArgs) -> anyhow::Result<i32> {
 
 /// The names to record for an image: the one the user named it by, as
 /// Podman does for `save busybox`; all of them when it was named by id.
-fn names_to_save(entry: &ImageEntry, input: &str) -> Vec<String> {
-    let hex = input.strip_prefix("sha256:").unwrap_or(input);
-    let by_id = hex.len() >= 3
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && digest::short_id_full(&entry.id).starts_with(hex);
-    if !by_id {
-        for name in &entry.names {
-            // Resolve the input against this one name alone.
-            let single = Catalog {
-                images: vec![ImageEntry {
-                    names: vec![name.clone()],
-                    ..entry.clone()
-                }],
-            };
-            if matches!(single.resolve(input), Ok(Some(_))) {
-                return vec![name.clone()];
-            }
-        }
+fn names_to_save(catalog: &Catalog, entry: &ImageEntry, input: &str) -> Vec<String> {
+    match catalog.name_referred_to(input, entry) {
+        Some(name) => vec![name.clone()],
+        None => entry.names.clone(),
     }
-    entry.names.clone()
 }
 
 /// Write the archive to a temporary file next to `path` and rename it into
@@ -182,6 +166,7 @@ pub fn load(ctx: &Ctx, args: &LoadArgs) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest;
 
     #[test]
     fn the_name_used_is_the_name_saved() {
@@ -199,12 +184,18 @@ mod tests {
             list_digest: None,
             added: None,
         };
+        let catalog = Catalog {
+            images: vec![entry.clone()],
+        };
         assert_eq!(
-            names_to_save(&entry, "busybox"),
+            names_to_save(&catalog, &entry, "busybox"),
             vec!["docker.io/library/busybox:latest"]
         );
-        assert_eq!(names_to_save(&entry, "mine:1"), vec!["localhost/mine:1"]);
+        assert_eq!(
+            names_to_save(&catalog, &entry, "mine:1"),
+            vec!["localhost/mine:1"]
+        );
         let hex = digest::short_id_full(&entry.id);
-        assert_eq!(names_to_save(&entry, &hex[..8]), entry.names);
+        assert_eq!(names_to_save(&catalog, &entry, &hex[..8]), entry.names);
     }
 }

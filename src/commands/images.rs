@@ -11,7 +11,6 @@ use crate::error::{exit_error, silent_exit};
 use crate::fsutil::human_size;
 use crate::image::StoredImage;
 use crate::output::{self, podman_time, time_ago, unix_seconds};
-use crate::reference::Reference;
 use crate::store::{Catalog, ImageEntry, Store};
 use serde_json::{json, Value};
 
@@ -62,12 +61,12 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
     let (_, catalog) = catalog(ctx)?;
     let mut images: Vec<&ImageEntry> = catalog.images.iter().collect();
     // Newest first, as Podman lists them.
-    images.sort_by(|a, b| b.created.cmp(&a.created));
-    let filters = parse_filters(&args.filter)?;
+    images.sort_by_key(|i| std::cmp::Reverse(unix_seconds(i.created.as_deref())));
+    let filters = parse_filters(&args.filter, &catalog)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for img in images {
-        if !filters.iter().all(|f| f.matches(img, &catalog)) {
+        if !filters.iter().all(|f| f.matches(img)) {
             continue;
         }
         // Reference patterns select names, so only matching rows show.
@@ -151,11 +150,7 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
 /// Podman's `images --format json` entry.
 fn image_summary_json(img: &ImageEntry) -> Value {
     let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
-    let repo_digests: Vec<String> = img
-        .names
-        .iter()
-        .map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest))
-        .collect();
+    let repo_digests = repo_digests(img);
     json!({
         "Id": img.id.strip_prefix("sha256:").unwrap_or(&img.id),
         "ParentId": "",
@@ -172,6 +167,18 @@ fn image_summary_json(img: &ImageEntry) -> Value {
         "CreatedAt": img.created,
         "Dangling": img.names.is_empty(),
     })
+}
+
+/// `repository@manifest-digest` for each repository the image is named in.
+fn repo_digests(img: &ImageEntry) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in &img.names {
+        let d = format!("{}@{}", repo_and_tag(n).0, img.manifest_digest);
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
 }
 
 /// `cove images busybox` / `cove images 'docker.io/library/*'`: does one
@@ -207,8 +214,9 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 enum Filter {
     Dangling(bool),
     Reference(String),
-    Before(String),
-    Since(String),
+    /// Created before / after this time (unix seconds).
+    Before(i64),
+    Since(i64),
 }
 
 impl Filter {
@@ -219,26 +227,22 @@ impl Filter {
         }
     }
 
-    fn matches(&self, img: &ImageEntry, catalog: &Catalog) -> bool {
-        let created_of = |input: &str| {
-            catalog
-                .resolve(input)
-                .ok()
-                .flatten()
-                .and_then(|i| i.created.clone())
-        };
+    fn matches(&self, img: &ImageEntry) -> bool {
+        let created = unix_seconds(img.created.as_deref());
         match self {
             Filter::Dangling(d) => img.names.is_empty() == *d,
             Filter::Reference(r) => img.names.iter().any(|n| name_matches_pattern(n, r)),
-            Filter::Before(other) => created_of(other)
-                .is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine < &c)),
-            Filter::Since(other) => created_of(other)
-                .is_some_and(|c| img.created.as_ref().is_some_and(|mine| mine > &c)),
+            Filter::Before(t) => created < *t,
+            Filter::Since(t) => created > *t,
         }
     }
 }
 
-fn parse_filters(raw: &[String]) -> anyhow::Result<Vec<Filter>> {
+fn parse_filters(raw: &[String], catalog: &Catalog) -> anyhow::Result<Vec<Filter>> {
+    let created_of = |image: &str| -> anyhow::Result<i64> {
+        let img = catalog.resolve(image)?.ok_or_else(|| not_known(image))?;
+        Ok(unix_seconds(img.created.as_deref()))
+    };
     raw.iter()
         .map(|f| {
             let (k, v) = f
@@ -249,8 +253,8 @@ fn parse_filters(raw: &[String]) -> anyhow::Result<Vec<Filter>> {
                     anyhow::anyhow!("invalid filter {f:?}: dangling takes true or false")
                 })?),
                 "reference" => Filter::Reference(v.to_string()),
-                "before" => Filter::Before(v.to_string()),
-                "since" => Filter::Since(v.to_string()),
+                "before" => Filter::Before(created_of(v)?),
+                "since" => Filter::Since(created_of(v)?),
                 _ => anyhow::bail!(
                     "invalid filter {f:?}: supported are dangling, reference, before, since"
                 ),
@@ -342,29 +346,27 @@ pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
                 missing.push(input);
                 continue;
             };
-            let by_name = Reference::parse(&input)
-                .ok()
-                .map(|r| crate::registry::pull::stored_name(&r.with_default_tag()));
-            let named = img.names.iter().find(|n| {
-                Some(*n) == by_name.as_ref()
-                    || n.ends_with(&format!("/{input}"))
-                    || n.ends_with(&format!("/{input}:latest"))
-                    || n.ends_with(&format!("/library/{input}:latest"))
-            });
-            match named {
-                Some(name) if img.names.len() > 1 && !args.force && !args.all => {
-                    c.untag(name);
+            // Podman's rules: a name removes that name (the image goes with
+            // its last name); an id removes the image, which needs -f when
+            // it has several names.
+            match c.name_referred_to(&input, &img).cloned() {
+                Some(name) if img.names.len() > 1 && !args.all => {
+                    c.untag(&name);
                     lines.push(format!("Untagged: {name}"));
+                }
+                None if img.names.len() > 1 && !args.force && !args.all => {
+                    anyhow::bail!(
+                        "unable to delete image {:?} by ID with more than one tag ({}): please force removal",
+                        input,
+                        img.names.join(", ")
+                    );
                 }
                 _ => {
                     for n in &img.names {
                         lines.push(format!("Untagged: {n}"));
                     }
                     c.remove(&img.id);
-                    lines.push(format!(
-                        "Deleted: {}",
-                        img.id.strip_prefix("sha256:").unwrap_or(&img.id)
-                    ));
+                    lines.push(format!("Deleted: {}", img.id.strip_prefix("sha256:").unwrap_or(&img.id)));
                     removed_any = true;
                 }
             }
@@ -390,6 +392,9 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
     if ctx.store_if_exists().is_none() {
         return Ok(0);
     }
+    if !args.force && !confirm(args.all)? {
+        return Ok(0);
+    }
     let (store, _) = ctx.store_for_writing()?;
     let removed = store.update_catalog(|c| {
         let doomed: Vec<String> = c
@@ -412,6 +417,26 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// Podman's prune question; without a terminal, -f is required.
+fn confirm(all: bool) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "image prune needs confirmation: run it with -f (--force) when not on a terminal"
+        );
+    }
+    let what = if all {
+        "all images not used by a container"
+    } else {
+        "all dangling images"
+    };
+    print!("WARNING! This command removes {what}.\nAre you sure you want to continue? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
 pub fn exists(ctx: &Ctx, args: &ImageExistsArgs) -> anyhow::Result<i32> {
     let (_, catalog) = catalog(ctx)?;
     Ok(if catalog.resolve(&args.image)?.is_some() {
@@ -428,11 +453,7 @@ pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
     let config = raw.get("config").cloned().unwrap_or_else(|| json!({}));
     let labels = config.get("Labels").cloned().unwrap_or(Value::Null);
     let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
-    let repo_digests: Vec<String> = img
-        .names
-        .iter()
-        .map(|n| format!("{}@{}", repo_and_tag(n).0, img.manifest_digest))
-        .collect();
+    let repo_digests = repo_digests(img);
     let layers: Vec<String> = stored.diff_ids();
     let layer_dirs: Vec<String> = layers
         .iter()
@@ -530,7 +551,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
         let created_by = if args.no_trunc || created_by.len() <= 45 {
             created_by.to_string()
         } else {
-            format!("{}...", &created_by[..42])
+            format!("{}...", created_by.chars().take(42).collect::<String>())
         };
         rows.push(json!({
             "ID": if args.no_trunc { shown_id.clone() } else { short_id(&shown_id).to_string() },

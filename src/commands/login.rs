@@ -57,17 +57,11 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<i32> {
     if username.is_empty() || password.is_empty() {
         anyhow::bail!("login needs a username and a password");
     }
-    let plain_http = match args.tls_verify {
+    let relaxed = match args.tls_verify {
         Some(v) => !v,
         None => ctx.registries()?.is_insecure(&key) || is_loopback(&key),
     };
-    verify(
-        &key,
-        &username,
-        &password,
-        plain_http,
-        args.tls_verify == Some(false),
-    )?;
+    verify(&key, &username, &password, relaxed)?;
     auth::store(&authfile, &key, &Credentials { username, password })?;
     println!("Login Succeeded!");
     Ok(0)
@@ -121,19 +115,16 @@ fn prompt_hidden(label: &str) -> anyhow::Result<String> {
 
 /// Check credentials as Podman does: GET /v2/ with them; when the
 /// registry answers with a bearer challenge, ask its token service.
-fn verify(
-    registry: &str,
-    username: &str,
-    password: &str,
-    plain_http: bool,
-    insecure_tls: bool,
-) -> anyhow::Result<()> {
+fn verify(registry: &str, username: &str, password: &str, relaxed: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        // Relaxed TLS: HTTPS without certificate checks if the registry
+        // speaks it, plain HTTP otherwise.
+        let plain_http = relaxed && !crate::registry::speaks_https(registry).await;
         let client = reqwest::Client::builder()
-            .danger_accept_invalid_certs(insecure_tls)
+            .danger_accept_invalid_certs(relaxed)
             .connect_timeout(std::time::Duration::from_secs(30))
             .user_agent(concat!("cove/", env!("CARGO_PKG_VERSION")))
             .build()?;
@@ -185,13 +176,17 @@ fn verify(
                 return Ok(());
             }
         }
-        Err(exit_error(
-            125,
-            format!(
-                "logging into {registry}: invalid username or password (the registry answered {})",
-                resp.status()
+        let status = resp.status();
+        let message = match status.as_u16() {
+            401 | 403 => format!("logging into {registry}: invalid username or password"),
+            404 => format!(
+                "logging into {registry}: {url} was not found; is this a container registry?"
             ),
-        ))
+            _ => {
+                format!("logging into {registry}: the registry answered {status}; try again later")
+            }
+        };
+        Err(exit_error(125, message))
     })
 }
 

@@ -57,6 +57,7 @@ pub fn in_user_namespace() -> bool {
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    crate::log::set_level(cli.global.log_level);
     let paths = Paths::resolve(cli.global.root.clone(), cli.global.runroot.clone());
     let ctx = Ctx {
         global: cli.global,

@@ -52,28 +52,33 @@ pub fn is_loopback(registry: &str) -> bool {
         .map(|(h, _)| h)
         .unwrap_or(registry);
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost" || host.starts_with("127.") || host == "::1"
+    // Only literal loopback addresses: "127.evil.example" is a name.
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Remote {
     /// `insecure` comes from registries.conf; `--tls-verify` overrides it.
-    pub fn connect(
+    pub async fn connect(
         registry: &str,
         repository: &str,
         insecure: bool,
         opts: &RegistryOpts,
     ) -> anyhow::Result<Remote> {
-        let plain_http = match opts.tls_verify {
+        let relaxed = match opts.tls_verify {
             Some(verify) => !verify,
             None => insecure || is_loopback(registry),
         };
+        let plain_http = relaxed && !speaks_https(registry).await;
         let config = ClientConfig {
             protocol: if plain_http {
                 ClientProtocol::HttpsExcept(vec![registry.to_string()])
             } else {
                 ClientProtocol::Https
             },
-            accept_invalid_certificates: opts.tls_verify == Some(false),
+            accept_invalid_certificates: relaxed,
             platform_resolver: None,
             connect_timeout: Some(std::time::Duration::from_secs(30)),
             read_timeout: Some(std::time::Duration::from_secs(120)),
@@ -138,6 +143,30 @@ impl Remote {
     pub fn explain(&self, err: OciDistributionError, what: &str) -> anyhow::Error {
         explain(err, what, &self.registry)
     }
+}
+
+/// For a registry where TLS checks are relaxed: does it answer HTTPS at all
+/// (self-signed certificates accepted)? If not, plain HTTP is used, as
+/// Podman and Docker fall back for insecure registries.
+pub async fn speaks_https(registry: &str) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    else {
+        return false;
+    };
+    let host = if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
+    };
+    client
+        .get(format!("https://{host}/v2/"))
+        .send()
+        .await
+        .is_ok()
 }
 
 /// `USERNAME:PASSWORD` from `--creds`.
@@ -253,6 +282,8 @@ mod tests {
         assert!(is_loopback("localhost"));
         assert!(!is_loopback("quay.io"));
         assert!(!is_loopback("registry.local:5000"));
+        assert!(!is_loopback("127.evil.example:5000"));
+        assert!(!is_loopback("127.0.0.1.nip.io"));
     }
 
     #[test]

@@ -24,6 +24,8 @@ use std::sync::Arc;
 const MAX_SMALL_BLOB: u64 = 16 << 20;
 /// Chunks in flight between a download and its unpacker, per layer.
 const CHANNEL_DEPTH: usize = 32;
+/// Layers downloaded and unpacked at the same time.
+pub const MAX_PARALLEL_LAYERS: usize = 6;
 
 pub struct PullRequest<'a> {
     pub input: &'a str,
@@ -62,14 +64,27 @@ async fn pull_async(
             continue;
         }
         for source in conf.pull_sources(&candidate) {
+            crate::log::debug(&format!(
+                "trying {}/{} for {candidate}",
+                source.registry, source.repository
+            ));
             match pull_from(store, &candidate, &source, req).await {
                 Ok(id) => return Ok(id),
                 Err(e) => {
+                    crate::log::debug(&format!(
+                        "{}: {}",
+                        source.registry,
+                        crate::error::describe(&e)
+                    ));
                     let kind = failure_kind(&e);
                     failures.push(e);
-                    // Only a missing image or an unreachable source makes
-                    // the next mirror or search registry worth trying.
-                    if !matches!(kind, FailureKind::NotFound | FailureKind::Unreachable) {
+                    // A missing image or an unreachable source makes the
+                    // next mirror or search registry worth trying; so does
+                    // a refusal when several search registries are tried
+                    // (registries answer 401 for repositories they lack).
+                    let next = matches!(kind, FailureKind::NotFound | FailureKind::Unreachable)
+                        || (kind == FailureKind::Unauthorized && candidates.len() > 1);
+                    if !next {
                         return Err(failures.pop().expect("just pushed"));
                     }
                 }
@@ -99,12 +114,15 @@ async fn pull_from(
     source: &PullSource,
     req: &PullRequest<'_>,
 ) -> anyhow::Result<String> {
-    let remote = Arc::new(Remote::connect(
-        &source.registry,
-        &source.repository,
-        source.insecure,
-        req.registry,
-    )?);
+    let remote = Arc::new(
+        Remote::connect(
+            &source.registry,
+            &source.repository,
+            source.insecure,
+            req.registry,
+        )
+        .await?,
+    );
     let display = remote.describe(wanted);
     let top_ref = remote.reference(wanted.tag.as_deref(), wanted.digest.as_deref());
     let (bytes, top_digest) = remote
@@ -146,42 +164,24 @@ async fn pull_from(
     let config_digest = manifest.config().digest().to_string();
     digest::sha256_hex(&config_digest).with_context(|| display.clone())?;
 
-    // Already complete here: only the name may be new.
-    if let Some(existing) = store
-        .catalog()?
-        .images
-        .iter()
-        .find(|i| i.manifest_digest == manifest_digest)
-    {
-        let existing = existing.clone();
-        let config: ImageConfiguration = serde_json::from_slice(&store.read_blob(&config_digest)?)?;
-        let complete = config
-            .rootfs()
-            .diff_ids()
-            .iter()
-            .all(|d| store.has_layer(d))
-            && manifest
-                .layers()
-                .iter()
-                .all(|l| store.has_blob(l.digest().as_ref()));
-        if complete {
-            store.update_catalog(|c| {
-                c.add(
-                    new_image(
-                        &existing.id,
-                        &manifest_digest,
-                        &media_type,
-                        manifest_bytes.len() as u64,
-                        existing.created.clone(),
-                        existing.size,
-                        list_digest.clone(),
-                    ),
-                    Some(&name),
-                );
-                Ok(())
-            })?;
-            return Ok(existing.id);
-        }
+    // Already complete here: only the name may be new. Anything unreadable
+    // means "not complete", so a re-pull repairs a damaged image.
+    let existing = store.catalog()?.by_id(&config_digest).cloned();
+    if let Some(existing) = existing.filter(|e| image_is_complete(store, e)) {
+        store.update_catalog(|c| {
+            let new = new_image(
+                &existing.id,
+                &manifest_digest,
+                &media_type,
+                manifest_bytes.len() as u64,
+                existing.created.clone(),
+                existing.size,
+                list_digest.clone(),
+            );
+            c.add(new, Some(&name));
+            Ok(())
+        })?;
+        return Ok(existing.id);
     }
 
     let config_bytes =
@@ -200,8 +200,12 @@ async fn pull_from(
         digest::sha256_hex(d).with_context(|| format!("{display}: bad diff id"))?;
     }
 
+    // Bounded like Podman's: a manifest with thousands of layers must not
+    // mean thousands of threads and connections.
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_PARALLEL_LAYERS));
     let mut tasks = Vec::new();
     for (layer, diff_id) in manifest.layers().iter().zip(diff_ids.iter()) {
+        let limit = limit.clone();
         let store = store.clone();
         let remote = remote.clone();
         let layer = layer.clone();
@@ -210,6 +214,7 @@ async fn pull_from(
         let progress = req.progress.clone();
         let opts = req.unpack;
         tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await?;
             fetch_layer(&store, &remote, &oref, &layer, &diff_id, &progress, &opts).await
         }));
     }
@@ -251,6 +256,19 @@ async fn pull_from(
     req.progress
         .note(&format!("Writing manifest to image destination {display}"));
     Ok(config_digest)
+}
+
+/// Every blob and unpacked layer of a stored image is present and readable.
+fn image_is_complete(store: &Store, entry: &crate::store::ImageEntry) -> bool {
+    let Ok(image) = crate::image::StoredImage::load(store, entry) else {
+        return false;
+    };
+    image.diff_ids().iter().all(|d| store.has_layer(d))
+        && image
+            .manifest
+            .layers()
+            .iter()
+            .all(|l| store.has_blob(l.digest().as_ref()))
 }
 
 fn new_image(
@@ -447,18 +465,21 @@ fn unpack_stream<R: Read + Send>(
 ) -> anyhow::Result<(String, u64)> {
     let tar = image::decompress(BufReader::with_capacity(256 << 10, reader))?;
     let mut hashing = HashingReader::new(tar);
-    let stats = unpack::unpack_layer(&mut hashing, dest, opts)?;
+    let stats = unpack::unpack_layer(&mut hashing, dest, opts).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("os error 28") || text.contains("os error 122") {
+            anyhow::anyhow!(
+                "{text}; free some space (for example `cove rmi` unused images) and try again"
+            )
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     for note in &stats.skipped {
-        tracing_note(note);
+        crate::log::info(note);
     }
     let (digest, size) = hashing.finish().context("reading the rest of the layer")?;
     Ok((digest, size))
-}
-
-fn tracing_note(note: &str) {
-    if std::env::var_os("COVE_DEBUG").is_some() {
-        eprintln!("cove: {note}");
-    }
 }
 
 /// Unpack a layer whose blob is already stored (loaded from an archive,

@@ -52,7 +52,7 @@ async fn push_async(
         anyhow::bail!("{display}: the registry is blocked in registries.conf");
     }
     let insecure = conf.is_insecure(&dest.registry);
-    let remote = Remote::connect(&dest.registry, &dest.repository, insecure, req.registry)?;
+    let remote = Remote::connect(&dest.registry, &dest.repository, insecure, req.registry).await?;
     let oref = remote.reference(dest.tag.as_deref().or(Some("latest")), None);
     remote
         .client
@@ -73,8 +73,12 @@ async fn push_async(
 
     let mut blobs: Vec<&Descriptor> = image.manifest.layers().iter().collect();
     blobs.push(image.manifest.config());
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        super::pull::MAX_PARALLEL_LAYERS,
+    ));
     let mut tasks = Vec::new();
     for desc in blobs {
+        let limit = limit.clone();
         let digest = desc.digest().to_string();
         let size = desc.size();
         let client = remote.client.clone();
@@ -86,6 +90,7 @@ async fn push_async(
             .bar(&format!("Copying blob {}", digest::short_id(&digest)), size);
         let registry = remote.registry.clone();
         tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await?;
             let what = format!("blob {digest}");
             let exists = client
                 .blob_exists(&oref, &digest)

@@ -95,32 +95,31 @@ impl Catalog {
 
     fn from_index(index: &ImageIndex) -> Catalog {
         let mut images: Vec<ImageEntry> = Vec::new();
-        let mut by_manifest: HashMap<String, usize> = HashMap::new();
+        // Keyed by image id; layouts written by other tools, without our
+        // annotations, use the manifest digest as the id.
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         for desc in index.manifests() {
             let empty = HashMap::new();
             let ann = desc.annotations().as_ref().unwrap_or(&empty);
             let manifest_digest = desc.digest().to_string();
-            let slot = *by_manifest
-                .entry(manifest_digest.clone())
-                .or_insert_with(|| {
-                    images.push(ImageEntry {
-                        // Layouts written by other tools lack our annotations:
-                        // fall back to the manifest digest as a stable id.
-                        id: ann
-                            .get(ID)
-                            .cloned()
-                            .unwrap_or_else(|| manifest_digest.clone()),
-                        manifest_digest: manifest_digest.clone(),
-                        manifest_media_type: desc.media_type().to_string(),
-                        manifest_size: desc.size(),
-                        names: Vec::new(),
-                        created: ann.get(CREATED).cloned(),
-                        size: ann.get(SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
-                        list_digest: ann.get(LIST_DIGEST).cloned(),
-                        added: ann.get(ADDED).cloned(),
-                    });
-                    images.len() - 1
+            let id = ann
+                .get(ID)
+                .cloned()
+                .unwrap_or_else(|| manifest_digest.clone());
+            let slot = *by_id.entry(id.clone()).or_insert_with(|| {
+                images.push(ImageEntry {
+                    id,
+                    manifest_digest: manifest_digest.clone(),
+                    manifest_media_type: desc.media_type().to_string(),
+                    manifest_size: desc.size(),
+                    names: Vec::new(),
+                    created: ann.get(CREATED).cloned(),
+                    size: ann.get(SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                    list_digest: ann.get(LIST_DIGEST).cloned(),
+                    added: ann.get(ADDED).cloned(),
                 });
+                images.len() - 1
+            });
             if let Some(name) = ann.get(REF_NAME) {
                 images[slot].names.push(name.clone());
             }
@@ -171,16 +170,15 @@ impl Catalog {
     }
 
     /// Register an image, optionally under `name`. The name moves away from
-    /// any image that had it, as when a newer `latest` is pulled.
+    /// any image that had it, as when a newer `latest` is pulled. The image
+    /// id (config digest) is the unit: a second manifest for an image that
+    /// is already here (gzip vs zstd layers, another mirror) does not make a
+    /// second entry; the stored manifest stays.
     pub fn add(&mut self, new: NewImage, name: Option<&str>) {
         if let Some(name) = name {
             self.untag(name);
         }
-        let slot = match self
-            .images
-            .iter()
-            .position(|i| i.manifest_digest == new.manifest_digest)
-        {
+        let slot = match self.images.iter().position(|i| i.id == new.id) {
             Some(i) => i,
             None => {
                 self.images.push(ImageEntry {
@@ -248,82 +246,85 @@ impl Catalog {
     /// full reference, a short name (`busybox`, `busybox:1.36`) matched
     /// against the names in the store, or `name@sha256:…`.
     pub fn resolve(&self, input: &str) -> anyhow::Result<Option<&ImageEntry>> {
-        let hex_input = input.strip_prefix("sha256:").unwrap_or(input);
-        if hex_input.len() >= 3 && hex_input.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let matches: Vec<&ImageEntry> = self
-                .images
-                .iter()
-                .filter(|i| digest::short_id_full(&i.id).starts_with(hex_input))
-                .collect();
-            // A unique id prefix wins; a hex string that is also a name
-            // (rare) falls through to the name lookup.
-            match matches.len() {
-                1 => return Ok(Some(matches[0])),
-                0 => {}
-                _ => {
-                    let mut ids: Vec<&str> =
-                        matches.iter().map(|i| digest::short_id(&i.id)).collect();
-                    ids.dedup();
-                    if ids.len() > 1 {
-                        anyhow::bail!(
-                            "{input}: ambiguous image id prefix, it matches {}; use more characters",
-                            ids.join(", ")
-                        );
-                    }
-                    return Ok(Some(matches[0]));
-                }
-            }
+        if let Some(img) = self.resolve_id(input)? {
+            return Ok(Some(img));
         }
-        let parsed = match crate::reference::parse_name(input) {
-            Ok(p) => p,
-            Err(_) => return Ok(None),
+        let Ok(parsed) = crate::reference::parse_name(input) else {
+            return Ok(None);
         };
-        let (repo_suffix, tag, dig) = match &parsed {
-            ParsedName::Qualified(r) => {
-                let r = r.clone().with_default_tag();
-                return Ok(self.find_reference(&r));
-            }
-            ParsedName::Short {
-                repository,
-                tag,
-                digest,
-            } => (repository.clone(), tag.clone(), digest.clone()),
-        };
-        // A short name: any registry, with docker.io's "library/" implied.
-        let tag = if tag.is_none() && dig.is_none() {
-            Some("latest".to_string())
-        } else {
-            tag
-        };
-        let mut candidates: Vec<&ImageEntry> = Vec::new();
-        for img in &self.images {
-            let hit = img.names.iter().any(|n| {
-                let Ok(r) = Reference::parse(n) else {
-                    return false;
-                };
-                let repo_ok = r.repository == repo_suffix
-                    || r.repository == format!("library/{repo_suffix}")
-                    || r.repository.ends_with(&format!("/{repo_suffix}"));
-                repo_ok && name_matches(&r, img, tag.as_deref(), dig.as_deref())
-            });
-            if hit {
-                candidates.push(img);
-            }
-        }
-        Ok(pick_preferred(candidates, &repo_suffix))
+        let candidates: Vec<&ImageEntry> = self
+            .images
+            .iter()
+            .filter(|img| img.names.iter().any(|n| names(&parsed, n, img)))
+            .collect();
+        Ok(pick_preferred(candidates))
     }
 
-    fn find_reference(&self, wanted: &Reference) -> Option<&ImageEntry> {
-        self.images.iter().find(|img| {
-            img.names.iter().any(|n| {
-                Reference::parse(n).is_ok_and(|r| {
-                    r.registry == wanted.registry
-                        && r.repository == wanted.repository
-                        && name_matches(&r, img, wanted.tag.as_deref(), wanted.digest.as_deref())
-                })
-            })
-        })
+    /// The image whose id starts with `input` (at least 3 hex digits, an
+    /// optional `sha256:`); an error when the prefix is ambiguous.
+    pub fn resolve_id(&self, input: &str) -> anyhow::Result<Option<&ImageEntry>> {
+        let hex_input = input.strip_prefix("sha256:").unwrap_or(input);
+        if hex_input.len() < 3 || !hex_input.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let matches: Vec<&ImageEntry> = self
+            .images
+            .iter()
+            .filter(|i| digest::short_id_full(&i.id).starts_with(hex_input))
+            .collect();
+        if matches.len() > 1 {
+            let ids: Vec<&str> = matches.iter().map(|i| digest::short_id(&i.id)).collect();
+            anyhow::bail!(
+                "{input}: ambiguous image id prefix, it matches {}; use more characters",
+                ids.join(", ")
+            );
+        }
+        Ok(matches.first().copied())
     }
+
+    /// The stored name of `img` that `input` refers to, if the user named
+    /// the image by a name rather than by its id.
+    pub fn name_referred_to<'a>(&self, input: &str, img: &'a ImageEntry) -> Option<&'a String> {
+        if matches!(self.resolve_id(input), Ok(Some(_))) {
+            return None;
+        }
+        let parsed = crate::reference::parse_name(input).ok()?;
+        img.names.iter().find(|n| names(&parsed, n, img))
+    }
+}
+
+/// Does the user's (parsed) input name the stored name `stored` of `img`?
+/// A qualified reference must match registry and repository; a short name
+/// matches any registry, with docker.io's "library/" implied; no tag means
+/// `latest` unless a digest is given.
+fn names(input: &ParsedName, stored: &str, img: &ImageEntry) -> bool {
+    let Ok(r) = Reference::parse(stored) else {
+        return false;
+    };
+    let (repo_ok, tag, dig) = match input {
+        ParsedName::Qualified(q) => (
+            r.registry == q.registry && r.repository == q.repository,
+            q.tag.as_deref(),
+            q.digest.as_deref(),
+        ),
+        ParsedName::Short {
+            repository,
+            tag,
+            digest,
+        } => (
+            r.repository == *repository
+                || r.repository == format!("library/{repository}")
+                || r.repository.ends_with(&format!("/{repository}")),
+            tag.as_deref(),
+            digest.as_deref(),
+        ),
+    };
+    let tag = if tag.is_none() && dig.is_none() {
+        Some("latest")
+    } else {
+        tag
+    };
+    repo_ok && name_matches(&r, img, tag, dig)
 }
 
 /// Does a stored name match the tag and/or digest asked for?
@@ -346,7 +347,7 @@ fn name_matches(
 
 /// Several images match a short name: prefer localhost/ (built or imported
 /// here), then docker.io, as Podman's short-name lookup does.
-fn pick_preferred<'a>(mut candidates: Vec<&'a ImageEntry>, _repo: &str) -> Option<&'a ImageEntry> {
+fn pick_preferred(mut candidates: Vec<&ImageEntry>) -> Option<&ImageEntry> {
     let rank = |img: &ImageEntry| {
         if img.names.iter().any(|n| n.starts_with("localhost/")) {
             0
@@ -435,6 +436,18 @@ mod tests {
         assert!(c.resolve("app").unwrap().is_none());
         let by_digest = format!("busybox@{}", c.images[0].manifest_digest);
         assert_eq!(c.resolve(&by_digest).unwrap().unwrap().id, busy);
+    }
+
+    #[test]
+    fn a_second_manifest_of_the_same_image_is_one_entry() {
+        let mut c = Catalog::default();
+        c.add(new_image(1), Some("localhost/a:1"));
+        let mut other = new_image(1);
+        other.manifest_digest = digest::sha256_of(b"other manifest");
+        c.add(other, Some("localhost/b:1"));
+        assert_eq!(c.images.len(), 1);
+        assert_eq!(c.images[0].names, vec!["localhost/a:1", "localhost/b:1"]);
+        assert_eq!(c.images[0].manifest_digest, digest::sha256_of(&[1, 1]));
     }
 
     #[test]

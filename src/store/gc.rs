@@ -16,7 +16,13 @@ impl Store {
     pub fn collect_garbage(&self) -> anyhow::Result<usize> {
         let _gc = self.lock_gc()?;
         let catalog = self.catalog()?;
-        let (blobs, layers) = referenced(self, &catalog)?;
+        let Some((blobs, layers)) = referenced(self, &catalog) else {
+            crate::log::log(
+                crate::cli::LogLevel::Warn,
+                "an image in the store cannot be read; unused blobs and layers are kept until it is removed or pulled again",
+            );
+            return Ok(0);
+        };
         let mut removed = 0;
         if let Ok(entries) = fs::read_dir(self.blobs_dir()) {
             for entry in entries.flatten() {
@@ -44,21 +50,15 @@ impl Store {
     }
 }
 
-/// Hex digests of every blob and layer the catalog's images use.
-fn referenced(
-    store: &Store,
-    catalog: &Catalog,
-) -> anyhow::Result<(HashSet<String>, HashSet<String>)> {
+/// Hex digests of every blob and layer the catalog's images use; None when
+/// an image cannot be read, since then nothing is known to be unused.
+fn referenced(store: &Store, catalog: &Catalog) -> Option<(HashSet<String>, HashSet<String>)> {
     let hex = |d: &str| d.strip_prefix("sha256:").unwrap_or(d).to_string();
     let mut blobs = HashSet::new();
     let mut layers = HashSet::new();
     for entry in &catalog.images {
         blobs.insert(hex(&entry.manifest_digest));
-        // An image whose blobs are unreadable keeps nothing alive; its own
-        // removal or a re-pull repairs it.
-        let Ok(image) = StoredImage::load(store, entry) else {
-            continue;
-        };
+        let image = StoredImage::load(store, entry).ok()?;
         blobs.insert(hex(image.manifest.config().digest().as_ref()));
         for l in image.manifest.layers() {
             blobs.insert(hex(l.digest().as_ref()));
@@ -67,5 +67,5 @@ fn referenced(
             layers.insert(hex(&d));
         }
     }
-    Ok((blobs, layers))
+    Some((blobs, layers))
 }

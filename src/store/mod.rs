@@ -85,12 +85,16 @@ impl Store {
     }
 
     /// Remove staging leftovers of processes that no longer exist (a pull
-    /// killed with -9, a full disk). Entries of live processes are kept.
+    /// killed with -9, a full disk): everything in tmp/ and the catalog's
+    /// own temporary files. Entries of live processes are kept.
     pub fn clean_tmp(&self) {
-        let Ok(entries) = fs::read_dir(self.tmp_dir()) else {
-            return;
-        };
-        for entry in entries.flatten() {
+        let in_tmp = fs::read_dir(self.tmp_dir()).into_iter().flatten().flatten();
+        let catalog_temps = fs::read_dir(&self.root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".index.json-"));
+        for entry in in_tmp.chain(catalog_temps) {
             let name = entry.file_name();
             let alive = name
                 .to_str()
@@ -100,12 +104,6 @@ impl Store {
                 let _ = fsutil::remove_path(&entry.path());
             }
         }
-    }
-
-    /// Bytes of free space where the store lives, for clear "disk full" errors.
-    pub fn free_space(&self) -> Option<u64> {
-        let st = nix::sys::statvfs::statvfs(&self.root).ok()?;
-        Some(st.blocks_available() as u64 * st.fragment_size() as u64)
     }
 }
 
