@@ -145,6 +145,20 @@ impl Remote {
     }
 }
 
+/// Run a registry operation on a small multi-threaded runtime, started only
+/// by commands that talk to a registry (and after the user namespace is
+/// entered, which needs a single-threaded process).
+pub fn block_on<T>(
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
+    runtime.block_on(work)
+}
+
 /// For a registry where TLS checks are relaxed: does it answer HTTPS at all
 /// (self-signed certificates accepted)? If not, plain HTTP is used, as
 /// Podman and Docker fall back for insecure registries.

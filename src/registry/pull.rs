@@ -37,12 +37,7 @@ pub struct PullRequest<'a> {
 
 /// Pull an image and return its id. Runs its own async runtime.
 pub fn pull(store: &Store, conf: &RegistriesConf, req: &PullRequest) -> anyhow::Result<String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(pull_async(store, conf, req))
+    super::block_on(pull_async(store, conf, req))
 }
 
 async fn pull_async(

@@ -32,12 +32,7 @@ pub fn push(
     dest: &Reference,
     req: &PushRequest,
 ) -> anyhow::Result<String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(push_async(store, conf, entry, dest, req))
+    super::block_on(push_async(store, conf, entry, dest, req))
 }
 
 async fn push_async(
