@@ -77,6 +77,17 @@ pub fn print_objects(objects: &[Value], format: Option<&str>) -> anyhow::Result<
     Ok(())
 }
 
+/// Print one object (`info`, `version`): JSON, or a template over it.
+pub fn print_object(object: &Value, format: Option<&str>) -> anyhow::Result<()> {
+    match format {
+        None | Some("json") => {
+            println!("{}", to_pretty_json(object)?);
+            Ok(())
+        }
+        Some(_) => print_objects(std::slice::from_ref(object), format),
+    }
+}
+
 /// JSON indented by four spaces, as Podman prints it.
 pub fn to_pretty_json(value: &Value) -> anyhow::Result<String> {
     let mut buf = Vec::new();

@@ -26,7 +26,7 @@ pub fn version(args: &VersionArgs) -> anyhow::Result<i32> {
             println!("Version:      {}", env!("CARGO_PKG_VERSION"));
             println!("OS/Arch:      {}/{}", host.os, host.architecture);
         }
-        Some(f) => output::print_objects(&[doc], Some(f))?,
+        Some(f) => output::print_object(&doc, Some(f))?,
     }
     Ok(0)
 }
@@ -51,33 +51,31 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
         .unwrap_or_else(|| "auto".into());
     let map_json = |r: &[userns::IdRange]| -> Vec<serde_json::Value> {
         r.iter()
-            .map(|m| json!({"container_id": m.container_id, "host_id": m.host_id, "size": m.size}))
+            .map(|m| json!({"ContainerID": m.container_id, "HostID": m.host_id, "Size": m.size}))
             .collect()
     };
+    // Podman's Go field names, so `--format '{{.Store.GraphRoot}}'` works.
     let doc = json!({
-        "host": {
-            "arch": crate::image::Platform::host().architecture,
-            "os": "linux",
-            "kernel": uname.release().to_string_lossy(),
-            "hostname": uname.nodename().to_string_lossy(),
-            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-            "security": {"rootless": !userns::is_root()},
-            "idMappings": {"uidmap": map_json(&maps.uids), "gidmap": map_json(&maps.gids)},
-            "idMappingNote": single_reason.map(|r| r.to_string()),
+        "Host": {
+            "Arch": crate::image::Platform::host().architecture,
+            "OS": "linux",
+            "Kernel": uname.release().to_string_lossy(),
+            "Hostname": uname.nodename().to_string_lossy(),
+            "CPUs": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "Security": {"Rootless": !userns::is_root()},
+            "IDMappings": {"UIDMap": map_json(&maps.uids), "GIDMap": map_json(&maps.gids)},
+            "IDMappingNote": single_reason.map(|r| r.to_string()),
         },
-        "store": {
-            "graphRoot": ctx.paths.root,
-            "runRoot": ctx.paths.runroot,
-            "configRoot": ctx.paths.config,
-            "graphDriverName": driver,
-            "imageStore": {"number": catalog.images.len()},
+        "Store": {
+            "GraphRoot": ctx.paths.root,
+            "RunRoot": ctx.paths.runroot,
+            "ConfigRoot": ctx.paths.config,
+            "GraphDriverName": driver,
+            "ImageStore": {"Number": catalog.images.len()},
         },
-        "version": {"Version": env!("CARGO_PKG_VERSION")},
+        "Version": {"Version": env!("CARGO_PKG_VERSION")},
     });
-    match args.format.as_deref() {
-        None => println!("{}", serde_json::to_string_pretty(&doc)?),
-        Some(f) => output::print_objects(&[doc], Some(f))?,
-    }
+    output::print_object(&doc, args.format.as_deref())?;
     Ok(0)
 }
 

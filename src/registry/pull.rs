@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// Blobs we hold in memory (manifests, configs) are refused above this.
 const MAX_SMALL_BLOB: u64 = 16 << 20;
 /// Chunks in flight between a download and its unpacker, per layer.
-const CHANNEL_DEPTH: usize = 32;
+const CHANNEL_DEPTH: usize = 8;
 /// Layers downloaded and unpacked at the same time.
 pub const MAX_PARALLEL_LAYERS: usize = 6;
 
@@ -458,7 +458,7 @@ fn unpack_stream<R: Read + Send>(
     dest: &std::path::Path,
     opts: &UnpackOptions,
 ) -> anyhow::Result<(String, u64)> {
-    let tar = image::decompress(BufReader::with_capacity(256 << 10, reader))?;
+    let tar = image::decompress(BufReader::with_capacity(64 << 10, reader))?;
     let mut hashing = HashingReader::new(tar);
     let stats = unpack::unpack_layer(&mut hashing, dest, opts).map_err(|e| {
         let text = e.to_string();

@@ -64,11 +64,7 @@ trap 'exit 130' INT TERM
 
 # cove with the demo's store.
 if [ "${COVE_DEMO_KEEP:-0}" = 1 ]; then
-    # Podman's field name first; cove 0.1.0 only answers to the JSON key.
-    graph_root="$("$COVE" info --format '{{.Store.GraphRoot}}' 2>/dev/null || true)"
-    case "$graph_root" in '' | '<no value>')
-        graph_root="$("$COVE" info --format '{{.store.graphRoot}}' 2>/dev/null || echo '?')" ;;
-    esac
+    graph_root="$("$COVE" info --format '{{.Store.GraphRoot}}' 2>/dev/null || echo '?')"
     STORE_NOTE="your store, $graph_root"
     cove() { "$COVE" "$@"; }
     SHOWN_COVE=(cove)

@@ -13,7 +13,9 @@
 #
 # Environment: COVE (binary, default target/release/cove), BENCH_RUNS
 # (one-layer pull runs, default 5), BENCH_MULTI_RUNS (default 3),
-# BENCH_IMAGES (default 500), BENCH_NO_PODMAN=1 to leave podman out.
+# BENCH_IMAGES (default 500), BENCH_NO_PODMAN=1 to leave podman out,
+# BENCH_DROP_CACHES=0 (see settle below), BENCH_OUT_DIR (default
+# target/bench).
 # Fixture tarballs are cached in target/bench/fixtures (rebuilt when
 # tests/bench/fixture.py changes).
 set -euo pipefail
@@ -25,7 +27,7 @@ COVE="${COVE:-$REPO/target/release/cove}"
 RUNS="${BENCH_RUNS:-5}"
 MULTI_RUNS="${BENCH_MULTI_RUNS:-3}"
 N_IMAGES="${BENCH_IMAGES:-500}"
-OUT_DIR="$REPO/target/bench"
+OUT_DIR="${BENCH_OUT_DIR:-$REPO/target/bench}"
 RESULTS="$OUT_DIR/results.txt"
 CACHE="$OUT_DIR/fixtures"
 REGISTRY_BIN=/usr/bin/docker-registry
@@ -81,7 +83,7 @@ REG_PID=""
 # Remove a store. Files made in a user namespace may belong to subordinate
 # ids an ordinary user cannot remove directly, so fall back to unshare.
 wipe() {
-    local dir="$1" tool="${2:-}"
+    local dir="$1"
     [ -e "$dir" ] || return 0
     # Podman run as root may leave mounts under its storage; undo them.
     if [ "$(id -u)" = 0 ]; then
@@ -91,11 +93,11 @@ wipe() {
         done < <(awk -v d="$dir" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
     fi
     rm -rf "$dir" 2>/dev/null && return 0
-    if [ "$tool" = podman ] && [ -n "$PODMAN" ]; then
-        "$PODMAN" unshare rm -rf "$dir" 2>/dev/null && return 0
-    fi
-    "$COVE" unshare rm -rf "$dir" 2>/dev/null && return 0
     chmod -R u+rwx "$dir" 2>/dev/null || true
+    rm -rf "$dir" 2>/dev/null && return 0
+    # cove's user namespace maps the same subordinate ids podman uses.
+    # (Not `podman unshare`: that would set up the user's default store.)
+    "$COVE" --root "$dir/.unshare-root" unshare rm -rf "$dir" 2>/dev/null && return 0
     rm -rf "$dir"
 }
 
@@ -105,14 +107,30 @@ cleanup() {
         kill "$REG_PID" 2>/dev/null || true
         wait "$REG_PID" 2>/dev/null || true
     fi
-    wipe "$WORK/podman" podman || true
+    # Rootless podman leaves a pause process holding its user namespace;
+    # this one belongs to our private XDG_RUNTIME_DIR, so end it.
+    local pause
+    pause="$(cat "$WORK/xdg/run/libpod/tmp/pause.pid" 2>/dev/null || true)"
+    if [ -n "$pause" ] && [ "$(id -u)" != 0 ]; then
+        kill "$pause" 2>/dev/null || true
+    fi
+    wipe "$WORK/podman" || true
     wipe "$WORK" || true
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$OUT_DIR"
+# Without root, keep podman's per-user state (runtime dir and pause
+# process, CNI config, blob info cache) inside the work dir too.
+if [ "$(id -u)" != 0 ]; then
+    mkdir -p "$WORK/xdg/data" "$WORK/xdg/config" "$WORK/xdg/run"
+    chmod 700 "$WORK/xdg/run"
+    export XDG_DATA_HOME="$WORK/xdg/data" XDG_CONFIG_HOME="$WORK/xdg/config" XDG_RUNTIME_DIR="$WORK/xdg/run"
+fi
+
+mkdir -p "$OUT_DIR" 2>/dev/null && [ -w "$OUT_DIR" ] ||
+    die "cannot write to $OUT_DIR (set BENCH_OUT_DIR to a writable directory)"
 RAW="$WORK/raw.txt"
 : >"$RAW"
 raw() { printf '%s\n' "$*" >>"$RAW"; }
@@ -147,11 +165,11 @@ fmt() { case "$1" in NA|'') echo NA ;; *) awk -v v="$1" -v d="$2" 'BEGIN { print
 ratio() {
     case "$1$2" in *NA*) echo NA; return ;; esac
     [ -n "$1" ] && [ -n "$2" ] || { echo NA; return; }
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "NA" }'
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "NA"; else if (a / b < 0.1) printf "%.3f", a / b; else printf "%.2f", a / b }'
 }
 cpu_pct() {
     case "$1$2$3" in *NA*) echo NA; return ;; esac
-    awk -v u="$1" -v s="$2" -v w="$3" 'BEGIN { if (w > 0) printf "%.0f", 100 * (u + s) / w; else print "NA" }'
+    awk -v u="$1" -v s="$2" -v w="$3" 'BEGIN { if (w > 0) printf "%.0f\n", 100 * (u + s) / w; else print "NA" }'
 }
 
 show_failure() {
@@ -166,9 +184,28 @@ note "cove:   $COVE ($COVE_VERSION)"
 PODMAN_VERSION=""
 if [ -n "$PODMAN" ]; then
     PODMAN_VERSION="$("$PODMAN" --version 2>/dev/null || echo unknown)"
-    note "podman: $PODMAN ($PODMAN_VERSION; default storage driver, --root/--runroot in temp dirs)"
+    # Podman's default driver is overlay, but rootless podman 4.3 without a
+    # storage.conf falls back to vfs (it does on Debian 12 without
+    # fuse-overlayfs, though the kernel can do rootless overlay). The
+    # comparison is against overlay, so ask for it explicitly then.
+    PODMAN_DRIVER_OPT=()
+    probe="$WORK/podman-probe"
+    driver="$("$PODMAN" --root "$probe/root" --runroot "$probe/run" info --format '{{.Store.GraphDriverName}}' 2>/dev/null || echo unknown)"
+    wipe "$probe"
+    if [ "$driver" != overlay ]; then
+        if [ "$("$PODMAN" --root "$probe/root" --runroot "$probe/run" --storage-driver overlay info --format '{{.Store.GraphDriverName}}' 2>/dev/null || true)" = overlay ]; then
+            PODMAN_DRIVER_OPT=(--storage-driver overlay)
+            note "podman would use the $driver driver here by default; passing --storage-driver overlay"
+            driver=overlay
+        else
+            note "WARNING: podman cannot use overlay here; it uses $driver, so the comparison is not like for like"
+        fi
+        wipe "$probe"
+    fi
+    note "podman: $PODMAN ($PODMAN_VERSION; $driver driver, --root/--runroot in temp dirs)"
 fi
 note "work dir: $WORK"
+[ "$(id -u)" = 0 ] || note "XDG_DATA_HOME, XDG_CONFIG_HOME and XDG_RUNTIME_DIR point into the work dir"
 raw "date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 raw "cove $COVE_VERSION"
 raw "commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -262,77 +299,116 @@ CSTORE="$WORK/cove-store"
 PSTORE="$WORK/podman/root"
 PRUN="$WORK/podman/runroot"
 cove_cmd() { printf '%s\0' "$COVE" --root "$CSTORE" "$@"; }
-podman_cmd() { printf '%s\0' "$PODMAN" --root "$PSTORE" --runroot "$PRUN" "$@"; }
+podman_cmd() { printf '%s\0' "$PODMAN" --root "$PSTORE" --runroot "$PRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} "$@"; }
 
-# bench_pull TOOL KEY IMAGE RUNS: pull IMAGE RUNS times from an empty store.
-# Writes $WORK/KEY.TOOL.{wall,cpu,rss}; returns 1 when a pull fails.
-bench_pull() {
-    local tool="$1" key="$2" image="$3" runs="$4" i cmd=()
-    if [ "$tool" = cove ]; then
-        mapfile -d '' cmd < <(cove_cmd pull -q --tls-verify=false "$image")
-    else
-        mapfile -d '' cmd < <(podman_cmd pull -q --tls-verify=false "$image")
+# On this kind of VM, every 200 MB written and deleted makes the next
+# write slower (system time of a plain `tar xzf` grows ~0.7 s per repetition
+# until the page cache is dropped), so as root the page cache is dropped
+# before every timed pull, then the binaries and the registry's blobs are
+# read back in: each run starts from the same warm state. Without root the
+# runs are only interleaved (cove, podman, cove, ...) so the drift hits
+# both alike. BENCH_DROP_CACHES=0 turns the dropping off.
+DROP_CACHES=0
+if [ "${BENCH_DROP_CACHES:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then
+    DROP_CACHES=1
+fi
+settle() {
+    sync
+    if [ "$DROP_CACHES" = 1 ]; then
+        echo 1 >/proc/sys/vm/drop_caches
+        cat "$COVE" ${PODMAN:+"$PODMAN"} >/dev/null
+        find "$WORK/registry/data" -type f -exec cat {} + >/dev/null
     fi
-    show_cmd "${cmd[@]}"
-    : >"$WORK/$key.$tool.wall"
-    : >"$WORK/$key.$tool.cpu"
-    : >"$WORK/$key.$tool.rss"
-    for i in $(seq "$runs"); do
-        if [ "$tool" = cove ]; then wipe "$CSTORE"; else wipe "$WORK/podman" podman; fi
-        sync # so no earlier writeback lands in this run's timing
-        if ! measure "${cmd[@]}"; then
-            show_failure
-            return 1
-        fi
-        echo "$M_WALL" >>"$WORK/$key.$tool.wall"
-        [ "$M_USER" = NA ] || echo "$(cpu_pct "$M_USER" "$M_SYS" "$M_WALL")" >>"$WORK/$key.$tool.cpu"
-        [ "$M_RSS" = NA ] || echo "$M_RSS" >>"$WORK/$key.$tool.rss"
-        note "run $i: wall $(fmt "$M_WALL" 2) s, user $M_USER s, sys $M_SYS s, CPU $(cpu_pct "$M_USER" "$M_SYS" "$M_WALL")%, max RSS $(fmt "$(awk -v k="$M_RSS" 'BEGIN { if (k == "NA") print "NA"; else print k / 1024 }')" 1) MiB"
-        raw "$key $tool run=$i wall_s=$M_WALL user_s=$M_USER sys_s=$M_SYS maxrss_kib=$M_RSS"
+}
+
+# pull_cmd TOOL IMAGE: the pull command, NUL-separated.
+pull_cmd() {
+    if [ "$1" = cove ]; then
+        cove_cmd pull -q --tls-verify=false "$2"
+    else
+        podman_cmd pull -q --tls-verify=false "$2"
+    fi
+}
+wipe_store() {
+    if [ "$1" = cove ]; then wipe "$CSTORE"; else wipe "$WORK/podman"; fi
+}
+
+# bench_pulls KEY IMAGE RUNS: pull IMAGE RUNS times with each tool, runs
+# interleaved, each from an empty store. Writes $WORK/KEY.TOOL.{wall,cpu,
+# rss,id}; a tool whose pull fails gets $WORK/KEY.TOOL.failed.
+bench_pulls() {
+    local key="$1" image="$2" runs="$3" i tool cmd=() tools=(cove)
+    [ -z "$PODMAN" ] || tools+=(podman)
+    for tool in "${tools[@]}"; do
+        mapfile -d '' cmd < <(pull_cmd "$tool" "$image")
+        show_cmd "${cmd[@]}"
+        : >"$WORK/$key.$tool.wall"
+        : >"$WORK/$key.$tool.cpu"
+        : >"$WORK/$key.$tool.rss"
     done
-    local id
-    if [ "$tool" = cove ]; then
-        id="$("$COVE" --root "$CSTORE" image inspect --format '{{.Id}}' "$image" 2>&1)" || id="(inspect failed: $id)"
-        note "stored: $(du -sm "$CSTORE" | cut -f1) MiB in the store, image id $id"
+    if [ "$DROP_CACHES" = 1 ]; then
+        note "(untimed before each run: remove the store, sync, drop the page cache, re-read binaries and registry blobs)"
     else
-        id="$("$PODMAN" --root "$PSTORE" --runroot "$PRUN" image inspect --format '{{.Id}}' "$image" 2>&1)" || id="(inspect failed: $id)"
-        note "stored: $(du -sm "$PSTORE" | cut -f1) MiB in the store, image id $id"
+        note "(untimed before each run: remove the store, sync; page cache not dropped)"
     fi
-    echo "$id" >"$WORK/$key.$tool.id"
+    for i in $(seq "$runs"); do
+        for tool in "${tools[@]}"; do
+            [ ! -e "$WORK/$key.$tool.failed" ] || continue
+            mapfile -d '' cmd < <(pull_cmd "$tool" "$image")
+            wipe_store "$tool"
+            settle
+            if ! measure "${cmd[@]}"; then
+                note "$tool run $i failed"
+                show_failure
+                touch "$WORK/$key.$tool.failed"
+                continue
+            fi
+            echo "$M_WALL" >>"$WORK/$key.$tool.wall"
+            [ "$M_USER" = NA ] || cpu_pct "$M_USER" "$M_SYS" "$M_WALL" >>"$WORK/$key.$tool.cpu"
+            [ "$M_RSS" = NA ] || echo "$M_RSS" >>"$WORK/$key.$tool.rss"
+            printf '    %-6s run %d: wall %s s, user %s s, sys %s s, CPU %s%%, max RSS %s MiB\n' "$tool" "$i" \
+                "$(fmt "$M_WALL" 2)" "$M_USER" "$M_SYS" "$(cpu_pct "$M_USER" "$M_SYS" "$M_WALL")" \
+                "$(awk -v k="$M_RSS" 'BEGIN { if (k == "NA") print "NA"; else printf "%.1f", k / 1024 }')"
+            raw "$key $tool run=$i wall_s=$M_WALL user_s=$M_USER sys_s=$M_SYS maxrss_kib=$M_RSS"
+        done
+    done
+    local id store
+    for tool in "${tools[@]}"; do
+        [ ! -e "$WORK/$key.$tool.failed" ] || continue
+        if [ "$tool" = cove ]; then
+            store="$CSTORE"
+            id="$("$COVE" --root "$CSTORE" image inspect --format '{{.Id}}' "$image" 2>&1)" || id="(inspect failed: $id)"
+        else
+            store="$PSTORE"
+            id="$("$PODMAN" --root "$PSTORE" --runroot "$PRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} image inspect --format '{{.Id}}' "$image" 2>&1)" || id="(inspect failed: $id)"
+        fi
+        echo "$id" >"$WORK/$key.$tool.id"
+        printf '    %-6s store after the last run: %s MiB on disk, image id %s\n' "$tool" "$(du -sm "$store" | cut -f1)" "$id"
+    done
+    if [ -s "$WORK/$key.cove.id" ] && [ -s "$WORK/$key.podman.id" ]; then
+        if [ "$(cat "$WORK/$key.cove.id")" = "$(cat "$WORK/$key.podman.id")" ]; then
+            note "cove and podman agree on the image id"
+        else
+            note "WARNING: cove and podman report different image ids"
+        fi
+    fi
+    wipe_store cove
+    [ -z "$PODMAN" ] || wipe_store podman
 }
 
 # stat_of KEY TOOL KIND (wall|cpu|rss) FN (median|maximum): NA when missing
 stat_of() {
     local f="$WORK/$1.$2.$3"
-    if [ -s "$f" ]; then "$4" "$f"; else echo NA; fi
+    if [ -s "$f" ] && [ ! -e "$WORK/$1.$2.failed" ]; then "$4" "$f"; else echo NA; fi
 }
 
 # ---------------------------------------------------------------- 1 + 3
-say "1. pull of a one-layer image: $RUNS runs each, every run from an empty store (removed untimed)"
-COVE_OK_SINGLE=1
-bench_pull cove single "$BIG" "$RUNS" || { COVE_OK_SINGLE=0; note "cove pull failed"; }
-PODMAN_OK_SINGLE=0
-if [ -n "$PODMAN" ]; then
-    if bench_pull podman single "$BIG" "$RUNS"; then PODMAN_OK_SINGLE=1; else note "podman pull failed"; fi
-fi
-if [ "$COVE_OK_SINGLE" = 1 ] && [ "$PODMAN_OK_SINGLE" = 1 ]; then
-    if [ "$(cat "$WORK/single.cove.id")" = "$(cat "$WORK/single.podman.id")" ]; then
-        note "cove and podman agree on the image id"
-    else
-        note "WARNING: the image ids differ: cove $(cat "$WORK/single.cove.id"), podman $(cat "$WORK/single.podman.id")"
-    fi
-fi
-wipe "$CSTORE"
-wipe "$WORK/podman" podman
+say "1. pull of a one-layer image: $RUNS runs each, every run from an empty store"
+bench_pulls single "$BIG" "$RUNS"
 
 # ---------------------------------------------------------------- 2
-say "2. pull of the same data as a four-layer image: $MULTI_RUNS runs each, wall time and CPU use ((user+sys)/wall)"
-bench_pull cove multi "$MULTI" "$MULTI_RUNS" || note "cove pull failed"
-if [ -n "$PODMAN" ]; then
-    bench_pull podman multi "$MULTI" "$MULTI_RUNS" || note "podman pull failed"
-fi
-wipe "$CSTORE"
-wipe "$WORK/podman" podman
+say "2. pull of the same data as a four-layer image: $MULTI_RUNS runs each; CPU use = (user+sys)/wall"
+bench_pulls multi "$MULTI" "$MULTI_RUNS"
 
 # ---------------------------------------------------------------- 4
 say "4. 'images' with $N_IMAGES images in the store"
@@ -352,11 +428,11 @@ raw "import cove n=$N_IMAGES total_s=$COVE_IMPORT_S"
 PODMAN_IMPORT_S=NA
 PODMAN_IMAGES_OK=0
 if [ -n "$PODMAN" ]; then
-    show_cmd "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" import -q "$WORK/tiny/img-N.tar" "bench/img-N"
+    show_cmd "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} import -q "$WORK/tiny/img-N.tar" "bench/img-N"
     start="$(date +%s%N)"
     PODMAN_IMAGES_OK=1
     for i in $(seq 0 $((N_IMAGES - 1))); do
-        if ! "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" import -q "$WORK/tiny/img-$i.tar" "bench/img-$i" >/dev/null 2>"$WORK/cmd.err"; then
+        if ! "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} import -q "$WORK/tiny/img-$i.tar" "bench/img-$i" >/dev/null 2>"$WORK/cmd.err"; then
             show_failure
             PODMAN_IMAGES_OK=0
             break
@@ -374,7 +450,7 @@ fi
 count="$("$COVE" --root "$CISTORE" images --noheading | wc -l)"
 [ "$count" = "$N_IMAGES" ] || note "WARNING: cove images lists $count images, expected $N_IMAGES"
 if [ "$PODMAN_IMAGES_OK" = 1 ]; then
-    count="$("$PODMAN" --root "$PISTORE" --runroot "$PIRUN" images --noheading | wc -l)"
+    count="$("$PODMAN" --root "$PISTORE" --runroot "$PIRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} images --noheading | wc -l)"
     [ "$count" = "$N_IMAGES" ] || note "WARNING: podman images lists $count images, expected $N_IMAGES"
 fi
 
@@ -386,7 +462,7 @@ time_images() {
     cmdline="$(printf '%q ' "$@")"
     cmdline="${cmdline% }"
     if [ "$HAVE_HYPERFINE" = 1 ]; then
-        printf '    $ hyperfine --warmup 3 -N %q\n' "$cmdline" >&2
+        printf '    $ hyperfine --warmup 3 -N %s\n' "$(shq "$cmdline")" >&2
         hyperfine --warmup 3 -N --style basic --export-json "$WORK/hf.$tool.json" "$cmdline" >"$WORK/hf.$tool.out" 2>&1 ||
             { sed 's/^/      /' "$WORK/hf.$tool.out" >&2; echo NA; return; }
         grep -E 'Time|Range' "$WORK/hf.$tool.out" | sed 's/^ */    /' >&2
@@ -406,12 +482,12 @@ time_images() {
     fi
 }
 COVE_IMAGES_MS="$(time_images cove "$COVE" --root "$CISTORE" images)"
-note "cove images: median $COVE_IMAGES_MS ms"
+note "cove images: median $(fmt "$COVE_IMAGES_MS" 2) ms"
 raw "images cove n=$N_IMAGES median_ms=$COVE_IMAGES_MS"
 PODMAN_IMAGES_MS=NA
 if [ "$PODMAN_IMAGES_OK" = 1 ]; then
-    PODMAN_IMAGES_MS="$(time_images podman "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" images)"
-    note "podman images: median $PODMAN_IMAGES_MS ms"
+    PODMAN_IMAGES_MS="$(time_images podman "$PODMAN" --root "$PISTORE" --runroot "$PIRUN" ${PODMAN_DRIVER_OPT[@]+"${PODMAN_DRIVER_OPT[@]}"} images)"
+    note "podman images: median $(fmt "$PODMAN_IMAGES_MS" 2) ms"
     raw "images podman n=$N_IMAGES median_ms=$PODMAN_IMAGES_MS"
 fi
 
@@ -449,7 +525,12 @@ pct() { case "$1" in NA) echo NA ;; *) echo "$1%" ;; esac; }
     row "4. images with $N_IMAGES images, median (ms)" "$(fmt "$COVE_IMAGES_MS" 1)" "$(fmt "$PODMAN_IMAGES_MS" 1)" "$(ratio "$COVE_IMAGES_MS" "$PODMAN_IMAGES_MS")" "cove < 20 ms"
     row "   import of $N_IMAGES tiny images (s)" "$COVE_IMPORT_S" "$PODMAN_IMPORT_S" "$(ratio "$COVE_IMPORT_S" "$PODMAN_IMPORT_S")" ""
     echo
-    note "Page cache warm; registry on the same two CPUs. Figures only: nothing is asserted."
+    if [ "$DROP_CACHES" = 1 ]; then
+        note "Pulls: page cache dropped, binaries and registry blobs re-read before each run (untimed)."
+    else
+        note "Pulls: page cache not dropped (not root, or BENCH_DROP_CACHES=0); runs interleaved."
+    fi
+    note "The registry runs on the same $(nproc) CPUs. Figures only: nothing is asserted."
 } | tee "$WORK/summary.txt"
 
 {
