@@ -152,6 +152,11 @@ pub struct PullArgs {
     /// Print only the image id
     #[arg(short, long)]
     pub quiet: bool,
+    /// When to contact the registry: always, missing (only if not stored),
+    /// never (use the stored image or fail), newer (when the registry's
+    /// manifest differs; unchanged layers are never transferred)
+    #[arg(long, value_enum, default_value = "always")]
+    pub policy: PullPolicy,
     /// Platform to pull from a multi-arch image (OS/ARCH[/VARIANT])
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
@@ -166,6 +171,15 @@ pub struct PullArgs {
     pub variant: Option<String>,
     #[command(flatten)]
     pub registry: RegistryOpts,
+}
+
+/// Podman's pull policies (`pull --policy`, and `run --pull` later).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+    Newer,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -334,3 +334,48 @@ fn corrupt_blob_in_registry_is_refused_and_store_stays_clean() {
         );
     }
 }
+
+#[test]
+fn pull_policies_search_registries_and_mirrors() {
+    let reg = Registry::start();
+    let image = busybox_image(false, Compression::Gzip);
+    push(&reg, "lib/box", "1", &image);
+    let dead = format!("127.0.0.1:{}", common::free_port());
+    for mode in modes() {
+        let env = Env::new(&mode);
+        // Short names try the search registries in order.
+        env.write_file(
+            "registries.conf",
+            format!(
+                "unqualified-search-registries = [\"{dead}\", \"{}\"]\n\n[[registry]]\nprefix = \"localhost:1/mirrored\"\nlocation = \"localhost:1/mirrored\"\n[[registry.mirror]]\nlocation = \"{}/lib\"\n",
+                reg.host(),
+                reg.host()
+            )
+            .as_bytes(),
+        );
+        let id = env.ok(&["pull", "-q", "lib/box:1"]);
+        assert_eq!(id.trim(), &image.id()[7..]);
+        assert!(env
+            .ok(&["images", "--format", "{{.Repository}}"])
+            .contains(&format!("{}/lib/box", reg.host())));
+        // A mirror serves a registry that is down; the name stays the original.
+        env.ok(&["pull", "-q", "localhost:1/mirrored/box:1"]);
+        assert!(env
+            .ok(&["images", "--format", "{{.Repository}}"])
+            .contains("localhost:1/mirrored/box"));
+        // Policies: never/missing use the store without the registry.
+        let offline = format!("{dead}/nothing:1");
+        let err = env.fails(&["pull", "--policy", "never", &offline], 125);
+        assert!(err.contains("never"), "{err}");
+        let id2 = env.ok(&["pull", "--policy", "missing", "-q", "lib/box:1"]);
+        assert_eq!(id, id2);
+        env.ok(&["pull", "--policy", "never", "-q", "lib/box:1"]);
+        env.ok(&[
+            "pull",
+            "--policy",
+            "newer",
+            "-q",
+            &format!("{}/lib/box:1", reg.host()),
+        ]);
+    }
+}

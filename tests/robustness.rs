@@ -239,3 +239,39 @@ fn without_subuid_range_ownership_falls_back_with_one_notice() {
     ));
     assert_eq!(out.trim(), "0");
 }
+
+#[test]
+fn a_full_disk_fails_cleanly_and_keeps_the_store_consistent() {
+    if !nix::unistd::geteuid().is_root() {
+        return; // mounting a small filesystem needs root; covered in CI
+    }
+    let reg = Registry::start();
+    let image = busybox_image(false, Compression::Gzip);
+    push(&reg, "full", "1", &image);
+    let env = Env::new(&common::Mode::Root);
+    let small = env.store_root();
+    std::fs::create_dir_all(&small).unwrap();
+    nix::mount::mount(
+        Some("tmpfs"),
+        &small,
+        Some("tmpfs"),
+        nix::mount::MsFlags::empty(),
+        Some("size=1m"),
+    )
+    .unwrap();
+    let name = format!("{}/full:1", reg.host());
+    let err = env.fails(&["pull", &name], 125);
+    let _ = env.run(&["images"]);
+    let listed = env.ok(&["images", "-q"]);
+    let tmp_left = std::fs::read_dir(small.join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    nix::mount::umount(&small).unwrap();
+    assert!(
+        err.contains("no space left") || err.contains("No space left"),
+        "{err}"
+    );
+    assert!(err.contains("free some space"), "says what to do: {err}");
+    assert_eq!(listed, "", "no half image");
+    assert_eq!(tmp_left, 0, "staging removed");
+}

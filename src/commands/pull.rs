@@ -15,6 +15,26 @@ pub fn pull(ctx: &Ctx, args: &PullArgs) -> anyhow::Result<i32> {
         args.arch.as_deref(),
         args.variant.as_deref(),
     )?;
+    let local = match ctx.store_if_exists() {
+        Some(store) => store.catalog()?.resolve(&args.image)?.map(|i| i.id.clone()),
+        None => None,
+    };
+    match remote_pull::decide(args.policy, local.as_deref()) {
+        remote_pull::PolicyDecision::UseLocal(id) => {
+            println!("{}", id.strip_prefix("sha256:").unwrap_or(&id));
+            return Ok(0);
+        }
+        remote_pull::PolicyDecision::NotStored => {
+            return Err(exit_error(
+                125,
+                format!(
+                    "{}: image not known, and --policy never forbids pulling it",
+                    args.image
+                ),
+            ));
+        }
+        remote_pull::PolicyDecision::Pull => {}
+    }
     let conf = ctx.registries()?;
     let (store, unpack) = ctx.store_for_writing()?;
     let req = remote_pull::PullRequest {

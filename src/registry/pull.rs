@@ -35,6 +35,28 @@ pub struct PullRequest<'a> {
     pub unpack: UnpackOptions,
 }
 
+/// What a pull policy means for an image that is (or is not) stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PolicyDecision {
+    /// Use the stored image with this id.
+    UseLocal(String),
+    /// Ask the registry (incremental: stored blobs are not transferred).
+    Pull,
+    /// `never`, and the image is not stored.
+    NotStored,
+}
+
+pub fn decide(policy: crate::cli::PullPolicy, local_id: Option<&str>) -> PolicyDecision {
+    use crate::cli::PullPolicy::*;
+    match (policy, local_id) {
+        (Missing | Never, Some(id)) => PolicyDecision::UseLocal(id.to_string()),
+        (Never, None) => PolicyDecision::NotStored,
+        // `newer` asks the registry for the manifest; when it names the
+        // stored image nothing more is transferred, as `always` does here.
+        (Always | Newer, _) | (Missing, None) => PolicyDecision::Pull,
+    }
+}
+
 /// Pull an image and return its id. Runs its own async runtime.
 pub fn pull(store: &Store, conf: &RegistriesConf, req: &PullRequest) -> anyhow::Result<String> {
     super::block_on(pull_async(store, conf, req))
@@ -542,6 +564,23 @@ impl Read for ChannelReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pull_policies() {
+        use crate::cli::PullPolicy::*;
+        assert_eq!(
+            decide(Missing, Some("a")),
+            PolicyDecision::UseLocal("a".into())
+        );
+        assert_eq!(decide(Missing, None), PolicyDecision::Pull);
+        assert_eq!(decide(Never, None), PolicyDecision::NotStored);
+        assert_eq!(
+            decide(Never, Some("a")),
+            PolicyDecision::UseLocal("a".into())
+        );
+        assert_eq!(decide(Always, Some("a")), PolicyDecision::Pull);
+        assert_eq!(decide(Newer, Some("a")), PolicyDecision::Pull);
+    }
 
     #[test]
     fn names_recorded() {
