@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use nix::sched::CloneFlags;
-use nix::unistd::{ForkResult, Gid, Uid};
+use nix::unistd::{ForkResult, Uid};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -280,10 +280,6 @@ pub fn current_maps() -> IdMaps {
 /// any user namespace, or a namespace with a full mapping.
 pub fn can_chown_freely(maps: &IdMaps) -> bool {
     maps.uid_count() > 1
-}
-
-pub fn current_uid_gid() -> (Uid, Gid) {
-    (nix::unistd::getuid(), nix::unistd::getgid())
 }
 
 #[cfg(test)]
