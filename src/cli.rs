@@ -5,6 +5,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod run;
+pub use run::*;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "cove",
@@ -30,7 +33,13 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "DIR", env = "COVE_RUNROOT")]
     pub runroot: Option<PathBuf>,
     /// Storage driver for container root filesystems
-    #[arg(long, global = true, value_enum, value_name = "DRIVER")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "DRIVER",
+        env = "COVE_STORAGE_DRIVER"
+    )]
     pub storage_driver: Option<StorageDriver>,
     /// Log messages at or above this level to stderr
     #[arg(
@@ -64,6 +73,12 @@ pub enum LogLevel {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run a command in a new container
+    Run(RunArgs),
+    /// Create a container without starting it
+    Create(CreateArgs),
+    /// Start a created or exited container
+    Start(StartArgs),
     /// Pull an image from a registry
     Pull(PullArgs),
     /// Push an image to a registry

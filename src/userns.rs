@@ -14,14 +14,14 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 /// One line of a uid_map/gid_map: `container_id host_id size`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdRange {
     pub container_id: u32,
     pub host_id: u32,
     pub size: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdMaps {
     pub uids: Vec<IdRange>,
     pub gids: Vec<IdRange>,

@@ -6,6 +6,7 @@ mod images;
 mod import;
 mod login;
 mod pull;
+mod run;
 mod system;
 
 use crate::cli::{Cli, Command, GlobalOpts, ImageCommand};
@@ -64,6 +65,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         paths,
     };
     match cli.command {
+        Command::Run(a) => run::run(&ctx, &a),
+        Command::Create(a) => run::create(&ctx, &a),
+        Command::Start(a) => run::start(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),

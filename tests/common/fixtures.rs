@@ -151,6 +151,19 @@ impl TarBuilder {
             .dir("tmp", 0o1777)
     }
 
+    /// busybox with every applet the container tests use.
+    pub fn busybox_full(self) -> Self {
+        let mut t = self.busybox();
+        for applet in [
+            "mkdir", "touch", "grep", "ps", "hostname", "unshare", "tty", "stty", "readlink", "wc", "head", "rm",
+            "ln", "ifconfig", "kill", "sed", "chown", "whoami", "printf", "pwd", "mount", "dd", "cut", "tr",
+            "sort", "tail", "mv", "chmod", "xargs", "basename", "seq",
+        ] {
+            t = t.symlink(&format!("bin/{applet}"), "busybox");
+        }
+        t
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.b.into_inner().unwrap()
     }

@@ -57,6 +57,17 @@ pub fn modes() -> Vec<Mode> {
     ]
 }
 
+/// The storage drivers each container test runs with (COVE_TEST_DRIVERS,
+/// comma-separated, narrows it).
+pub fn drivers() -> Vec<String> {
+    std::env::var("COVE_TEST_DRIVERS")
+        .unwrap_or_else(|_| "overlay,vfs".into())
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn scratch_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
@@ -88,6 +99,8 @@ pub struct Env {
     pub runtime: PathBuf,
     pub data: PathBuf,
     pub config: PathBuf,
+    /// COVE_STORAGE_DRIVER for every command, when set.
+    pub driver: Option<String>,
 }
 
 impl Env {
@@ -116,7 +129,14 @@ impl Env {
             runtime,
             data,
             config,
+            driver: None,
         }
+    }
+
+    /// The same env with a storage driver chosen for every command.
+    pub fn with_driver(mut self, driver: &str) -> Env {
+        self.driver = Some(driver.to_string());
+        self
     }
 
     /// Where cove keeps images in this env.
@@ -126,6 +146,11 @@ impl Env {
 
     /// A command running cove in this env's mode and directories.
     pub fn cove(&self, args: &[&str]) -> Command {
+        self.command(cove_binary(), args)
+    }
+
+    /// Any program, run as this env's user with its environment.
+    pub fn command(&self, program: &Path, args: &[&str]) -> Command {
         let mut cmd = match &self.mode {
             Mode::User { uid, gid, .. } => {
                 let mut c = Command::new("setpriv");
@@ -135,10 +160,10 @@ impl Env {
                     "--init-groups",
                     "--",
                 ]);
-                c.arg(cove_binary());
+                c.arg(program);
                 c
             }
-            _ => Command::new(cove_binary()),
+            _ => Command::new(program),
         };
         cmd.args(args);
         cmd.env_clear()
@@ -152,6 +177,9 @@ impl Env {
                 self.dir.join("registries.conf"),
             )
             .current_dir(&self.dir);
+        if let Some(d) = &self.driver {
+            cmd.env("COVE_STORAGE_DRIVER", d);
+        }
         if self.mode.is_root() {
             cmd.env("COVE_ROOT", self.store_root())
                 .env("COVE_RUNROOT", self.runtime.join("cove"));

@@ -1,0 +1,163 @@
+//! Flags of `run`, `create` and `start`. `create` and `run` share
+//! [`CreateOpts`]; parsing of the values (volumes, ulimits, users...) is in
+//! `crate::container::options`, so this file only names the flags.
+
+use super::{PullPolicy, RegistryOpts};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Everything that describes a container, shared by `run` and `create`.
+#[derive(Args, Debug, Clone)]
+pub struct CreateOpts {
+    /// Name for the container (default: a generated one)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Remove the container (and its anonymous volumes) when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Keep stdin open
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Set an environment variable (KEY=VALUE, KEY to copy the host's, KEY* for a prefix)
+    #[arg(short, long, value_name = "ENV")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file of KEY=VALUE lines
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Pass the whole host environment into the container
+    #[arg(long)]
+    pub env_host: bool,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid) and optional group to run as: USER[:GROUP]
+    #[arg(short, long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Add a supplementary group (name or gid)
+    #[arg(long, value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Override the image's entrypoint ("" clears it)
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Container host name (default: the short container id)
+    #[arg(short = 'h', long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Run a tiny init as pid 1 that forwards signals and reaps zombies
+    #[arg(long)]
+    pub init: bool,
+    /// Mount the container's root filesystem read-only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Keep /tmp, /var/tmp and /run writable with --read-only
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub read_only_tmpfs: bool,
+    /// Mount a tmpfs: DIR[:OPTIONS]
+    #[arg(long, value_name = "DIR[:OPTIONS]")]
+    pub tmpfs: Vec<String>,
+    /// Bind mount or volume: SOURCE:DEST[:OPTIONS] (ro, rw, z, Z, ...)
+    #[arg(short, long, value_name = "SOURCE:DEST[:OPTIONS]")]
+    pub volume: Vec<String>,
+    /// Attach a mount: type=bind|volume|tmpfs,source=...,destination=...[,ro]
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Add a Linux capability (or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability (or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Security options: no-new-privileges, seccomp=unconfined|PROFILE.json, mask=, unmask=, label=disable
+    #[arg(long, value_name = "OPTION")]
+    pub security_opt: Vec<String>,
+    /// Give the container every capability and device the user has
+    #[arg(long)]
+    pub privileged: bool,
+    /// Resource limit: TYPE=SOFT[:HARD], e.g. nofile=1024:2048
+    #[arg(long, value_name = "TYPE=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
+    /// Signal sent by `stop` (default: the image's, else SIGTERM)
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Set a label: KEY=VALUE
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Set an annotation on the runtime spec: KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub annotation: Vec<String>,
+    /// Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    /// User namespace: "" (default), host, keep-id[:uid=N,gid=N]
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
+    /// Network: none or host
+    #[arg(long, visible_alias = "net", value_name = "MODE")]
+    pub network: Option<String>,
+    /// When to pull the image
+    #[arg(long, value_enum, default_value = "missing", value_name = "POLICY")]
+    pub pull: PullPolicy,
+    /// Suppress pull progress
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Platform of the image to pull: OS/ARCH[/VARIANT]
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryOpts,
+    /// The image, then the command and its arguments
+    #[arg(
+        value_name = "IMAGE [COMMAND [ARG...]]",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub image_and_command: Vec<String>,
+}
+
+impl CreateOpts {
+    pub fn image(&self) -> &str {
+        &self.image_and_command[0]
+    }
+
+    pub fn command(&self) -> &[String] {
+        &self.image_and_command[1..]
+    }
+}
+
+// -h is --hostname, as in Podman; help is --help only.
+#[derive(Args, Debug, Clone)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub create: CreateOpts,
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+// -h is --hostname, as in Podman; help is --help only.
+#[derive(Args, Debug, Clone)]
+#[command(disable_help_flag = true)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub create: CreateOpts,
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StartArgs {
+    /// Attach to the container's output and wait for it to exit
+    #[arg(short, long)]
+    pub attach: bool,
+    /// Attach the container's stdin
+    #[arg(short, long)]
+    pub interactive: bool,
+    #[arg(value_name = "CONTAINER", required = true)]
+    pub container: String,
+}

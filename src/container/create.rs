@@ -1,0 +1,733 @@
+//! `create` (and the first half of `run`): resolve the image, turn the
+//! command line into a runtime spec, and publish the container record.
+//!
+//! Every flag is parsed and checked before anything is pulled or written,
+//! so bad input costs nothing and leaves nothing behind.
+
+use super::options::{self, MountSpec, NetworkMode, SecurityOpt, UsernsMode, VolumeSource};
+use super::record::{self, ContainerConfig, ContainerDir, VolumeUse};
+use super::spec::{self, Network, Rlimit, SpecInput};
+use super::user;
+use crate::cli::CreateOpts;
+use crate::commands::Ctx;
+use crate::driver::{self, Driver};
+use crate::error::exit_error;
+use crate::image::StoredImage;
+use crate::runtime::{caps, seccomp};
+use crate::store::Store;
+use crate::userns::{self, IdMaps, IdRange};
+use oci_spec::runtime::{Mount, MountBuilder};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The flags, parsed and validated; nothing touched yet.
+struct Parsed {
+    name: Option<String>,
+    hostname: Option<String>,
+    network: Network,
+    userns: UsernsMode,
+    volumes: Vec<options::VolumeSpec>,
+    mounts: Vec<MountSpec>,
+    tmpfs: Vec<MountSpec>,
+    ulimits: Vec<Rlimit>,
+    devices: Vec<options::DeviceSpec>,
+    capabilities: Vec<String>,
+    no_new_privileges: bool,
+    seccomp: SeccompChoice,
+    masked: Vec<String>,
+    unmasked: Vec<String>,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    stop_signal: Option<i32>,
+    env: Vec<(String, String)>,
+}
+
+enum SeccompChoice {
+    Default,
+    Unconfined,
+    Profile(PathBuf),
+}
+
+fn usage(message: impl Into<String>) -> anyhow::Error {
+    exit_error(125, message)
+}
+
+fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
+    if let Some(name) = &opts.name {
+        options::validate_container_name(name).map_err(|e| usage(format!("{e:#}")))?;
+    }
+    if let Some(h) = &opts.hostname {
+        options::validate_hostname(h).map_err(|e| usage(format!("{e:#}")))?;
+    }
+    let network = match options::parse_network(opts.network.as_deref().unwrap_or("none"))? {
+        NetworkMode::None => Network::None,
+        NetworkMode::Host => Network::Host,
+        NetworkMode::Other(other) => {
+            return Err(usage(format!(
+                "--network {other}: unknown network mode; this version supports none and host"
+            )))
+        }
+    };
+    let userns = options::parse_userns(opts.userns.as_deref().unwrap_or(""))?;
+    let mut volumes = Vec::new();
+    for v in &opts.volume {
+        volumes.push(options::parse_volume(v)?);
+    }
+    let mut mounts = Vec::new();
+    for m in &opts.mount {
+        mounts.push(options::parse_mount(m)?);
+    }
+    let mut tmpfs = Vec::new();
+    for t in &opts.tmpfs {
+        tmpfs.push(options::parse_tmpfs(t)?);
+    }
+    let mut ulimits = Vec::new();
+    for u in &opts.ulimit {
+        let l = options::parse_ulimit(u)?;
+        ulimits.push(Rlimit {
+            kind: l.kind,
+            soft: l.soft,
+            hard: l.hard,
+        });
+    }
+    let mut devices = Vec::new();
+    for d in &opts.device {
+        devices.push(options::parse_device(d)?);
+    }
+    let capabilities = caps::effective_set(&opts.cap_add, &opts.cap_drop, opts.privileged)?;
+    let mut no_new_privileges = false;
+    let mut seccomp_choice = if opts.privileged {
+        SeccompChoice::Unconfined
+    } else {
+        SeccompChoice::Default
+    };
+    let mut masked = Vec::new();
+    let mut unmasked = Vec::new();
+    for s in &opts.security_opt {
+        match options::parse_security_opt(s)? {
+            SecurityOpt::NoNewPrivileges(v) => no_new_privileges = v,
+            SecurityOpt::Seccomp(options::SeccompChoice::Default) => seccomp_choice = SeccompChoice::Default,
+            SecurityOpt::Seccomp(options::SeccompChoice::Unconfined) => seccomp_choice = SeccompChoice::Unconfined,
+            SecurityOpt::Seccomp(options::SeccompChoice::Profile(p)) => seccomp_choice = SeccompChoice::Profile(p),
+            SecurityOpt::Mask(paths) => masked.extend(paths),
+            SecurityOpt::Unmask(paths) => unmasked.extend(paths),
+            SecurityOpt::Label(_) | SecurityOpt::Apparmor(_) => {}
+        }
+    }
+    let labels = options::parse_key_values(&opts.label, "--label")?;
+    let annotations = options::parse_key_values(&opts.annotation, "--annotation")?;
+    let stop_signal = opts.stop_signal.as_deref().map(options::parse_signal).transpose()?;
+    // Environment from the flags, lowest precedence first.
+    let host = options::host_env();
+    let mut env = Vec::new();
+    if opts.env_host {
+        env.extend(host.iter().cloned());
+    }
+    for f in &opts.env_file {
+        env.extend(options::read_env_file(f)?);
+    }
+    for e in &opts.env {
+        env.extend(options::parse_env_arg(e, &host)?);
+    }
+    Ok(Parsed {
+        name: opts.name.clone(),
+        hostname: opts.hostname.clone(),
+        network,
+        userns,
+        volumes,
+        mounts,
+        tmpfs,
+        ulimits,
+        devices,
+        capabilities,
+        no_new_privileges,
+        seccomp: seccomp_choice,
+        masked,
+        unmasked,
+        labels,
+        annotations,
+        stop_signal,
+        env,
+    })
+}
+
+/// Create the container described by `opts`; the image is pulled first
+/// when the pull policy says so.
+pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
+    let parsed = parse(opts)?;
+    let image_id = super::image::ensure_image(ctx, opts)?;
+    let store = Store::open_existing(&ctx.paths.root)
+        .ok_or_else(|| anyhow::anyhow!("the image store at {} is missing", ctx.paths.root.display()))?;
+    let catalog = store.catalog()?;
+    let entry = catalog
+        .resolve_id(&image_id)?
+        .ok_or_else(|| usage(format!("{}: image not known", opts.image())))?
+        .clone();
+    let image = StoredImage::load(&store, &entry)?;
+    let mut layers = Vec::new();
+    for diff_id in image.diff_ids().iter().rev() {
+        if !store.has_layer(diff_id) {
+            return Err(usage(format!(
+                "layer {diff_id} of {} is missing from the store; pull the image again",
+                opts.image()
+            )));
+        }
+        layers.push(store.layer_diff_path(diff_id)?);
+    }
+    let choice = driver::choose(&ctx.paths.root, &ctx.paths.config, ctx.global.storage_driver)?;
+    let rootless = !userns::is_root() || crate::commands::in_user_namespace();
+    let (storage_maps, single_reason) = if rootless {
+        let (maps, reason) = userns::user_maps();
+        (Some(maps), reason)
+    } else {
+        (None, None)
+    };
+    if let Some(reason) = &single_reason {
+        crate::log::debug(&format!("single-id user namespace: {reason}"));
+    }
+    let host_uid = nix::unistd::getuid().as_raw();
+    let host_gid = nix::unistd::getgid().as_raw();
+    let id_maps = match (&parsed.userns, &storage_maps) {
+        (UsernsMode::KeepId { uid, gid }, Some(storage)) => {
+            let target_uid = uid.unwrap_or(host_uid);
+            let target_gid = gid.unwrap_or(host_gid);
+            Some(keep_id_maps(storage, host_uid, host_gid, target_uid, target_gid)?)
+        }
+        (UsernsMode::KeepId { .. }, None) => {
+            return Err(usage("--userns=keep-id is only supported for rootless containers"));
+        }
+        (_, maps) => maps.clone(),
+    };
+
+    let config = image.config.config().clone().unwrap_or_default();
+    let image_env: Vec<String> = config.env().clone().unwrap_or_default();
+    let command = spec::command(
+        config.entrypoint().as_deref().unwrap_or_default(),
+        config.cmd().as_deref().unwrap_or_default(),
+        opts.entrypoint.as_deref(),
+        opts.command(),
+    )
+    .map_err(|e| usage(format!("{e:#}")))?;
+
+    // The user, from -u or the image, resolved in the image's files.
+    let passwd = read_image_file(&layers, "/etc/passwd");
+    let group = read_image_file(&layers, "/etc/group");
+    let keep_id = matches!(parsed.userns, UsernsMode::KeepId { .. });
+    let user_spec = match (&opts.user, keep_id) {
+        (Some(u), _) => u.clone(),
+        (None, true) => {
+            let (u, g) = match &parsed.userns {
+                UsernsMode::KeepId { uid, gid } => (uid.unwrap_or(host_uid), gid.unwrap_or(host_gid)),
+                _ => (host_uid, host_gid),
+            };
+            format!("{u}:{g}")
+        }
+        (None, false) => config.user().clone().unwrap_or_default(),
+    };
+    let resolved = user::resolve_user(passwd.as_deref(), group.as_deref(), &user_spec, &opts.group_add)
+        .map_err(|e| usage(format!("{e:#}")))?;
+
+    let id = record::new_id();
+    let name = parsed.name.clone().unwrap_or_else(|| record::generated_name(&id));
+    let hostname = parsed.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+
+    // Environment: image, then cove's defaults, then the flags.
+    let mut overrides: Vec<(String, String)> = Vec::new();
+    if !image_env.iter().any(|e| e.starts_with("PATH=")) {
+        overrides.push((
+            "PATH".into(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+        ));
+    }
+    if opts.tty {
+        overrides.push(("TERM".into(), "xterm".into()));
+    }
+    overrides.push(("container".into(), "cove".into()));
+    overrides.push(("HOSTNAME".into(), hostname.clone()));
+    if !image_env.iter().any(|e| e.starts_with("HOME=")) {
+        overrides.push(("HOME".into(), resolved.home.clone()));
+    }
+    overrides.extend(parsed.env.iter().cloned());
+    let env = options::merge_env(&image_env, &overrides);
+
+    let cwd = opts
+        .workdir
+        .clone()
+        .or_else(|| config.working_dir().clone().filter(|w| !w.is_empty()))
+        .unwrap_or_else(|| "/".to_string());
+    if !cwd.starts_with('/') {
+        return Err(usage(format!("--workdir {cwd}: the working directory must be an absolute path")));
+    }
+
+    // Mounts: volumes, --mount, --tmpfs, then the image's VOLUMEs as
+    // anonymous volumes where nothing else is mounted.
+    let mut volumes_used = Vec::new();
+    let mut user_mounts = Vec::new();
+    let mut created_volumes = Vec::new();
+    let result = (|| -> anyhow::Result<()> {
+        for v in &parsed.volumes {
+            let mut mount_opts: Vec<String> = vec!["rbind".into()];
+            mount_opts.push(if v.read_only { "ro".into() } else { "rw".into() });
+            mount_opts.extend(v.options.iter().filter(|o| !matches!(o.as_str(), "ro" | "rw" | "z" | "Z" | "U")).cloned());
+            let source = match &v.source {
+                VolumeSource::Bind(path) => bind_source(path, "-v")?,
+                VolumeSource::Named(vol) => {
+                    let (volume, created) = crate::volume::ensure(&ctx.paths.root, vol)?;
+                    if created {
+                        created_volumes.push(vol.clone());
+                    }
+                    volumes_used.push(VolumeUse {
+                        name: volume.name.clone(),
+                        destination: v.destination.clone(),
+                        anonymous: false,
+                    });
+                    volume.mountpoint.clone()
+                }
+                VolumeSource::Anonymous => {
+                    let volume = crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+                    created_volumes.push(volume.name.clone());
+                    volumes_used.push(VolumeUse {
+                        name: volume.name.clone(),
+                        destination: v.destination.clone(),
+                        anonymous: true,
+                    });
+                    volume.mountpoint.clone()
+                }
+            };
+            user_mounts.push(bind_mount(&v.destination, &source, &mount_opts)?);
+        }
+        for m in parsed.mounts.iter().chain(parsed.tmpfs.iter()) {
+            match m {
+                MountSpec::Bind {
+                    source,
+                    destination,
+                    read_only,
+                    options,
+                } => {
+                    let source = bind_source(source, "--mount")?;
+                    let mut o: Vec<String> = vec!["rbind".into(), if *read_only { "ro".into() } else { "rw".into() }];
+                    o.extend(options.iter().cloned());
+                    user_mounts.push(bind_mount(destination, &source, &o)?);
+                }
+                MountSpec::Volume {
+                    name,
+                    destination,
+                    read_only,
+                    options,
+                } => {
+                    let (volume, anonymous) = match name {
+                        Some(n) => {
+                            let (volume, created) = crate::volume::ensure(&ctx.paths.root, n)?;
+                            if created {
+                                created_volumes.push(n.clone());
+                            }
+                            (volume, false)
+                        }
+                        None => {
+                            let volume =
+                                crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+                            created_volumes.push(volume.name.clone());
+                            (volume, true)
+                        }
+                    };
+                    volumes_used.push(VolumeUse {
+                        name: volume.name.clone(),
+                        destination: destination.clone(),
+                        anonymous,
+                    });
+                    let mut o: Vec<String> = vec!["rbind".into(), if *read_only { "ro".into() } else { "rw".into() }];
+                    o.extend(options.iter().cloned());
+                    user_mounts.push(bind_mount(destination, &volume.mountpoint, &o)?);
+                }
+                MountSpec::Tmpfs {
+                    destination,
+                    size,
+                    mode,
+                    options,
+                } => {
+                    let mut o: Vec<String> = options.clone();
+                    if let Some(size) = size {
+                        o.push(format!("size={size}"));
+                    }
+                    if let Some(mode) = mode {
+                        o.push(format!("mode={mode:o}"));
+                    }
+                    user_mounts.push(
+                        MountBuilder::default()
+                            .destination(destination)
+                            .typ("tmpfs")
+                            .source("tmpfs")
+                            .options(o)
+                            .build()?,
+                    );
+                }
+            }
+        }
+        let taken: Vec<String> = user_mounts.iter().map(|m| m.destination().to_string_lossy().to_string()).collect();
+        for dest in image.config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default() {
+            let dest = dest.trim_end_matches('/').to_string();
+            if taken.contains(&dest) || dest.is_empty() {
+                continue;
+            }
+            let volume = crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+            created_volumes.push(volume.name.clone());
+            volumes_used.push(VolumeUse {
+                name: volume.name.clone(),
+                destination: dest.clone(),
+                anonymous: true,
+            });
+            user_mounts.push(bind_mount(&dest, &volume.mountpoint, &["rbind".into(), "rw".into()])?);
+        }
+        Ok(())
+    })();
+    let cleanup_volumes = |names: &[String]| {
+        for n in names {
+            let _ = crate::volume::remove(&ctx.paths.root, n, true);
+        }
+    };
+    if let Err(e) = result {
+        cleanup_volumes(&created_volumes);
+        return Err(e);
+    }
+
+    let mut device_binds = Vec::new();
+    for d in &parsed.devices {
+        if !d.host.exists() {
+            cleanup_volumes(&created_volumes);
+            return Err(usage(format!("--device {}: no such device on the host", d.host.display())));
+        }
+        device_binds.push((d.host.clone(), d.container.clone()));
+    }
+
+    let seccomp_profile = match &parsed.seccomp {
+        SeccompChoice::Unconfined => None,
+        SeccompChoice::Default => Some(seccomp::default_profile(&parsed.capabilities)),
+        SeccompChoice::Profile(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| usage(format!("--security-opt seccomp={}: {e}", path.display())))?;
+            Some(
+                seccomp::load_profile_json(&text, &parsed.capabilities)
+                    .map_err(|e| usage(format!("--security-opt seccomp={}: {e:#}", path.display())))?,
+            )
+        }
+    };
+    let unmask_all = parsed.unmasked.iter().any(|u| u == "ALL");
+    let masked_paths: Vec<String> = if opts.privileged || unmask_all {
+        Vec::new()
+    } else {
+        spec::MASKED_PATHS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|p| !parsed.unmasked.contains(p))
+            .chain(parsed.masked.iter().cloned())
+            .collect()
+    };
+    let readonly_paths: Vec<String> = if opts.privileged || unmask_all {
+        Vec::new()
+    } else {
+        spec::READONLY_PATHS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|p| !parsed.unmasked.contains(p))
+            .collect()
+    };
+    let stop_signal = match parsed.stop_signal {
+        Some(s) => s,
+        None => config
+            .stop_signal()
+            .as_deref()
+            .map(options::parse_signal)
+            .transpose()?
+            .unwrap_or(libc::SIGTERM),
+    };
+
+    let containers = record::containers_dir(&ctx.paths.root);
+    crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
+    let final_dir = containers.join(&id);
+    let mut labels = config.labels().clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>();
+    labels.extend(parsed.labels.clone());
+    let mut annotations = parsed.annotations.clone();
+    if opts.init {
+        annotations.insert("io.podman.annotations.init".into(), "TRUE".into());
+    }
+    let input = SpecInput {
+        args: command.clone(),
+        env,
+        cwd,
+        uid: resolved.uid,
+        gid: resolved.gid,
+        additional_gids: resolved.additional_gids.clone(),
+        hostname: hostname.clone(),
+        terminal: opts.tty,
+        capabilities: parsed.capabilities.clone(),
+        no_new_privileges: parsed.no_new_privileges,
+        rlimits: parsed.ulimits.clone(),
+        read_only: opts.read_only,
+        read_only_tmpfs: opts.read_only_tmpfs,
+        network: parsed.network,
+        id_maps: id_maps.clone(),
+        user_mounts: user_mounts.clone(),
+        bundle: final_dir.clone(),
+        masked_paths,
+        readonly_paths,
+        seccomp: seccomp_profile,
+        annotations,
+        rootfs: final_dir.join("rootfs"),
+    };
+    let mut spec = spec::build(&input)?;
+    let keep_id_files = if keep_id {
+        Some(keep_id_etc_files(passwd.as_deref(), group.as_deref(), &resolved, host_uid, host_gid))
+    } else {
+        None
+    };
+    if keep_id_files.is_some() {
+        let mut mounts = spec.mounts().clone().unwrap_or_default();
+        for (file, dest) in [("passwd", "/etc/passwd"), ("group", "/etc/group")] {
+            mounts.push(bind_mount(dest, &final_dir.join(file), &["bind".into(), "rprivate".into()])?);
+        }
+        spec.set_mounts(Some(mounts));
+    }
+    let container_config = ContainerConfig {
+        id: id.clone(),
+        name: name.clone(),
+        image: opts.image().to_string(),
+        image_name: entry.names.first().cloned(),
+        image_id: entry.id.clone(),
+        created: chrono::Local::now().to_rfc3339(),
+        driver: choice.driver,
+        layers: layers.clone(),
+        rm: opts.rm,
+        interactive: opts.interactive,
+        tty: opts.tty,
+        init: opts.init,
+        id_maps,
+        storage_maps,
+        userns: opts.userns.clone().unwrap_or_default(),
+        labels,
+        stop_signal,
+        volumes: volumes_used,
+        devices: device_binds,
+    };
+    let network = parsed.network;
+    let made = record::create(&ctx.paths.root, container_config, |dir| {
+        std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
+        std::fs::write(dir.join("hosts"), spec::hosts_file(&hostname, &name, network))?;
+        std::fs::write(dir.join("hostname"), format!("{hostname}\n"))?;
+        std::fs::write(dir.join("resolv.conf"), spec::resolv_conf())?;
+        std::fs::write(dir.join("containerenv"), containerenv(&id, &name, opts.image(), &entry.id, rootless))?;
+        if let Some((p, g)) = &keep_id_files {
+            std::fs::write(dir.join("passwd"), p)?;
+            std::fs::write(dir.join("group"), g)?;
+        }
+        let dirs: &[&str] = match choice.driver {
+            Driver::Overlay => &["rootfs", "upper", "work"],
+            Driver::Vfs => &[],
+        };
+        for d in dirs {
+            crate::fsutil::create_dir_all_mode(&dir.join(d), 0o755)?;
+        }
+        Ok(())
+    });
+    match made {
+        Ok(dir) => Ok(dir),
+        Err(e) => {
+            cleanup_volumes(&created_volumes);
+            Err(e)
+        }
+    }
+}
+
+fn bind_source(path: &Path, flag: &str) -> anyhow::Result<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    std::fs::canonicalize(&absolute).map_err(|e| {
+        usage(format!(
+            "{flag}: the bind mount source {} does not exist ({e}); create it first",
+            absolute.display()
+        ))
+    })
+}
+
+fn bind_mount(destination: &str, source: &Path, options: &[String]) -> anyhow::Result<Mount> {
+    if !destination.starts_with('/') {
+        return Err(usage(format!("mount destination {destination} must be an absolute path")));
+    }
+    Ok(MountBuilder::default()
+        .destination(destination)
+        .typ("bind")
+        .source(source)
+        .options(options.to_vec())
+        .build()?)
+}
+
+/// Read a small file such as /etc/passwd from the image's layers, top
+/// layer first, stopping at a whiteout.
+pub fn read_image_file(layers_top_first: &[PathBuf], path: &str) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let rel = path.trim_start_matches('/');
+    for layer in layers_top_first {
+        if let Ok(meta) = std::fs::symlink_metadata(layer.join(rel)) {
+            if meta.file_type().is_char_device() {
+                return None;
+            }
+        }
+        match user::read_rootfs_file(layer, path, 4 << 20) {
+            Ok(Some(text)) => return Some(text),
+            Ok(None) | Err(_) => continue,
+        }
+    }
+    None
+}
+
+/// Podman's /run/.containerenv content.
+fn containerenv(id: &str, name: &str, image: &str, image_id: &str, rootless: bool) -> String {
+    format!(
+        "engine=\"cove-{}\"\nname=\"{name}\"\nid=\"{id}\"\nimage=\"{image}\"\nimageid=\"{}\"\nrootless={}\n",
+        env!("CARGO_PKG_VERSION"),
+        image_id.strip_prefix("sha256:").unwrap_or(image_id),
+        u8::from(rootless)
+    )
+}
+
+/// `--userns=keep-id`: the user's own uid and gid keep their numbers in
+/// the container; the subordinate ranges fill the ids around them.
+fn keep_id_maps(storage: &IdMaps, host_uid: u32, host_gid: u32, uid: u32, gid: u32) -> anyhow::Result<IdMaps> {
+    if !storage.is_full() {
+        return Err(usage(
+            "--userns=keep-id needs a range in /etc/subuid and /etc/subgid for this user (ask an administrator to run `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`)",
+        ));
+    }
+    let subordinate = |ranges: &[IdRange]| -> Vec<(u32, u32)> {
+        ranges.iter().filter(|r| r.container_id != 0).map(|r| (r.host_id, r.size)).collect()
+    };
+    Ok(IdMaps {
+        uids: keep_id_ranges(host_uid, uid, &subordinate(&storage.uids))?,
+        gids: keep_id_ranges(host_gid, gid, &subordinate(&storage.gids))?,
+    })
+}
+
+/// Container ids 0..target from the subordinate ids, `target` -> `own`,
+/// then the rest of the subordinate ids.
+pub fn keep_id_ranges(own: u32, target: u32, subordinate: &[(u32, u32)]) -> anyhow::Result<Vec<IdRange>> {
+    let total: u64 = subordinate.iter().map(|(_, c)| *c as u64).sum();
+    if (target as u64) > total {
+        return Err(usage(format!(
+            "--userns=keep-id: id {target} is beyond the {total} subordinate ids this user has in /etc/subuid"
+        )));
+    }
+    let mut out = Vec::new();
+    let mut next_container = 0u32;
+    let mut push = |out: &mut Vec<IdRange>, host: u32, size: u32| {
+        if size > 0 {
+            out.push(IdRange {
+                container_id: next_container,
+                host_id: host,
+                size,
+            });
+            next_container += size;
+        }
+    };
+    let mut before = target;
+    let mut placed_own = false;
+    for &(start, count) in subordinate {
+        let mut start = start;
+        let mut count = count;
+        if !placed_own {
+            let take = before.min(count);
+            push(&mut out, start, take);
+            before -= take;
+            start += take;
+            count -= take;
+            if before == 0 {
+                push(&mut out, own, 1);
+                placed_own = true;
+            }
+        }
+        push(&mut out, start, count);
+    }
+    if !placed_own {
+        push(&mut out, own, 1);
+    }
+    Ok(out)
+}
+
+/// /etc/passwd and /etc/group with the host user added, for keep-id.
+fn keep_id_etc_files(
+    passwd: Option<&str>,
+    group: Option<&str>,
+    resolved: &user::ResolvedUser,
+    host_uid: u32,
+    host_gid: u32,
+) -> (String, String) {
+    let name = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(host_uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| "user".into());
+    let group_name = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(host_gid))
+        .ok()
+        .flatten()
+        .map(|g| g.name)
+        .unwrap_or_else(|| name.clone());
+    let mut p = passwd.unwrap_or_default().to_string();
+    let has_uid = p.lines().any(|l| l.split(':').nth(2) == Some(&resolved.uid.to_string()));
+    if !has_uid {
+        if !p.is_empty() && !p.ends_with('\n') {
+            p.push('\n');
+        }
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
+        p.push_str(&user::passwd_entry_for_keep_id(&name, resolved.uid, resolved.gid, &home, "/bin/sh"));
+        p.push('\n');
+    }
+    let mut g = group.unwrap_or_default().to_string();
+    let has_gid = g.lines().any(|l| l.split(':').nth(2) == Some(&resolved.gid.to_string()));
+    if !has_gid {
+        if !g.is_empty() && !g.ends_with('\n') {
+            g.push('\n');
+        }
+        g.push_str(&user::group_entry(&group_name, resolved.gid));
+        g.push('\n');
+    }
+    (p, g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_id_ranges_split_around_the_user() {
+        let r = keep_id_ranges(1000, 1000, &[(100000, 65536)]).unwrap();
+        assert_eq!(
+            r,
+            vec![
+                IdRange {
+                    container_id: 0,
+                    host_id: 100000,
+                    size: 1000
+                },
+                IdRange {
+                    container_id: 1000,
+                    host_id: 1000,
+                    size: 1
+                },
+                IdRange {
+                    container_id: 1001,
+                    host_id: 101000,
+                    size: 64536
+                },
+            ]
+        );
+        let r = keep_id_ranges(1000, 5, &[(100000, 3), (200000, 10)]).unwrap();
+        assert_eq!(r.iter().map(|x| (x.container_id, x.host_id, x.size)).collect::<Vec<_>>(), vec![
+            (0, 100000, 3),
+            (3, 200000, 2),
+            (5, 1000, 1),
+            (6, 200002, 8)
+        ]);
+        assert!(keep_id_ranges(1000, 70000, &[(100000, 65536)]).is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Containers: records on disk, the runtime spec made from an image and
+//! the command line, and the create/start steps that `run` chains.
+
+pub mod create;
+pub mod image;
+pub mod options;
+pub mod record;
+pub mod spec;
+pub mod start;
+pub mod user;

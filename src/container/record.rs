@@ -1,0 +1,413 @@
+//! Container records on disk: one directory per container under
+//! `<root>/containers/<id>/` holding `config.json` (the OCI runtime spec),
+//! `container.json` (what cove needs beyond the spec) and `state.json`.
+//!
+//! Creation is atomic: the directory is built under a temporary name, the
+//! name is claimed with a symlink in `containers/names/` (symlink creation
+//! either succeeds or finds the name taken), and only then renamed into
+//! place. Readers never lock.
+
+use crate::driver::Driver;
+use crate::error::exit_error;
+use crate::fsutil::{create_dir_all_mode, unique_name, write_atomic};
+use crate::userns::IdMaps;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What cove records about a container beyond the runtime spec.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    pub id: String,
+    pub name: String,
+    /// The image as the user named it.
+    pub image: String,
+    /// The stored name it resolved to, if any.
+    pub image_name: Option<String>,
+    pub image_id: String,
+    pub created: String,
+    pub driver: Driver,
+    /// Layer `diff` directories, top first.
+    pub layers: Vec<PathBuf>,
+    pub rm: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    pub init: bool,
+    /// Id maps of the container's user namespace; none when it has none.
+    pub id_maps: Option<IdMaps>,
+    /// The mapping the image's layers were unpacked with.
+    pub storage_maps: Option<IdMaps>,
+    pub userns: String,
+    pub labels: BTreeMap<String, String>,
+    pub stop_signal: i32,
+    /// Named volumes mounted (name, container path) and whether to fill
+    /// each from the image before its first use.
+    pub volumes: Vec<VolumeUse>,
+    /// Host devices bound in: (host path, container path).
+    pub devices: Vec<(PathBuf, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VolumeUse {
+    pub name: String,
+    pub destination: String,
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Created,
+    Running,
+    Exited,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Exited => "exited",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub status: Status,
+    pub pid: Option<i32>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub exit_code: Option<i32>,
+}
+
+impl State {
+    pub fn created() -> State {
+        State {
+            status: Status::Created,
+            pid: None,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+        }
+    }
+}
+
+pub fn containers_dir(root: &Path) -> PathBuf {
+    root.join("containers")
+}
+
+fn names_dir(root: &Path) -> PathBuf {
+    containers_dir(root).join("names")
+}
+
+/// A container's directory and what it holds.
+#[derive(Debug, Clone)]
+pub struct ContainerDir {
+    pub path: PathBuf,
+    pub config: ContainerConfig,
+}
+
+impl ContainerDir {
+    pub fn spec_path(&self) -> PathBuf {
+        self.path.join("config.json")
+    }
+    pub fn rootfs(&self) -> PathBuf {
+        self.path.join("rootfs")
+    }
+    pub fn upper(&self) -> PathBuf {
+        self.path.join("upper")
+    }
+    pub fn work(&self) -> PathBuf {
+        self.path.join("work")
+    }
+
+    pub fn spec(&self) -> anyhow::Result<oci_spec::runtime::Spec> {
+        let bytes = std::fs::read(self.spec_path()).with_context(|| format!("reading {}", self.spec_path().display()))?;
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", self.spec_path().display()))
+    }
+
+    pub fn state(&self) -> State {
+        std::fs::read(self.path.join("state.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(State::created)
+    }
+
+    pub fn save_state(&self, state: &State) -> anyhow::Result<()> {
+        write_atomic(&self.path.join("state.json"), &serde_json::to_vec_pretty(state)?, 0o600)
+    }
+}
+
+/// A fresh container id: 64 hex characters from the kernel's random pool.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 32];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: getrandom writes at most the given length into the buffer.
+        let n = unsafe { libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0) };
+        if n > 0 {
+            filled += n as usize;
+        }
+    }
+    hex::encode(bytes)
+}
+
+/// Podman-style generated names: adjective_noun.
+pub fn generated_name(id: &str) -> String {
+    const ADJECTIVES: &[&str] = &[
+        "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nifty", "proud",
+        "quirky", "sharp", "tender", "vibrant", "witty", "zen", "bold", "cool",
+    ];
+    const NOUNS: &[&str] = &[
+        "otter", "heron", "lynx", "finch", "badger", "marten", "falcon", "beaver", "wren", "puffin", "ibex", "newt",
+        "stoat", "crane", "koala", "gecko", "orca", "tapir", "yak", "zebu",
+    ];
+    let n = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
+    let a = ADJECTIVES[(n % ADJECTIVES.len() as u64) as usize];
+    let b = NOUNS[((n / 97) % NOUNS.len() as u64) as usize];
+    format!("{a}_{b}")
+}
+
+/// Build a container directory with `fill` and publish it atomically
+/// under its id and name.
+pub fn create(
+    root: &Path,
+    config: ContainerConfig,
+    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<ContainerDir> {
+    let dir = containers_dir(root);
+    create_dir_all_mode(&names_dir(root), 0o700)?;
+    let tmp = dir.join(format!(".tmp-{}", unique_name("create")));
+    create_dir_all_mode(&tmp, 0o700)?;
+    let result = (|| -> anyhow::Result<ContainerDir> {
+        write_atomic(&tmp.join("container.json"), &serde_json::to_vec_pretty(&config)?, 0o600)?;
+        write_atomic(&tmp.join("state.json"), &serde_json::to_vec_pretty(&State::created())?, 0o600)?;
+        fill(&tmp)?;
+        claim_name(root, &config.name, &config.id)?;
+        let path = dir.join(&config.id);
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            release_name(root, &config.name, &config.id);
+            return Err(e).context("publishing the container");
+        }
+        Ok(ContainerDir { path, config })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn claim_name(root: &Path, name: &str, id: &str) -> anyhow::Result<()> {
+    let link = names_dir(root).join(name);
+    match std::os::unix::fs::symlink(format!("../{id}"), &link) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let owner = std::fs::read_link(&link)
+                .ok()
+                .and_then(|t| t.file_name().map(|f| f.to_string_lossy().to_string()))
+                .unwrap_or_default();
+            // A name left by a container that no longer exists is free.
+            if !owner.is_empty() && !containers_dir(root).join(&owner).exists() && owner != id {
+                let _ = std::fs::remove_file(&link);
+                return claim_name(root, name, id);
+            }
+            Err(exit_error(
+                125,
+                format!(
+                    "the container name \"{name}\" is already in use by {owner}. You have to remove that container to be able to reuse that name: that name is already in use"
+                ),
+            ))
+        }
+        Err(e) => Err(e).context("claiming the container name"),
+    }
+}
+
+fn release_name(root: &Path, name: &str, id: &str) {
+    let link = names_dir(root).join(name);
+    if std::fs::read_link(&link).is_ok_and(|t| t.ends_with(id)) {
+        let _ = std::fs::remove_file(link);
+    }
+}
+
+fn load_dir(path: PathBuf) -> anyhow::Result<ContainerDir> {
+    let bytes =
+        std::fs::read(path.join("container.json")).with_context(|| format!("reading {}", path.display()))?;
+    let config = serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(ContainerDir { path, config })
+}
+
+/// Find a container by name, full id or unique id prefix.
+pub fn lookup(root: &Path, name_or_id: &str) -> anyhow::Result<ContainerDir> {
+    let dir = containers_dir(root);
+    if !name_or_id.is_empty() && !name_or_id.contains('/') && !name_or_id.starts_with('.') {
+        let by_name = names_dir(root).join(name_or_id);
+        if let Ok(target) = std::fs::read_link(&by_name) {
+            if let Some(id) = target.file_name() {
+                let path = dir.join(id);
+                if path.exists() {
+                    return load_dir(path);
+                }
+            }
+        }
+        if name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let matches: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter(|e| e.file_name().to_string_lossy().starts_with(name_or_id))
+                        .map(|e| e.path())
+                        .collect()
+                })
+                .unwrap_or_default();
+            match matches.len() {
+                1 => return load_dir(matches.into_iter().next().unwrap_or_default()),
+                0 => {}
+                _ => {
+                    return Err(exit_error(
+                        125,
+                        format!("more than one container matches \"{name_or_id}\"; give more of the id"),
+                    ))
+                }
+            }
+        }
+    }
+    Err(exit_error(
+        125,
+        format!("no container with name or ID \"{name_or_id}\" found: no such container"),
+    ))
+}
+
+/// All containers, in no particular order; unreadable ones are skipped.
+pub fn list(root: &Path) -> Vec<ContainerDir> {
+    let Ok(entries) = std::fs::read_dir(containers_dir(root)) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .filter_map(|e| load_dir(e.path()).ok())
+        .collect()
+}
+
+/// Remove a container's directory and free its name. The directory is
+/// first renamed away so a crash never leaves half a container visible.
+pub fn remove(root: &Path, container: &ContainerDir) -> anyhow::Result<()> {
+    let graveyard = containers_dir(root).join(format!(".tmp-{}", unique_name("rm")));
+    std::fs::rename(&container.path, &graveyard).context("removing the container")?;
+    release_name(root, &container.config.name, &container.config.id);
+    remove_tree(&graveyard)
+}
+
+/// Delete a tree whose files may belong to subordinate ids (a container's
+/// upper directory): unprivileged, that needs the user namespace.
+pub fn remove_tree(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) if !crate::userns::is_root() => remove_tree_in_userns(path),
+        Err(e) => Err(e).with_context(|| format!("removing {}", path.display())),
+    }
+}
+
+fn remove_tree_in_userns(path: &Path) -> anyhow::Result<()> {
+    // SAFETY: the child only enters a namespace, deletes and exits.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            let (maps, _) = crate::userns::user_maps();
+            let ok = crate::userns::enter(&maps).is_ok() && std::fs::remove_dir_all(path).is_ok();
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            let status = nix::sys::wait::waitpid(child, None)?;
+            if status != nix::sys::wait::WaitStatus::Exited(child, 0) {
+                anyhow::bail!("could not remove {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Remove leftovers of interrupted creations and removals.
+pub fn clean_tmp(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(containers_dir(root)) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(rest) = name.strip_prefix(".tmp-") {
+            if crate::fsutil::owner_pid(rest).is_some_and(|pid| !crate::fsutil::pid_alive(pid)) {
+                let _ = remove_tree(&e.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(id: &str, name: &str) -> ContainerConfig {
+        ContainerConfig {
+            id: id.into(),
+            name: name.into(),
+            image: "img".into(),
+            image_name: None,
+            image_id: "sha256:00".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            driver: Driver::Vfs,
+            layers: vec![],
+            rm: false,
+            interactive: false,
+            tty: false,
+            init: false,
+            id_maps: None,
+            storage_maps: None,
+            userns: String::new(),
+            labels: BTreeMap::new(),
+            stop_signal: 15,
+            volumes: vec![],
+            devices: vec![],
+        }
+    }
+
+    #[test]
+    fn names_are_claimed_once() {
+        let root = tempfile::tempdir().unwrap();
+        let a = new_id();
+        let b = new_id();
+        let made = create(root.path(), config(&a, "web"), |_| Ok(())).unwrap();
+        let err = create(root.path(), config(&b, "web"), |_| Ok(())).unwrap_err();
+        assert!(format!("{err:#}").contains("already in use"));
+        assert_eq!(list(root.path()).len(), 1);
+        assert_eq!(lookup(root.path(), "web").unwrap().config.id, a);
+        assert_eq!(lookup(root.path(), &a[..8]).unwrap().config.id, a);
+        remove(root.path(), &made).unwrap();
+        assert!(lookup(root.path(), "web").is_err());
+        create(root.path(), config(&b, "web"), |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn failed_fill_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let id = new_id();
+        assert!(create(root.path(), config(&id, "x"), |_| anyhow::bail!("boom")).is_err());
+        let left: Vec<_> = std::fs::read_dir(containers_dir(root.path()))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name() != "names")
+            .collect();
+        assert!(left.is_empty());
+        assert!(std::fs::read_dir(names_dir(root.path())).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn generated_names_look_like_podmans() {
+        let n = generated_name(&new_id());
+        assert!(n.contains('_'));
+    }
+}

@@ -1,0 +1,212 @@
+//! Starting a container in the foreground: the runtime launches it, this
+//! process forwards signals and the terminal, waits, records the exit and,
+//! with `--rm`, removes the container and its anonymous volumes.
+
+use super::record::{self, ContainerDir, State, Status};
+use crate::commands::Ctx;
+use crate::driver::{copy, Driver, RootfsPlan};
+use crate::error::exit_error;
+use crate::runtime::{self, LaunchPlan};
+use crate::userns::IdMaps;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// What to do with the container when the start fails before its command
+/// runs: `run` removes what it just created; `start` keeps the record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    Remove,
+    Keep,
+}
+
+/// Start `container` attached and return the exit code for cove.
+pub fn start_attached(ctx: &Ctx, container: &ContainerDir, stdin_open: bool, on_failure: OnFailure) -> anyhow::Result<i32> {
+    let state = container.state();
+    if state.status == Status::Running && state.pid.is_some_and(crate::fsutil::pid_alive) {
+        return Err(exit_error(125, format!("container {} is already running", container.config.name)));
+    }
+    let launched = prepare_and_launch(ctx, container, stdin_open);
+    let (launched, mut signals) = match launched {
+        Ok(l) => l,
+        Err(e) => {
+            if on_failure == OnFailure::Remove || container.config.rm {
+                let _ = remove_with_volumes(ctx, container);
+            } else {
+                let _ = container.save_state(&State {
+                    status: Status::Exited,
+                    exit_code: Some(crate::error::exit_code(&e)),
+                    finished_at: Some(chrono::Local::now().to_rfc3339()),
+                    ..state
+                });
+            }
+            return Err(e);
+        }
+    };
+    let pid = launched.pid;
+    let started_at = chrono::Local::now().to_rfc3339();
+    container.save_state(&State {
+        status: Status::Running,
+        pid: Some(pid.as_raw()),
+        started_at: Some(started_at.clone()),
+        finished_at: None,
+        exit_code: None,
+    })?;
+    for v in &container.config.volumes {
+        let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
+    }
+    let code = runtime::supervise(launched, &mut signals, stdin_open)?;
+    if container.config.rm {
+        remove_with_volumes(ctx, container)?;
+    } else {
+        container.save_state(&State {
+            status: Status::Exited,
+            pid: None,
+            started_at: Some(started_at),
+            finished_at: Some(chrono::Local::now().to_rfc3339()),
+            exit_code: Some(code),
+        })?;
+    }
+    Ok(code)
+}
+
+fn prepare_and_launch(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    stdin_open: bool,
+) -> anyhow::Result<(runtime::Launched, nix::sys::signalfd::SignalFd)> {
+    let spec = container.spec()?;
+    let config = &container.config;
+    let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+        Some(profile) => Some(runtime::seccomp::compile(profile).context("compiling the seccomp profile")?),
+        None => None,
+    };
+    let layers = match (&config.id_maps, &config.storage_maps) {
+        (Some(target), Some(storage)) if target != storage => shifted_layers(&config.layers, storage, target)?,
+        _ => config.layers.clone(),
+    };
+    let rootfs = match config.driver {
+        Driver::Overlay => {
+            let lowers = if layers.is_empty() {
+                let empty = container.path.join("empty");
+                std::fs::create_dir_all(&empty)?;
+                vec![empty]
+            } else {
+                layers
+            };
+            RootfsPlan::Overlay {
+                lowers,
+                upper: container.upper(),
+                work: container.work(),
+                target: container.rootfs(),
+            }
+        }
+        Driver::Vfs => RootfsPlan::Vfs {
+            layers: layers.into_iter().rev().collect(),
+            target: container.rootfs(),
+            marker: container.path.join("rootfs.done"),
+            shift: None,
+        },
+    };
+    let mut copy_ups = Vec::new();
+    for v in &config.volumes {
+        if let Some(volume) = crate::volume::load(&ctx.paths.root, &v.name)? {
+            if volume.needs_copy_up && dir_is_empty(&volume.mountpoint) {
+                copy_ups.push((v.destination.clone(), volume.mountpoint.clone()));
+            }
+        }
+    }
+    let plan = LaunchPlan {
+        spec,
+        bundle: container.path.clone(),
+        rootfs,
+        id_maps: config.id_maps.clone(),
+        init: config.init,
+        copy_ups,
+        seccomp,
+        devices: config.devices.clone(),
+        keep_stdin: stdin_open,
+    };
+    let (signals, old_mask) = runtime::block_signals()?;
+    let launched = runtime::launch(&plan, &old_mask);
+    match launched {
+        Ok(l) => Ok((l, signals)),
+        Err(e) => {
+            let _ = nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+            Err(e)
+        }
+    }
+}
+
+fn dir_is_empty(path: &Path) -> bool {
+    std::fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(false)
+}
+
+/// Remove a container and the anonymous volumes it made.
+pub fn remove_with_volumes(ctx: &Ctx, container: &ContainerDir) -> anyhow::Result<()> {
+    record::remove(&ctx.paths.root, container)?;
+    for v in container.config.volumes.iter().filter(|v| v.anonymous) {
+        let _ = crate::volume::remove(&ctx.paths.root, &v.name, true);
+    }
+    Ok(())
+}
+
+/// Layers re-owned for a container whose id mapping differs from the
+/// store's (`--userns=keep-id`): copied once per layer and mapping, next to
+/// the layer, and reused by every later container with that mapping.
+fn shifted_layers(layers: &[PathBuf], storage: &IdMaps, target: &IdMaps) -> anyhow::Result<Vec<PathBuf>> {
+    let key = crate::digest::sha256_of(serde_json::to_string(target)?.as_bytes());
+    let key = key.strip_prefix("sha256:").unwrap_or(&key)[..16].to_string();
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for layer in layers {
+        let parent = layer.parent().unwrap_or(layer);
+        let shifted = parent.join(format!("idmap-{key}"));
+        if !shifted.exists() {
+            missing.push((layer.clone(), shifted.clone()));
+        }
+        out.push(shifted);
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let shift = copy::IdShift {
+        current_uids: storage.uids.clone(),
+        current_gids: storage.gids.clone(),
+        target_uids: target.uids.clone(),
+        target_gids: target.gids.clone(),
+    };
+    // The copy must see the store's ids, so it runs in the store's user
+    // namespace, in a child.
+    // SAFETY: single-threaded; the child copies and exits.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            let result = (|| -> anyhow::Result<()> {
+                crate::userns::enter(storage)?;
+                for (from, to) in &missing {
+                    let tmp = to.with_file_name(crate::fsutil::unique_name(".idmap"));
+                    let opts = copy::CopyOptions {
+                        apply_whiteouts: false,
+                        shift: Some(shift.clone()),
+                    };
+                    copy::copy_tree(from, &tmp, &opts)?;
+                    if std::fs::rename(&tmp, to).is_err() {
+                        // Another container made it first.
+                        let _ = std::fs::remove_dir_all(&tmp);
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = &result {
+                eprintln!("Error: re-owning image layers for the container's id mapping: {e:#}");
+            }
+            unsafe { libc::_exit(if result.is_ok() { 0 } else { 125 }) };
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            let status = nix::sys::wait::waitpid(child, None)?;
+            if status != nix::sys::wait::WaitStatus::Exited(child, 0) {
+                return Err(crate::error::silent_exit(125));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,188 @@
+//! The container side of `launch`: runs in the cloned child, inside the new
+//! namespaces, and ends in exec or in a report to the parent.
+//!
+//! Order matters and follows what the kernel allows: become root of the
+//! user namespace, make every mount private, mount the root filesystem and
+//! the spec's mounts beneath it, pivot, hide paths, then set up the
+//! terminal, and finally drop to the container user (see `process`).
+
+use super::mounts::{self, Leaf};
+use super::{process, LaunchPlan};
+use anyhow::Context;
+use nix::mount::MsFlags;
+use nix::sys::signal::SigSet;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::Path;
+
+/// Why the container could not start, with the exit code it deserves.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure {
+            code: 125,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+pub(super) fn run(
+    plan: &LaunchPlan,
+    go: OwnedFd,
+    report: OwnedFd,
+    console: Option<RawFd>,
+    old_mask: &SigSet,
+) -> ! {
+    let failure = match setup(plan, go, console, old_mask, report.as_fd()) {
+        Ok(f) | Err(f) => f,
+    };
+    let mut bytes = vec![failure.code];
+    bytes.extend_from_slice(failure.message.as_bytes());
+    let _ = nix::unistd::write(&report, &bytes);
+    // SAFETY: leave without unwinding into the parent's copy of the stack.
+    unsafe { libc::_exit(failure.code as i32) }
+}
+
+/// Returns only on failure (success is exec).
+fn setup(
+    plan: &LaunchPlan,
+    go: OwnedFd,
+    console: Option<RawFd>,
+    old_mask: &SigSet,
+    report: BorrowedFd,
+) -> Result<Failure, Failure> {
+    let mut byte = [0u8; 1];
+    if !matches!(nix::unistd::read(&go, &mut byte), Ok(1)) {
+        // The parent went away before mapping our ids.
+        unsafe { libc::_exit(125) };
+    }
+    drop(go);
+    nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(old_mask), None)
+        .context("restoring the signal mask")?;
+    if plan.id_maps.is_some() {
+        become_namespace_root()?;
+    }
+    prepare_filesystem(plan)?;
+    let spec = &plan.spec;
+    if let Some(host) = spec.hostname() {
+        if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Uts) {
+            nix::unistd::sethostname(host).context("setting the hostname")?;
+        }
+    }
+    if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
+        loopback_up().context("bringing up the loopback interface")?;
+    }
+    match console {
+        Some(sock) => {
+            // SAFETY: the fd is the child's end of the console socketpair.
+            let sock = unsafe { BorrowedFd::borrow_raw(sock) };
+            super::tty::open_container_console(sock)?;
+        }
+        None => {
+            if !plan.keep_stdin {
+                redirect_stdin_to_null()?;
+            }
+            // A session of its own: the terminal's ^C reaches only cove,
+            // which forwards it once, as Podman's signal proxy does.
+            let _ = nix::unistd::setsid();
+        }
+    }
+    if plan.init {
+        super::init::become_init(report.as_raw_fd())?;
+    }
+    Ok(process::exec(plan))
+}
+
+fn become_namespace_root() -> anyhow::Result<()> {
+    use nix::unistd::{setresgid, setresuid, Gid, Uid};
+    let root_gid = Gid::from_raw(0);
+    let root_uid = Uid::from_raw(0);
+    setresgid(root_gid, root_gid, root_gid).context("becoming root in the user namespace (gid)")?;
+    setresuid(root_uid, root_uid, root_uid).context("becoming root in the user namespace (uid)")?;
+    Ok(())
+}
+
+fn has_namespace(plan: &LaunchPlan, kind: oci_spec::runtime::LinuxNamespaceType) -> bool {
+    plan.spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|list| list.iter().any(|n| n.typ() == kind && n.path().is_none()))
+}
+
+fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
+    nix::mount::mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+        .context("making mounts private")?;
+    let rootfs = plan.rootfs.mount().context("mounting the root filesystem")?;
+    let root = nix::fcntl::open(
+        &rootfs,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context("opening the root filesystem")?;
+    for (path, volume) in &plan.copy_ups {
+        mounts::copy_up(root.as_fd(), path, volume)?;
+    }
+    let spec = &plan.spec;
+    for m in spec.mounts().as_deref().unwrap_or_default() {
+        mounts::mount_entry(root.as_fd(), m)?;
+    }
+    for dev in mounts::DEFAULT_DEVICES {
+        mounts::bind_device(root.as_fd(), Path::new(dev), dev)?;
+    }
+    for (host, container_path) in &plan.devices {
+        mounts::bind_device(root.as_fd(), host, container_path)?;
+    }
+    mounts::dev_symlinks(root.as_fd())?;
+    if let Some(process) = spec.process() {
+        let cwd = process.cwd().to_string_lossy().to_string();
+        mounts::open_target(root.as_fd(), &cwd, Leaf::Dir)
+            .with_context(|| format!("creating the working directory {cwd}"))?;
+    }
+    drop(root);
+    mounts::pivot_into(&rootfs)?;
+    if let Some(linux) = spec.linux() {
+        mounts::mask_paths(linux.masked_paths().as_deref().unwrap_or_default())?;
+        mounts::readonly_paths(linux.readonly_paths().as_deref().unwrap_or_default())?;
+    }
+    if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
+        mounts::readonly_root()?;
+    }
+    Ok(())
+}
+
+fn redirect_stdin_to_null() -> anyhow::Result<()> {
+    let null = nix::fcntl::open("/dev/null", nix::fcntl::OFlag::O_RDONLY, nix::sys::stat::Mode::empty())
+        .context("opening /dev/null")?;
+    nix::unistd::dup2_stdin(&null).context("redirecting stdin")?;
+    Ok(())
+}
+
+/// `ip link set lo up`, with the ioctl the kernel has had forever.
+fn loopback_up() -> anyhow::Result<()> {
+    // SAFETY: plain socket/ioctl calls on a zeroed, correctly sized ifreq.
+    unsafe {
+        let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if sock < 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"lo\0".iter().enumerate() {
+            req.ifr_name[i] = *b as libc::c_char;
+        }
+        let mut rc = libc::ioctl(sock, libc::SIOCGIFFLAGS, &mut req);
+        if rc == 0 {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            rc = libc::ioctl(sock, libc::SIOCSIFFLAGS, &req);
+        }
+        let err = std::io::Error::last_os_error();
+        libc::close(sock);
+        if rc < 0 {
+            return Err(err.into());
+        }
+    }
+    Ok(())
+}

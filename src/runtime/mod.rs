@@ -1,0 +1,257 @@
+//! The container runtime: turns an OCI runtime spec plus a root filesystem
+//! plan into a running process, from the user's own process.
+//!
+//! The parent (this process) clones a child into new namespaces, writes the
+//! child's id maps (newuidmap/newgidmap, or directly for a single id),
+//! then lets it go. The child builds its mount tree, pivots, drops
+//! privileges and execs (see `child`). Errors before exec come back over
+//! a close-on-exec pipe with the exit code they deserve (125, 126, 127),
+//! so the user sees the real reason and never a hang.
+
+pub mod caps;
+mod child;
+pub mod init;
+pub mod mounts;
+mod process;
+pub mod seccomp;
+pub mod tty;
+
+use crate::driver::RootfsPlan;
+use crate::error::exit_error;
+use crate::userns::IdMaps;
+use anyhow::Context;
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::SignalFd;
+use nix::unistd::Pid;
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
+
+/// Everything the child needs to set up the container. Built before the
+/// clone so the child does not have to compute anything that can fail in
+/// surprising ways.
+pub struct LaunchPlan {
+    pub spec: Spec,
+    /// The container's directory (config.json, generated /etc files).
+    pub bundle: PathBuf,
+    pub rootfs: RootfsPlan,
+    /// A new user namespace with these maps (rootless), or none (root).
+    pub id_maps: Option<IdMaps>,
+    /// Run `--init` as pid 1.
+    pub init: bool,
+    /// Named volumes to fill from the image before mounting them:
+    /// (container path, volume directory).
+    pub copy_ups: Vec<(String, PathBuf)>,
+    /// Compiled seccomp filter, if any.
+    pub seccomp: Option<Vec<libc::sock_filter>>,
+    /// Host devices to bind (`--device`): (host path, container path).
+    pub devices: Vec<(PathBuf, String)>,
+    /// Keep stdin connected (`-i`); otherwise it is /dev/null.
+    pub keep_stdin: bool,
+}
+
+/// A started container process.
+pub struct Launched {
+    pub pid: Pid,
+    /// The pseudo-terminal master, with `-t`.
+    pub console: Option<OwnedFd>,
+}
+
+/// Signals `run` forwards to the container, as Podman's --sig-proxy does.
+pub const FORWARDED: &[Signal] = &[
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+/// Block the signals the parent handles through a signalfd, before the
+/// clone so none is lost in between. The child restores the old mask.
+pub fn block_signals() -> anyhow::Result<(SignalFd, SigSet)> {
+    let mut set = SigSet::empty();
+    for s in FORWARDED {
+        set.add(*s);
+    }
+    set.add(Signal::SIGCHLD);
+    set.add(Signal::SIGWINCH);
+    let mut old = SigSet::empty();
+    nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_BLOCK,
+        Some(&set),
+        Some(&mut old),
+    )?;
+    let fd = SignalFd::with_flags(
+        &set,
+        nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+    )?;
+    Ok((fd, old))
+}
+
+fn clone_flags(spec: &Spec, new_user: bool) -> libc::c_int {
+    let mut flags = libc::SIGCHLD;
+    if new_user {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    let namespaces = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().clone())
+        .unwrap_or_default();
+    for ns in namespaces {
+        if ns.path().is_some() {
+            continue;
+        }
+        flags |= match ns.typ() {
+            LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
+            LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
+            LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
+            LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
+            LinuxNamespaceType::Network => libc::CLONE_NEWNET,
+            LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+            LinuxNamespaceType::User => 0,
+            LinuxNamespaceType::Time => 0,
+        };
+    }
+    flags
+}
+
+/// Clone the container process and wait until it has exec'd its command
+/// (or failed to, in which case the error carries its exit code).
+///
+/// Must be called while this process has a single thread: the child runs
+/// ordinary Rust code (allocation included) until exec.
+pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
+    let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let console = if plan.spec.process().as_ref().and_then(|p| p.terminal()) == Some(true) {
+        Some(tty::socketpair_for_console()?)
+    } else {
+        None
+    };
+    let flags = clone_flags(&plan.spec, plan.id_maps.is_some());
+    // SAFETY: a raw clone without CLONE_VM behaves as fork: the child gets a
+    // copy of the address space. The process is single-threaded (contract).
+    let pid = unsafe { libc::syscall(libc::SYS_clone, flags as libc::c_ulong, 0usize, 0usize, 0usize, 0usize) };
+    if pid < 0 {
+        let err = std::io::Error::last_os_error();
+        return Err(exit_error(125, format!("creating the container's namespaces: {err}{}", namespace_hint(&err))));
+    }
+    if pid == 0 {
+        drop(go_write);
+        drop(err_read);
+        let console_child = console.as_ref().map(|(_, c)| c.as_raw_fd());
+        child::run(plan, go_read, err_write, console_child, old_mask);
+    }
+    let pid = Pid::from_raw(pid as i32);
+    drop(go_read);
+    drop(err_write);
+    let console_parent = console.map(|(p, c)| {
+        drop(c);
+        p
+    });
+    let kill_child = || {
+        let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+    };
+    if let Some(maps) = &plan.id_maps {
+        if let Err(e) = write_id_maps(pid.as_raw(), maps) {
+            kill_child();
+            return Err(exit_error(125, format!("{e:#}")));
+        }
+    }
+    nix::unistd::write(&go_write, b"g").context("starting the container process")?;
+    drop(go_write);
+    // The child reports failures before exec here; a successful exec
+    // closes the pipe with nothing written.
+    let mut report = Vec::new();
+    let _ = std::fs::File::from(err_read).read_to_end(&mut report);
+    if !report.is_empty() {
+        let _ = nix::sys::wait::waitpid(pid, None);
+        let code = report[0] as i32;
+        let message = String::from_utf8_lossy(&report[1..]).to_string();
+        return Err(exit_error(code, message));
+    }
+    let console = match console_parent {
+        Some(sock) => Some(tty::recv_fd(sock.as_fd()).context("receiving the container's terminal")?),
+        None => None,
+    };
+    Ok(Launched { pid, console })
+}
+
+fn namespace_hint(err: &std::io::Error) -> &'static str {
+    match err.raw_os_error() {
+        Some(libc::EPERM) | Some(libc::ENOSPC) | Some(libc::EUSERS) => {
+            " (are unprivileged user namespaces disabled? check sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)"
+        }
+        _ => "",
+    }
+}
+
+/// Map the child's ids: newuidmap/newgidmap (run side by side) for the
+/// subordinate ranges, or a direct write for a single id.
+fn write_id_maps(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
+    if maps.uids.len() == 1 && maps.gids.len() == 1 {
+        let line = |r: &crate::userns::IdRange| format!("{} {} {}\n", r.container_id, r.host_id, r.size);
+        std::fs::write(format!("/proc/{pid}/setgroups"), "deny").context("writing setgroups")?;
+        std::fs::write(format!("/proc/{pid}/uid_map"), line(&maps.uids[0])).context("writing uid_map")?;
+        std::fs::write(format!("/proc/{pid}/gid_map"), line(&maps.gids[0])).context("writing gid_map")?;
+        return Ok(());
+    }
+    crate::userns::run_idmap_helpers(pid, maps)
+}
+
+/// How a container's process ended, as an exit code: its own, or 128+N
+/// when killed by signal N (the shell's convention, and Podman's).
+pub fn exit_code_of(status: nix::sys::wait::WaitStatus) -> Option<i32> {
+    use nix::sys::wait::WaitStatus;
+    match status {
+        WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Signaled(_, sig, _) => Some(128 + sig as i32),
+        _ => None,
+    }
+}
+
+/// Wait for the container, forwarding signals to it; relay the terminal
+/// when there is one. Returns its exit code.
+pub fn supervise(launched: Launched, signals: &mut SignalFd, stdin_open: bool) -> anyhow::Result<i32> {
+    let pid = launched.pid;
+    if let Some(master) = launched.console {
+        return tty::relay(master, stdin_open, signals, pid);
+    }
+    loop {
+        if let Some(code) = reap(pid)? {
+            return Ok(code);
+        }
+        let mut fds = [nix::poll::PollFd::new(signals.as_fd(), nix::poll::PollFlags::POLLIN)];
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+        while let Ok(Some(info)) = signals.read_signal() {
+            forward(pid, info.ssi_signo as i32);
+        }
+    }
+}
+
+/// Reap the container if it has exited.
+pub fn reap(pid: Pid) -> anyhow::Result<Option<i32>> {
+    use nix::sys::wait::{waitpid, WaitPidFlag};
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(status) => Ok(exit_code_of(status)),
+        Err(nix::errno::Errno::EINTR) => Ok(None),
+        Err(e) => Err(e).context("waiting for the container"),
+    }
+}
+
+/// Pass a signal the user sent us on to the container.
+pub fn forward(pid: Pid, signo: i32) {
+    if signo == libc::SIGCHLD || signo == libc::SIGWINCH {
+        return;
+    }
+    if let Ok(sig) = Signal::try_from(signo) {
+        let _ = nix::sys::signal::kill(pid, sig);
+    }
+}

@@ -1,0 +1,417 @@
+//! Building the container's mount tree inside its own mount namespace:
+//! the spec's mounts, device nodes, pivot_root, masked and read-only paths.
+//!
+//! Every mount target is opened with `openat2(RESOLVE_IN_ROOT)` from the
+//! root filesystem and mounted through `/proc/self/fd/N`, so a symlink in a
+//! hostile image (`/etc/hosts -> /root/.ssh/...`) resolves inside the
+//! container and can never redirect a mount onto the host.
+
+use anyhow::Context;
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+use nix::mount::MsFlags;
+use nix::sys::stat::Mode;
+use oci_spec::runtime::Mount;
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::path::Path;
+
+/// What to create at the end of a mount target path when it is missing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Leaf {
+    Dir,
+    File,
+}
+
+/// Open `path` (absolute, as seen inside the container) beneath `root` as
+/// an O_PATH descriptor, creating missing directories, and the leaf as
+/// `leaf` says.
+pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<OwnedFd> {
+    let rel = path.trim_start_matches('/');
+    if rel.is_empty() {
+        return Ok(nix::fcntl::openat(root, ".", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?);
+    }
+    match open_in_root(root, rel) {
+        Ok(fd) => return Ok(fd),
+        Err(nix::errno::Errno::ENOENT) => {}
+        Err(e) => return Err(e).with_context(|| format!("opening {path} in the container")),
+    }
+    // Create the missing components one by one, each resolved in the root.
+    let components: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
+    let mut prefix = String::new();
+    for (i, name) in components.iter().enumerate() {
+        let parent = if prefix.is_empty() { ".".to_string() } else { prefix.clone() };
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(name);
+        if open_in_root(root, &prefix).is_ok() {
+            continue;
+        }
+        let parent_fd = open_in_root_dir(root, &parent)
+            .with_context(|| format!("opening /{parent} in the container"))?;
+        let last = i + 1 == components.len();
+        let result = if last && leaf == Leaf::File {
+            nix::fcntl::openat(
+                parent_fd.as_fd(),
+                *name,
+                OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW,
+                Mode::from_bits_truncate(0o644),
+            )
+            .map(drop)
+        } else {
+            nix::sys::stat::mkdirat(parent_fd.as_fd(), *name, Mode::from_bits_truncate(0o755))
+        };
+        match result {
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("creating /{prefix} in the container"))
+            }
+        }
+    }
+    open_in_root(root, rel).with_context(|| format!("opening {path} in the container"))
+}
+
+fn open_in_root(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    openat2(root, rel, how)
+}
+
+fn open_in_root_dir(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    openat2(root, rel, how)
+}
+
+/// The path through which the kernel reaches an O_PATH descriptor.
+pub fn fd_path(fd: &OwnedFd) -> String {
+    format!("/proc/self/fd/{}", fd.as_raw_fd())
+}
+
+fn raw_mount(
+    source: Option<&str>,
+    target: &str,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: Option<&str>,
+) -> nix::Result<()> {
+    nix::mount::mount(source, target, fstype, flags, data)
+}
+
+/// Split OCI mount options into mount flags, propagation flags and the
+/// filesystem's own data string.
+pub fn parse_options(options: &[String]) -> (MsFlags, MsFlags, bool, String) {
+    let mut flags = MsFlags::empty();
+    let mut propagation = MsFlags::empty();
+    let mut recursive = false;
+    let mut data: Vec<&str> = Vec::new();
+    for opt in options {
+        match opt.as_str() {
+            "ro" => flags |= MsFlags::MS_RDONLY,
+            "rw" => flags &= !MsFlags::MS_RDONLY,
+            "nosuid" => flags |= MsFlags::MS_NOSUID,
+            "nodev" => flags |= MsFlags::MS_NODEV,
+            "noexec" => flags |= MsFlags::MS_NOEXEC,
+            "suid" | "dev" | "exec" | "z" | "Z" | "U" => {}
+            "bind" => flags |= MsFlags::MS_BIND,
+            "rbind" => {
+                flags |= MsFlags::MS_BIND;
+                recursive = true;
+            }
+            "relatime" => flags |= MsFlags::MS_RELATIME,
+            "noatime" => flags |= MsFlags::MS_NOATIME,
+            "strictatime" => flags |= MsFlags::MS_STRICTATIME,
+            "private" => propagation = MsFlags::MS_PRIVATE,
+            "rprivate" => propagation = MsFlags::MS_PRIVATE | MsFlags::MS_REC,
+            "slave" => propagation = MsFlags::MS_SLAVE,
+            "rslave" => propagation = MsFlags::MS_SLAVE | MsFlags::MS_REC,
+            "shared" => propagation = MsFlags::MS_SHARED,
+            "rshared" => propagation = MsFlags::MS_SHARED | MsFlags::MS_REC,
+            other => data.push(other),
+        }
+    }
+    (flags, propagation, recursive, data.join(","))
+}
+
+/// Mount one entry of the spec's `mounts` beneath `root` (before pivot).
+pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
+    let dest = m.destination().to_string_lossy().to_string();
+    let options = m.options().clone().unwrap_or_default();
+    let (flags, propagation, recursive, data) = parse_options(&options);
+    let kind = m.typ().as_deref().unwrap_or("none");
+    let source = m.source().as_ref().map(|s| s.to_string_lossy().to_string());
+    if flags.contains(MsFlags::MS_BIND) {
+        let src = source.unwrap_or_default();
+        let is_dir = std::fs::metadata(&src)
+            .with_context(|| format!("bind mount source {src} for {dest}"))?
+            .is_dir();
+        let target = open_target(root, &dest, if is_dir { Leaf::Dir } else { Leaf::File })?;
+        let mut bind_flags = MsFlags::MS_BIND;
+        if recursive {
+            bind_flags |= MsFlags::MS_REC;
+        }
+        raw_mount(Some(&src), &fd_path(&target), None, bind_flags, None)
+            .with_context(|| format!("bind mounting {src} on {dest}"))?;
+        let extra = flags & !MsFlags::MS_BIND;
+        if !extra.is_empty() {
+            let mounted = open_target(root, &dest, Leaf::Dir)?;
+            remount_bind(&fd_path(&mounted), extra, recursive)
+                .with_context(|| format!("applying options {options:?} to {dest}"))?;
+        }
+        if !propagation.is_empty() {
+            let mounted = open_target(root, &dest, Leaf::Dir)?;
+            raw_mount(None, &fd_path(&mounted), None, propagation, None)?;
+        }
+        return Ok(());
+    }
+    let target = open_target(root, &dest, Leaf::Dir)?;
+    let data = if data.is_empty() { None } else { Some(data.as_str()) };
+    let result = raw_mount(source.as_deref().or(Some(kind)), &fd_path(&target), Some(kind), flags, data);
+    match (result, kind) {
+        (Ok(()), _) => Ok(()),
+        // sysfs needs a network namespace of our own; with the host's
+        // network the host's /sys is bound read-only instead.
+        (Err(nix::errno::Errno::EPERM), "sysfs") => {
+            raw_mount(Some("/sys"), &fd_path(&target), None, MsFlags::MS_BIND | MsFlags::MS_REC, None)
+                .context("binding /sys")?;
+            let mounted = open_target(root, &dest, Leaf::Dir)?;
+            make_readonly_recursive(&mounted).context("making /sys read-only")
+        }
+        // mqueue needs an IPC namespace owned by our user namespace; when
+        // that is refused, the host's is bound.
+        (Err(nix::errno::Errno::EPERM), "mqueue") => {
+            raw_mount(Some("/dev/mqueue"), &fd_path(&target), None, MsFlags::MS_BIND, None)
+                .context("binding /dev/mqueue")
+        }
+        (Err(e), _) => Err(e).with_context(|| format!("mounting {kind} on {dest}")),
+    }
+}
+
+/// Remount a bind mount with extra flags. In a user namespace the kernel
+/// refuses to clear flags the original mount had locked (nosuid, nodev,
+/// noexec, atime), so they are carried over from statvfs.
+pub fn remount_bind(target: &str, extra: MsFlags, recursive: bool) -> anyhow::Result<()> {
+    if recursive && extra.contains(MsFlags::MS_RDONLY) {
+        let fd = nix::fcntl::open(target, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?;
+        make_readonly_recursive(&fd)?;
+    }
+    let locked = locked_flags(target);
+    raw_mount(
+        None,
+        target,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | extra | locked,
+        None,
+    )?;
+    Ok(())
+}
+
+fn locked_flags(target: &str) -> MsFlags {
+    let Ok(st) = nix::sys::statvfs::statvfs(target) else {
+        return MsFlags::empty();
+    };
+    use nix::sys::statvfs::FsFlags;
+    let f = st.flags();
+    let mut out = MsFlags::empty();
+    for (from, to) in [
+        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
+    ] {
+        if f.contains(from) {
+            out |= to;
+        }
+    }
+    out
+}
+
+/// Make a mount and everything under it read-only (mount_setattr, 5.12+).
+pub fn make_readonly_recursive(fd: &OwnedFd) -> anyhow::Result<()> {
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let empty = c"";
+    // SAFETY: valid fd, NUL-terminated empty path, attr lives across the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            empty.as_ptr(),
+            (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error()).context("mount_setattr(MOUNT_ATTR_RDONLY)");
+    }
+    Ok(())
+}
+
+/// The device nodes every container gets, bound from the host (an
+/// unprivileged user cannot mknod them).
+pub const DEFAULT_DEVICES: &[&str] = &[
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+];
+
+/// Bind a host device node onto `container_path`.
+pub fn bind_device(root: BorrowedFd, host: &Path, container_path: &str) -> anyhow::Result<()> {
+    let target = open_target(root, container_path, Leaf::File)?;
+    raw_mount(
+        Some(&*host.to_string_lossy()),
+        &fd_path(&target),
+        None,
+        MsFlags::MS_BIND,
+        None,
+    )
+    .with_context(|| format!("binding device {} to {container_path}", host.display()))
+}
+
+/// The standard symlinks in /dev.
+pub fn dev_symlinks(root: BorrowedFd) -> anyhow::Result<()> {
+    let dev = open_in_root_dir(root, "dev").context("opening /dev in the container")?;
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("ptmx", "pts/ptmx"),
+        ("core", "/proc/kcore"),
+    ] {
+        match nix::unistd::symlinkat(target, dev.as_fd(), name) {
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+            Err(e) => return Err(e).with_context(|| format!("creating /dev/{name}")),
+        }
+    }
+    Ok(())
+}
+
+/// Move into `rootfs` with pivot_root and detach the old root, so nothing
+/// of the host's tree stays reachable.
+pub fn pivot_into(rootfs: &Path) -> anyhow::Result<()> {
+    nix::unistd::chdir(rootfs).context("entering the root filesystem")?;
+    nix::unistd::pivot_root(".", ".").context("pivot_root")?;
+    nix::mount::umount2(".", nix::mount::MntFlags::MNT_DETACH).context("detaching the old root")?;
+    nix::unistd::chdir("/")?;
+    Ok(())
+}
+
+/// Hide paths after pivot: files get /dev/null bound over them,
+/// directories an empty read-only tmpfs. Missing paths are skipped.
+pub fn mask_paths(paths: &[String]) -> anyhow::Result<()> {
+    for path in paths {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        let result = if meta.is_dir() {
+            raw_mount(Some("tmpfs"), path.as_str(), Some("tmpfs"), MsFlags::MS_RDONLY, None)
+        } else {
+            raw_mount(Some("/dev/null"), path.as_str(), None, MsFlags::MS_BIND, None)
+        };
+        result.with_context(|| format!("masking {path}"))?;
+    }
+    Ok(())
+}
+
+/// Make paths read-only after pivot (bind onto themselves, then remount).
+pub fn readonly_paths(paths: &[String]) -> anyhow::Result<()> {
+    for path in paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            continue;
+        }
+        raw_mount(Some(path.as_str()), path.as_str(), None, MsFlags::MS_BIND | MsFlags::MS_REC, None)
+            .with_context(|| format!("making {path} read-only"))?;
+        remount_bind(path, MsFlags::MS_RDONLY, false)
+            .with_context(|| format!("making {path} read-only"))?;
+    }
+    Ok(())
+}
+
+/// Remount the root read-only (`--read-only`), after everything else is in
+/// place.
+pub fn readonly_root() -> anyhow::Result<()> {
+    remount_bind("/", MsFlags::MS_RDONLY, false).context("making the root filesystem read-only")
+}
+
+/// Copy `src`'s image content into an empty new volume before the volume
+/// is mounted over it (Docker's behaviour for named volumes).
+pub fn copy_up(root: BorrowedFd, container_path: &str, volume_dir: &Path) -> anyhow::Result<()> {
+    let rel = container_path.trim_start_matches('/');
+    let src = match open_in_root_dir(root, rel) {
+        Ok(fd) => fd,
+        Err(nix::errno::Errno::ENOENT | nix::errno::Errno::ENOTDIR) => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("opening {container_path} to copy into its volume")),
+    };
+    let src_path = fd_path(&src);
+    crate::driver::copy::copy_tree(Path::new(&src_path), volume_dir, &Default::default())
+        .with_context(|| format!("copying {container_path} into its new volume"))
+}
+
+/// Turn a raw fd number back into an owner (used for fds passed through
+/// the child's setup).
+///
+/// # Safety
+/// `fd` must be open and owned by nobody else.
+pub unsafe fn owned(fd: i32) -> OwnedFd {
+    OwnedFd::from_raw_fd(fd)
+}
+
+/// `CString` for paths passed to raw syscalls.
+pub fn cstring(s: &str) -> anyhow::Result<CString> {
+    CString::new(s).map_err(|_| anyhow::anyhow!("{s:?} contains a NUL byte"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_split_into_flags_and_data() {
+        let opts: Vec<String> = ["rbind", "ro", "nosuid", "rprivate", "size=65536k", "mode=1777"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (flags, prop, rec, data) = parse_options(&opts);
+        assert!(flags.contains(MsFlags::MS_BIND | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID));
+        assert_eq!(prop, MsFlags::MS_PRIVATE | MsFlags::MS_REC);
+        assert!(rec);
+        assert_eq!(data, "size=65536k,mode=1777");
+    }
+
+    #[test]
+    fn open_target_stays_in_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
+        std::os::unix::fs::symlink("/", dir.path().join("abs")).unwrap();
+        let root = nix::fcntl::open(dir.path(), OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
+        // An absolute symlink resolves to the container's root, not the host's.
+        open_target(root.as_fd(), "/abs/etc/hosts", Leaf::File).unwrap();
+        assert!(dir.path().join("etc/hosts").is_file());
+        // A symlink to a host directory by absolute path lands inside too.
+        open_target(root.as_fd(), "/escape/x", Leaf::Dir).unwrap();
+        assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+    }
+}
