@@ -39,6 +39,18 @@ pub fn pid_alive(pid: i32) -> bool {
 /// same directory, fsync it, rename it over the target. Readers see the old
 /// or the new content, never a mix, whatever happens to this process.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    replace_file(path, bytes, mode, true)
+}
+
+/// As [`write_atomic`] without the fsync: survives a killed process (the
+/// rename is atomic) but not a power cut. For small, frequently rewritten
+/// records such as container state, where a sync per write would cost
+/// more than the whole container start.
+pub fn write_replace(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    replace_file(path, bytes, mode, false)
+}
+
+fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp: PathBuf = dir.join(format!(
         ".{}",
@@ -53,8 +65,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> 
             .with_context(|| format!("creating {}", tmp.display()))?;
         file.write_all(bytes)
             .with_context(|| format!("writing {}", tmp.display()))?;
-        file.sync_all()
-            .with_context(|| format!("syncing {}", tmp.display()))?;
+        if sync {
+            file.sync_all()
+                .with_context(|| format!("syncing {}", tmp.display()))?;
+        }
         fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
         Ok(())
     })();

@@ -35,7 +35,10 @@ fn app_image() -> Image {
         .file("b/new", b"new", 0o644, 0, 0)
         .finish();
     Image::for_platform(
-        vec![Layer::new(base, Compression::Gzip), Layer::new(top, Compression::Gzip)],
+        vec![
+            Layer::new(base, Compression::Gzip),
+            Layer::new(top, Compression::Gzip),
+        ],
         false,
         "amd64",
         None,
@@ -82,11 +85,20 @@ fn assert_no_containers(env: &Env) {
                 .collect()
         })
         .unwrap_or_default();
-    assert!(left.is_empty(), "[{}] leftover containers: {left:?}", env.mode.label());
-    let names = std::fs::read_dir(dir.join("names")).map(|d| d.count()).unwrap_or(0);
+    assert!(
+        left.is_empty(),
+        "[{}] leftover containers: {left:?}",
+        env.mode.label()
+    );
+    let names = std::fs::read_dir(dir.join("names"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(names, 0, "leftover names");
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
-    assert!(!mounts.contains(env.store_root().to_str().unwrap()), "leftover mount");
+    assert!(
+        !mounts.contains(env.store_root().to_str().unwrap()),
+        "leftover mount"
+    );
 }
 
 #[test]
@@ -99,8 +111,12 @@ fn exit_codes_signals_and_nothing_left_behind() {
         assert!(e.contains("no-such-command"), "{e}");
         let e = env.fails(&["run", "--rm", "app", "/notexec"], 126);
         assert!(e.contains("permission denied"), "{e}");
-        // Killed by a signal: 128 + N.
-        env.fails(&["run", "--rm", "app", "sh", "-c", "kill -TERM $$"], 143);
+        // Killed by a signal: 128 + N (with --init, as pid 1 ignores
+        // signals it has no handler for).
+        env.fails(
+            &["run", "--rm", "--init", "app", "sh", "-c", "kill -TERM $$"],
+            143,
+        );
         let e = env.fails(&["run", "--rm", "--pull=never", "nosuchimage"], 125);
         assert!(e.contains("nosuchimage"), "{e}");
         // A failed start removes the container even without --rm.
@@ -118,24 +134,81 @@ fn image_config_env_workdir_and_users() {
         let got = out(
             env,
             &[
-                "run", "--rm", "-e", "BAR=baz", "--env-file", envfile.to_str().unwrap(), "app", "sh", "-c",
+                "run",
+                "--rm",
+                "-e",
+                "BAR=baz",
+                "--env-file",
+                envfile.to_str().unwrap(),
+                "app",
+                "sh",
+                "-c",
                 "echo $FOO $BAR $FROM_FILE $(pwd) $HOSTNAME",
             ],
         );
         let parts: Vec<&str> = got.split_whitespace().collect();
-        assert_eq!(&parts[..4], &["from-image", "baz", "1", "/home/user"], "{got}");
+        assert_eq!(
+            &parts[..4],
+            &["from-image", "baz", "1", "/home/user"],
+            "{got}"
+        );
         assert_eq!(parts[4].len(), 12);
         assert_eq!(out(env, &["run", "--rm", "-w", "/a", "app", "pwd"]), "/a");
         // A new working directory is created.
-        assert_eq!(out(env, &["run", "--rm", "-w", "/new/dir", "app", "pwd"]), "/new/dir");
+        assert_eq!(
+            out(env, &["run", "--rm", "-w", "/new/dir", "app", "pwd"]),
+            "/new/dir"
+        );
         // The file owned by uid 1000 in the image is owned by 1000 inside.
-        assert_eq!(out(env, &["run", "--rm", "app", "stat", "-c", "%u:%g", "/home/user/owned"]), "1000:1000");
-        assert_eq!(out(env, &["run", "--rm", "-u", "user", "app", "id"]), "uid=1000(user) gid=1000(user) groups=1000(user)");
-        assert_eq!(out(env, &["run", "--rm", "-u", "1000:0", "app", "id", "-u"]), "1000");
-        let groups = out(env, &["run", "--rm", "-u", "user", "--group-add", "root", "app", "id", "-G"]);
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "app",
+                    "stat",
+                    "-c",
+                    "%u:%g",
+                    "/home/user/owned"
+                ]
+            ),
+            "1000:1000"
+        );
+        assert_eq!(
+            out(env, &["run", "--rm", "-u", "user", "app", "id"]),
+            "uid=1000(user) gid=1000(user) groups=1000(user)"
+        );
+        assert_eq!(
+            out(env, &["run", "--rm", "-u", "1000:0", "app", "id", "-u"]),
+            "1000"
+        );
+        let groups = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "-u",
+                "user",
+                "--group-add",
+                "root",
+                "app",
+                "id",
+                "-G",
+            ],
+        );
         assert_eq!(groups, "1000 0");
-        assert_eq!(out(env, &["run", "--rm", "--entrypoint", "echo", "app", "hi"]), "hi");
-        assert_eq!(out(env, &["run", "--rm", "--hostname", "box", "app", "hostname"]), "box");
+        assert_eq!(
+            out(env, &["run", "--rm", "--entrypoint", "echo", "app", "hi"]),
+            "hi"
+        );
+        assert_eq!(
+            out(
+                env,
+                &["run", "--rm", "--hostname", "box", "app", "hostname"]
+            ),
+            "box"
+        );
     });
 }
 
@@ -144,11 +217,21 @@ fn merged_view_of_layers() {
     each(|env| {
         assert_eq!(out(env, &["run", "--rm", "app", "ls", "/a"]), "y");
         assert_eq!(out(env, &["run", "--rm", "app", "ls", "/b"]), "new");
-        let inodes = out(env, &["run", "--rm", "app", "stat", "-c", "%i", "/hl1", "/hl2"]);
+        let inodes = out(
+            env,
+            &["run", "--rm", "app", "stat", "-c", "%i", "/hl1", "/hl2"],
+        );
         let lines: Vec<&str> = inodes.lines().collect();
         assert_eq!(lines[0], lines[1], "hardlinks differ");
         // Writes go to the container, not the image.
-        env.ok(&["run", "--rm", "app", "sh", "-c", "echo changed > /a/y && rm /b/new"]);
+        env.ok(&[
+            "run",
+            "--rm",
+            "app",
+            "sh",
+            "-c",
+            "echo changed > /a/y && rm /b/new",
+        ]);
         assert_eq!(out(env, &["run", "--rm", "app", "cat", "/a/y"]), "y");
     });
 }
@@ -157,44 +240,186 @@ fn merged_view_of_layers() {
 fn isolation_and_security_defaults() {
     each(|env| {
         // Only the container's processes are visible.
-        let pids = out(env, &["run", "--rm", "app", "sh", "-c", "ls /proc | grep -E '^[0-9]+$' | sort -n | head -1; echo $$"]);
+        let pids = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "app",
+                "sh",
+                "-c",
+                "ls /proc | grep -E '^[0-9]+$' | sort -n | head -1; echo $$",
+            ],
+        );
         assert_eq!(pids.lines().collect::<Vec<_>>(), vec!["1", "1"], "{pids}");
         // Podman's default capability set.
-        let caps = out(env, &["run", "--rm", "app", "grep", "CapEff", "/proc/self/status"]);
+        let caps = out(
+            env,
+            &["run", "--rm", "app", "grep", "CapEff", "/proc/self/status"],
+        );
         assert!(caps.ends_with("00000000800405fb"), "{caps}");
-        let caps = out(env, &["run", "--rm", "--cap-drop", "ALL", "--cap-add", "CHOWN", "app", "grep", "CapEff", "/proc/self/status"]);
+        let caps = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--cap-drop",
+                "ALL",
+                "--cap-add",
+                "CHOWN",
+                "app",
+                "grep",
+                "CapEff",
+                "/proc/self/status",
+            ],
+        );
         assert!(caps.ends_with("0000000000000001"), "{caps}");
-        // A non-root user keeps no capabilities by default... as Podman.
+        // A non-root user holds only added capabilities, as in Podman.
+        let caps = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "-u",
+                "1000",
+                "app",
+                "grep",
+                "CapEff",
+                "/proc/self/status",
+            ],
+        );
+        assert!(caps.ends_with("0000000000000000"), "{caps}");
+        let caps = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "-u",
+                "1000",
+                "--cap-add",
+                "NET_BIND_SERVICE",
+                "app",
+                "grep",
+                "CapEff",
+                "/proc/self/status",
+            ],
+        );
+        assert!(caps.ends_with("0000000000000400"), "{caps}");
         // seccomp: new namespaces are refused by the default profile.
         let e = env.run(&["run", "--rm", "app", "unshare", "-U", "true"]);
         assert_ne!(e.status.code(), Some(0));
-        assert!(stderr(&e).contains("Operation not permitted"), "{}", stderr(&e));
-        env.ok(&["run", "--rm", "--security-opt", "seccomp=unconfined", "app", "unshare", "-U", "true"]);
+        assert!(
+            stderr(&e).contains("Operation not permitted"),
+            "{}",
+            stderr(&e)
+        );
+        env.ok(&[
+            "run",
+            "--rm",
+            "--security-opt",
+            "seccomp=unconfined",
+            "app",
+            "unshare",
+            "-U",
+            "true",
+        ]);
         // A profile of our own: mkdir fails with EACCES.
         let profile = env.write_file(
             "profile.json",
             br#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#,
         );
-        let e = env.run(&["run", "--rm", "--security-opt", &format!("seccomp={}", profile.display()), "app", "mkdir", "/x"]);
+        let e = env.run(&[
+            "run",
+            "--rm",
+            "--security-opt",
+            &format!("seccomp={}", profile.display()),
+            "app",
+            "mkdir",
+            "/x",
+        ]);
         assert!(stderr(&e).contains("Permission denied"), "{}", stderr(&e));
         // Masked and read-only paths.
-        assert_eq!(out(env, &["run", "--rm", "app", "sh", "-c", "cat /proc/kcore | wc -c"]), "0");
+        assert_eq!(
+            out(
+                env,
+                &["run", "--rm", "app", "sh", "-c", "cat /proc/kcore | wc -c"]
+            ),
+            "0"
+        );
         let e = env.run(&["run", "--rm", "app", "touch", "/sys/kernel/x"]);
         assert_ne!(e.status.code(), Some(0));
-        let e = env.run(&["run", "--rm", "app", "sh", "-c", "echo 1 > /proc/sys/kernel/ns_last_pid"]);
+        let e = env.run(&[
+            "run",
+            "--rm",
+            "app",
+            "sh",
+            "-c",
+            "echo 1 > /proc/sys/kernel/ns_last_pid",
+        ]);
         assert_ne!(e.status.code(), Some(0));
         // no-new-privileges shows in the status file.
-        let nnp = out(env, &["run", "--rm", "--security-opt", "no-new-privileges", "app", "grep", "NoNewPrivs", "/proc/self/status"]);
+        let nnp = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--security-opt",
+                "no-new-privileges",
+                "app",
+                "grep",
+                "NoNewPrivs",
+                "/proc/self/status",
+            ],
+        );
         assert!(nnp.ends_with('1'), "{nnp}");
         // Resource limits.
-        assert_eq!(out(env, &["run", "--rm", "--ulimit", "nofile=100:200", "app", "sh", "-c", "ulimit -n"]), "100");
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "--ulimit",
+                    "nofile=100:200",
+                    "app",
+                    "sh",
+                    "-c",
+                    "ulimit -n"
+                ]
+            ),
+            "100"
+        );
         // Network none: only the loopback interface, and it is up.
-        let ifs = out(env, &["run", "--rm", "app", "sh", "-c", "ls /sys/class/net"]);
+        let ifs = out(
+            env,
+            &["run", "--rm", "app", "sh", "-c", "ls /sys/class/net"],
+        );
         assert_eq!(ifs, "lo");
         // --init: the command is not pid 1.
-        assert_eq!(out(env, &["run", "--rm", "--init", "app", "sh", "-c", "echo $$"]), "2");
+        assert_eq!(
+            out(
+                env,
+                &["run", "--rm", "--init", "app", "sh", "-c", "echo $$"]
+            ),
+            "2"
+        );
         // --device binds a host device.
-        assert_eq!(out(env, &["run", "--rm", "--device", "/dev/null:/dev/mynull", "app", "sh", "-c", "echo x > /dev/mynull && echo ok"]), "ok");
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "--device",
+                    "/dev/null:/dev/mynull",
+                    "app",
+                    "sh",
+                    "-c",
+                    "echo x > /dev/mynull && echo ok"
+                ]
+            ),
+            "ok"
+        );
     });
 }
 
@@ -203,9 +428,25 @@ fn read_only_tmpfs_and_volumes() {
     each(|env| {
         let e = env.run(&["run", "--rm", "--read-only", "app", "touch", "/x"]);
         assert_ne!(e.status.code(), Some(0));
-        assert!(stderr(&e).contains("Read-only file system"), "{}", stderr(&e));
+        assert!(
+            stderr(&e).contains("Read-only file system"),
+            "{}",
+            stderr(&e)
+        );
         env.ok(&["run", "--rm", "--read-only", "app", "touch", "/tmp/x"]);
-        let fs = out(env, &["run", "--rm", "--tmpfs", "/scratch:size=1m", "app", "sh", "-c", "touch /scratch/f && grep ' /scratch ' /proc/mounts"]);
+        let fs = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--tmpfs",
+                "/scratch:size=1m",
+                "app",
+                "sh",
+                "-c",
+                "touch /scratch/f && grep ' /scratch ' /proc/mounts",
+            ],
+        );
         assert!(fs.starts_with("tmpfs /scratch tmpfs"), "{fs}");
 
         // Bind mounts, read-write and read-only.
@@ -213,24 +454,106 @@ fn read_only_tmpfs_and_volumes() {
         std::fs::create_dir_all(&host_dir).unwrap();
         std::fs::write(host_dir.join("in"), "host").unwrap();
         if let Mode::User { uid, gid, .. } = &env.mode {
-            std::process::Command::new("chown").args(["-R", &format!("{uid}:{gid}")]).arg(&host_dir).status().unwrap();
+            std::process::Command::new("chown")
+                .args(["-R", &format!("{uid}:{gid}")])
+                .arg(&host_dir)
+                .status()
+                .unwrap();
         }
         let spec = format!("{}:/mnt", host_dir.display());
-        assert_eq!(out(env, &["run", "--rm", "-v", &spec, "app", "sh", "-c", "cat /mnt/in; echo out > /mnt/out"]), "host");
-        assert_eq!(std::fs::read_to_string(host_dir.join("out")).unwrap().trim(), "out");
-        let e = env.run(&["run", "--rm", "-v", &format!("{spec}:ro"), "app", "touch", "/mnt/x"]);
-        assert!(stderr(&e).contains("Read-only file system"), "{}", stderr(&e));
-        let e = env.fails(&["run", "--rm", "-v", "/no/such/dir:/mnt", "app", "true"], 125);
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "-v",
+                    &spec,
+                    "app",
+                    "sh",
+                    "-c",
+                    "cat /mnt/in; echo out > /mnt/out"
+                ]
+            ),
+            "host"
+        );
+        assert_eq!(
+            std::fs::read_to_string(host_dir.join("out"))
+                .unwrap()
+                .trim(),
+            "out"
+        );
+        let e = env.run(&[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{spec}:ro"),
+            "app",
+            "touch",
+            "/mnt/x",
+        ]);
+        assert!(
+            stderr(&e).contains("Read-only file system"),
+            "{}",
+            stderr(&e)
+        );
+        let e = env.fails(
+            &["run", "--rm", "-v", "/no/such/dir:/mnt", "app", "true"],
+            125,
+        );
         assert!(e.contains("/no/such/dir"), "{e}");
 
         // A named volume is filled from the image on first use and its
         // data survives the container.
-        assert_eq!(out(env, &["run", "--rm", "-v", "vol1:/seed", "app", "cat", "/seed/file"]), "from-image");
-        env.ok(&["run", "--rm", "-v", "vol1:/seed", "app", "sh", "-c", "echo kept > /seed/new"]);
-        assert_eq!(out(env, &["run", "--rm", "-v", "vol1:/seed", "app", "cat", "/seed/new"]), "kept");
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "-v",
+                    "vol1:/seed",
+                    "app",
+                    "cat",
+                    "/seed/file"
+                ]
+            ),
+            "from-image"
+        );
+        env.ok(&[
+            "run",
+            "--rm",
+            "-v",
+            "vol1:/seed",
+            "app",
+            "sh",
+            "-c",
+            "echo kept > /seed/new",
+        ]);
+        assert_eq!(
+            out(
+                env,
+                &["run", "--rm", "-v", "vol1:/seed", "app", "cat", "/seed/new"]
+            ),
+            "kept"
+        );
         assert_eq!(out(env, &["volume", "ls", "-q"]), "vol1");
         // --mount type=volume and type=tmpfs.
-        assert_eq!(out(env, &["run", "--rm", "--mount", "type=volume,source=vol1,destination=/v,ro", "app", "cat", "/v/new"]), "kept");
+        assert_eq!(
+            out(
+                env,
+                &[
+                    "run",
+                    "--rm",
+                    "--mount",
+                    "type=volume,source=vol1,destination=/v,ro",
+                    "app",
+                    "cat",
+                    "/v/new"
+                ]
+            ),
+            "kept"
+        );
         // Anonymous volumes go with --rm.
         env.ok(&["run", "--rm", "-v", "/anon", "app", "touch", "/anon/f"]);
         assert_eq!(out(env, &["volume", "ls", "-q"]), "vol1");
@@ -239,9 +562,57 @@ fn read_only_tmpfs_and_volumes() {
 }
 
 #[test]
+fn signals_are_forwarded() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode, &drivers()[0]);
+        let mut child = env
+            .cove(&["run", "--rm", "--init", "app", "sleep", "100"])
+            .spawn()
+            .unwrap();
+        // Wait until the container runs, then signal cove itself.
+        let state_dir = env.store_root().join("containers");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let running = std::fs::read_dir(&state_dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    std::fs::read_to_string(e.path().join("state.json"))
+                        .is_ok_and(|s| s.contains("running"))
+                });
+            if running || std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(143), "[{}]", mode.label());
+        assert_no_containers(&env);
+    }
+}
+
+#[test]
 fn create_then_start_and_names() {
     each(|env| {
-        let id = out(env, &["create", "--name", "c1", "app", "sh", "-c", "echo run >> /log; cat /log | wc -l"]);
+        let id = out(
+            env,
+            &[
+                "create",
+                "--name",
+                "c1",
+                "app",
+                "sh",
+                "-c",
+                "echo run >> /log; cat /log | wc -l",
+            ],
+        );
         assert_eq!(id.len(), 64);
         let e = env.fails(&["create", "--name", "c1", "app", "true"], 125);
         assert!(e.contains("already in use"), "{e}");
@@ -263,16 +634,35 @@ fn keep_id_and_terminal() {
             common::cove_binary().display()
         );
         let output = env
-            .command(std::path::Path::new("/usr/bin/script"), &["-qec", &cmd, "/dev/null"])
+            .command(
+                std::path::Path::new("/usr/bin/script"),
+                &["-qec", &cmd, "/dev/null"],
+            )
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
         let text = stdout(&output);
-        assert!(text.contains("/dev/pts/0"), "[{}] {text} {}", mode.label(), stderr(&output));
+        assert!(
+            text.contains("/dev/pts/0"),
+            "[{}] {text} {}",
+            mode.label(),
+            stderr(&output)
+        );
         assert!(text.contains("37 91"), "[{}] {text}", mode.label());
 
         if let Mode::User { uid, .. } = &mode {
-            let got = out(&env, &["run", "--rm", "--userns=keep-id", "app", "sh", "-c", "id -u; whoami; stat -c %u /home/user/owned"]);
+            let got = out(
+                &env,
+                &[
+                    "run",
+                    "--rm",
+                    "--userns=keep-id",
+                    "app",
+                    "sh",
+                    "-c",
+                    "id -u; whoami; stat -c %u /home/user/owned",
+                ],
+            );
             let lines: Vec<&str> = got.lines().collect();
             assert_eq!(lines[0], uid.to_string());
             assert_eq!(lines[1], "covetest");

@@ -7,7 +7,12 @@ use crate::error::exit_error;
 
 pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     let container = create::create(ctx, &args.create)?;
-    start::start_attached(ctx, &container, args.create.interactive, start::OnFailure::Remove)
+    start::start_attached(
+        ctx,
+        &container,
+        args.create.interactive,
+        start::OnFailure::Remove,
+    )
 }
 
 pub fn create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {

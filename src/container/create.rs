@@ -106,9 +106,15 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     for s in &opts.security_opt {
         match options::parse_security_opt(s)? {
             SecurityOpt::NoNewPrivileges(v) => no_new_privileges = v,
-            SecurityOpt::Seccomp(options::SeccompChoice::Default) => seccomp_choice = SeccompChoice::Default,
-            SecurityOpt::Seccomp(options::SeccompChoice::Unconfined) => seccomp_choice = SeccompChoice::Unconfined,
-            SecurityOpt::Seccomp(options::SeccompChoice::Profile(p)) => seccomp_choice = SeccompChoice::Profile(p),
+            SecurityOpt::Seccomp(options::SeccompChoice::Default) => {
+                seccomp_choice = SeccompChoice::Default
+            }
+            SecurityOpt::Seccomp(options::SeccompChoice::Unconfined) => {
+                seccomp_choice = SeccompChoice::Unconfined
+            }
+            SecurityOpt::Seccomp(options::SeccompChoice::Profile(p)) => {
+                seccomp_choice = SeccompChoice::Profile(p)
+            }
             SecurityOpt::Mask(paths) => masked.extend(paths),
             SecurityOpt::Unmask(paths) => unmasked.extend(paths),
             SecurityOpt::Label(_) | SecurityOpt::Apparmor(_) => {}
@@ -116,7 +122,11 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     }
     let labels = options::parse_key_values(&opts.label, "--label")?;
     let annotations = options::parse_key_values(&opts.annotation, "--annotation")?;
-    let stop_signal = opts.stop_signal.as_deref().map(options::parse_signal).transpose()?;
+    let stop_signal = opts
+        .stop_signal
+        .as_deref()
+        .map(options::parse_signal)
+        .transpose()?;
     // Environment from the flags, lowest precedence first.
     let host = options::host_env();
     let mut env = Vec::new();
@@ -156,8 +166,9 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
 pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     let parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
-    let store = Store::open_existing(&ctx.paths.root)
-        .ok_or_else(|| anyhow::anyhow!("the image store at {} is missing", ctx.paths.root.display()))?;
+    let store = Store::open_existing(&ctx.paths.root).ok_or_else(|| {
+        anyhow::anyhow!("the image store at {} is missing", ctx.paths.root.display())
+    })?;
     let catalog = store.catalog()?;
     let entry = catalog
         .resolve_id(&image_id)?
@@ -174,7 +185,11 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         }
         layers.push(store.layer_diff_path(diff_id)?);
     }
-    let choice = driver::choose(&ctx.paths.root, &ctx.paths.config, ctx.global.storage_driver)?;
+    let choice = driver::choose(
+        &ctx.paths.root,
+        &ctx.paths.config,
+        ctx.global.storage_driver,
+    )?;
     let rootless = !userns::is_root() || crate::commands::in_user_namespace();
     let (storage_maps, single_reason) = if rootless {
         let (maps, reason) = userns::user_maps();
@@ -191,10 +206,14 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         (UsernsMode::KeepId { uid, gid }, Some(storage)) => {
             let target_uid = uid.unwrap_or(host_uid);
             let target_gid = gid.unwrap_or(host_gid);
-            Some(keep_id_maps(storage, host_uid, host_gid, target_uid, target_gid)?)
+            Some(keep_id_maps(
+                storage, host_uid, host_gid, target_uid, target_gid,
+            )?)
         }
         (UsernsMode::KeepId { .. }, None) => {
-            return Err(usage("--userns=keep-id is only supported for rootless containers"));
+            return Err(usage(
+                "--userns=keep-id is only supported for rootless containers",
+            ));
         }
         (_, maps) => maps.clone(),
     };
@@ -217,19 +236,32 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         (Some(u), _) => u.clone(),
         (None, true) => {
             let (u, g) = match &parsed.userns {
-                UsernsMode::KeepId { uid, gid } => (uid.unwrap_or(host_uid), gid.unwrap_or(host_gid)),
+                UsernsMode::KeepId { uid, gid } => {
+                    (uid.unwrap_or(host_uid), gid.unwrap_or(host_gid))
+                }
                 _ => (host_uid, host_gid),
             };
             format!("{u}:{g}")
         }
         (None, false) => config.user().clone().unwrap_or_default(),
     };
-    let resolved = user::resolve_user(passwd.as_deref(), group.as_deref(), &user_spec, &opts.group_add)
-        .map_err(|e| usage(format!("{e:#}")))?;
+    let resolved = user::resolve_user(
+        passwd.as_deref(),
+        group.as_deref(),
+        &user_spec,
+        &opts.group_add,
+    )
+    .map_err(|e| usage(format!("{e:#}")))?;
 
     let id = record::new_id();
-    let name = parsed.name.clone().unwrap_or_else(|| record::generated_name(&id));
-    let hostname = parsed.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+    let name = parsed
+        .name
+        .clone()
+        .unwrap_or_else(|| record::generated_name(&id));
+    let hostname = parsed
+        .hostname
+        .clone()
+        .unwrap_or_else(|| id[..12].to_string());
 
     // Environment: image, then cove's defaults, then the flags.
     let mut overrides: Vec<(String, String)> = Vec::new();
@@ -256,7 +288,9 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         .or_else(|| config.working_dir().clone().filter(|w| !w.is_empty()))
         .unwrap_or_else(|| "/".to_string());
     if !cwd.starts_with('/') {
-        return Err(usage(format!("--workdir {cwd}: the working directory must be an absolute path")));
+        return Err(usage(format!(
+            "--workdir {cwd}: the working directory must be an absolute path"
+        )));
     }
 
     // Mounts: volumes, --mount, --tmpfs, then the image's VOLUMEs as
@@ -267,8 +301,17 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     let result = (|| -> anyhow::Result<()> {
         for v in &parsed.volumes {
             let mut mount_opts: Vec<String> = vec!["rbind".into()];
-            mount_opts.push(if v.read_only { "ro".into() } else { "rw".into() });
-            mount_opts.extend(v.options.iter().filter(|o| !matches!(o.as_str(), "ro" | "rw" | "z" | "Z" | "U")).cloned());
+            mount_opts.push(if v.read_only {
+                "ro".into()
+            } else {
+                "rw".into()
+            });
+            mount_opts.extend(
+                v.options
+                    .iter()
+                    .filter(|o| !matches!(o.as_str(), "ro" | "rw" | "z" | "Z" | "U"))
+                    .cloned(),
+            );
             let source = match &v.source {
                 VolumeSource::Bind(path) => bind_source(path, "-v")?,
                 VolumeSource::Named(vol) => {
@@ -284,7 +327,13 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
                     volume.mountpoint.clone()
                 }
                 VolumeSource::Anonymous => {
-                    let volume = crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+                    let volume = crate::volume::create(
+                        &ctx.paths.root,
+                        None,
+                        BTreeMap::new(),
+                        BTreeMap::new(),
+                        true,
+                    )?;
                     created_volumes.push(volume.name.clone());
                     volumes_used.push(VolumeUse {
                         name: volume.name.clone(),
@@ -305,7 +354,10 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
                     options,
                 } => {
                     let source = bind_source(source, "--mount")?;
-                    let mut o: Vec<String> = vec!["rbind".into(), if *read_only { "ro".into() } else { "rw".into() }];
+                    let mut o: Vec<String> = vec![
+                        "rbind".into(),
+                        if *read_only { "ro".into() } else { "rw".into() },
+                    ];
                     o.extend(options.iter().cloned());
                     user_mounts.push(bind_mount(destination, &source, &o)?);
                 }
@@ -324,8 +376,13 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
                             (volume, false)
                         }
                         None => {
-                            let volume =
-                                crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+                            let volume = crate::volume::create(
+                                &ctx.paths.root,
+                                None,
+                                BTreeMap::new(),
+                                BTreeMap::new(),
+                                true,
+                            )?;
                             created_volumes.push(volume.name.clone());
                             (volume, true)
                         }
@@ -335,7 +392,10 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
                         destination: destination.clone(),
                         anonymous,
                     });
-                    let mut o: Vec<String> = vec!["rbind".into(), if *read_only { "ro".into() } else { "rw".into() }];
+                    let mut o: Vec<String> = vec![
+                        "rbind".into(),
+                        if *read_only { "ro".into() } else { "rw".into() },
+                    ];
                     o.extend(options.iter().cloned());
                     user_mounts.push(bind_mount(destination, &volume.mountpoint, &o)?);
                 }
@@ -363,20 +423,39 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
                 }
             }
         }
-        let taken: Vec<String> = user_mounts.iter().map(|m| m.destination().to_string_lossy().to_string()).collect();
-        for dest in image.config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default() {
+        let taken: Vec<String> = user_mounts
+            .iter()
+            .map(|m| m.destination().to_string_lossy().to_string())
+            .collect();
+        for dest in image
+            .config
+            .config()
+            .as_ref()
+            .and_then(|c| c.volumes().clone())
+            .unwrap_or_default()
+        {
             let dest = dest.trim_end_matches('/').to_string();
             if taken.contains(&dest) || dest.is_empty() {
                 continue;
             }
-            let volume = crate::volume::create(&ctx.paths.root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+            let volume = crate::volume::create(
+                &ctx.paths.root,
+                None,
+                BTreeMap::new(),
+                BTreeMap::new(),
+                true,
+            )?;
             created_volumes.push(volume.name.clone());
             volumes_used.push(VolumeUse {
                 name: volume.name.clone(),
                 destination: dest.clone(),
                 anonymous: true,
             });
-            user_mounts.push(bind_mount(&dest, &volume.mountpoint, &["rbind".into(), "rw".into()])?);
+            user_mounts.push(bind_mount(
+                &dest,
+                &volume.mountpoint,
+                &["rbind".into(), "rw".into()],
+            )?);
         }
         Ok(())
     })();
@@ -394,7 +473,10 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     for d in &parsed.devices {
         if !d.host.exists() {
             cleanup_volumes(&created_volumes);
-            return Err(usage(format!("--device {}: no such device on the host", d.host.display())));
+            return Err(usage(format!(
+                "--device {}: no such device on the host",
+                d.host.display()
+            )));
         }
         device_binds.push((d.host.clone(), d.container.clone()));
     }
@@ -406,8 +488,9 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| usage(format!("--security-opt seccomp={}: {e}", path.display())))?;
             Some(
-                seccomp::load_profile_json(&text, &parsed.capabilities)
-                    .map_err(|e| usage(format!("--security-opt seccomp={}: {e:#}", path.display())))?,
+                seccomp::load_profile_json(&text, &parsed.capabilities).map_err(|e| {
+                    usage(format!("--security-opt seccomp={}: {e:#}", path.display()))
+                })?,
             )
         }
     };
@@ -444,7 +527,12 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     let containers = record::containers_dir(&ctx.paths.root);
     crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
     let final_dir = containers.join(&id);
-    let mut labels = config.labels().clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>();
+    let mut labels = config
+        .labels()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect::<BTreeMap<_, _>>();
     labels.extend(parsed.labels.clone());
     let mut annotations = parsed.annotations.clone();
     if opts.init {
@@ -460,6 +548,7 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         hostname: hostname.clone(),
         terminal: opts.tty,
         capabilities: parsed.capabilities.clone(),
+        added_capabilities: caps::effective_set(&opts.cap_add, &["ALL".to_string()], false)?,
         no_new_privileges: parsed.no_new_privileges,
         rlimits: parsed.ulimits.clone(),
         read_only: opts.read_only,
@@ -476,14 +565,24 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     };
     let mut spec = spec::build(&input)?;
     let keep_id_files = if keep_id {
-        Some(keep_id_etc_files(passwd.as_deref(), group.as_deref(), &resolved, host_uid, host_gid))
+        Some(keep_id_etc_files(
+            passwd.as_deref(),
+            group.as_deref(),
+            &resolved,
+            host_uid,
+            host_gid,
+        ))
     } else {
         None
     };
     if keep_id_files.is_some() {
         let mut mounts = spec.mounts().clone().unwrap_or_default();
         for (file, dest) in [("passwd", "/etc/passwd"), ("group", "/etc/group")] {
-            mounts.push(bind_mount(dest, &final_dir.join(file), &["bind".into(), "rprivate".into()])?);
+            mounts.push(bind_mount(
+                dest,
+                &final_dir.join(file),
+                &["bind".into(), "rprivate".into()],
+            )?);
         }
         spec.set_mounts(Some(mounts));
     }
@@ -511,10 +610,16 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     let network = parsed.network;
     let made = record::create(&ctx.paths.root, container_config, |dir| {
         std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
-        std::fs::write(dir.join("hosts"), spec::hosts_file(&hostname, &name, network))?;
+        std::fs::write(
+            dir.join("hosts"),
+            spec::hosts_file(&hostname, &name, network),
+        )?;
         std::fs::write(dir.join("hostname"), format!("{hostname}\n"))?;
         std::fs::write(dir.join("resolv.conf"), spec::resolv_conf())?;
-        std::fs::write(dir.join("containerenv"), containerenv(&id, &name, opts.image(), &entry.id, rootless))?;
+        std::fs::write(
+            dir.join("containerenv"),
+            containerenv(&id, &name, opts.image(), &entry.id, rootless),
+        )?;
         if let Some((p, g)) = &keep_id_files {
             std::fs::write(dir.join("passwd"), p)?;
             std::fs::write(dir.join("group"), g)?;
@@ -553,7 +658,9 @@ fn bind_source(path: &Path, flag: &str) -> anyhow::Result<PathBuf> {
 
 fn bind_mount(destination: &str, source: &Path, options: &[String]) -> anyhow::Result<Mount> {
     if !destination.starts_with('/') {
-        return Err(usage(format!("mount destination {destination} must be an absolute path")));
+        return Err(usage(format!(
+            "mount destination {destination} must be an absolute path"
+        )));
     }
     Ok(MountBuilder::default()
         .destination(destination)
@@ -594,14 +701,24 @@ fn containerenv(id: &str, name: &str, image: &str, image_id: &str, rootless: boo
 
 /// `--userns=keep-id`: the user's own uid and gid keep their numbers in
 /// the container; the subordinate ranges fill the ids around them.
-fn keep_id_maps(storage: &IdMaps, host_uid: u32, host_gid: u32, uid: u32, gid: u32) -> anyhow::Result<IdMaps> {
+fn keep_id_maps(
+    storage: &IdMaps,
+    host_uid: u32,
+    host_gid: u32,
+    uid: u32,
+    gid: u32,
+) -> anyhow::Result<IdMaps> {
     if !storage.is_full() {
         return Err(usage(
             "--userns=keep-id needs a range in /etc/subuid and /etc/subgid for this user (ask an administrator to run `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`)",
         ));
     }
     let subordinate = |ranges: &[IdRange]| -> Vec<(u32, u32)> {
-        ranges.iter().filter(|r| r.container_id != 0).map(|r| (r.host_id, r.size)).collect()
+        ranges
+            .iter()
+            .filter(|r| r.container_id != 0)
+            .map(|r| (r.host_id, r.size))
+            .collect()
     };
     Ok(IdMaps {
         uids: keep_id_ranges(host_uid, uid, &subordinate(&storage.uids))?,
@@ -611,7 +728,11 @@ fn keep_id_maps(storage: &IdMaps, host_uid: u32, host_gid: u32, uid: u32, gid: u
 
 /// Container ids 0..target from the subordinate ids, `target` -> `own`,
 /// then the rest of the subordinate ids.
-pub fn keep_id_ranges(own: u32, target: u32, subordinate: &[(u32, u32)]) -> anyhow::Result<Vec<IdRange>> {
+pub fn keep_id_ranges(
+    own: u32,
+    target: u32,
+    subordinate: &[(u32, u32)],
+) -> anyhow::Result<Vec<IdRange>> {
     let total: u64 = subordinate.iter().map(|(_, c)| *c as u64).sum();
     if (target as u64) > total {
         return Err(usage(format!(
@@ -673,17 +794,27 @@ fn keep_id_etc_files(
         .map(|g| g.name)
         .unwrap_or_else(|| name.clone());
     let mut p = passwd.unwrap_or_default().to_string();
-    let has_uid = p.lines().any(|l| l.split(':').nth(2) == Some(&resolved.uid.to_string()));
+    let has_uid = p
+        .lines()
+        .any(|l| l.split(':').nth(2) == Some(&resolved.uid.to_string()));
     if !has_uid {
         if !p.is_empty() && !p.ends_with('\n') {
             p.push('\n');
         }
         let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
-        p.push_str(&user::passwd_entry_for_keep_id(&name, resolved.uid, resolved.gid, &home, "/bin/sh"));
+        p.push_str(&user::passwd_entry_for_keep_id(
+            &name,
+            resolved.uid,
+            resolved.gid,
+            &home,
+            "/bin/sh",
+        ));
         p.push('\n');
     }
     let mut g = group.unwrap_or_default().to_string();
-    let has_gid = g.lines().any(|l| l.split(':').nth(2) == Some(&resolved.gid.to_string()));
+    let has_gid = g
+        .lines()
+        .any(|l| l.split(':').nth(2) == Some(&resolved.gid.to_string()));
     if !has_gid {
         if !g.is_empty() && !g.ends_with('\n') {
             g.push('\n');
@@ -722,12 +853,12 @@ mod tests {
             ]
         );
         let r = keep_id_ranges(1000, 5, &[(100000, 3), (200000, 10)]).unwrap();
-        assert_eq!(r.iter().map(|x| (x.container_id, x.host_id, x.size)).collect::<Vec<_>>(), vec![
-            (0, 100000, 3),
-            (3, 200000, 2),
-            (5, 1000, 1),
-            (6, 200002, 8)
-        ]);
+        assert_eq!(
+            r.iter()
+                .map(|x| (x.container_id, x.host_id, x.size))
+                .collect::<Vec<_>>(),
+            vec![(0, 100000, 3), (3, 200000, 2), (5, 1000, 1), (6, 200002, 8)]
+        );
         assert!(keep_id_ranges(1000, 70000, &[(100000, 65536)]).is_err());
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::driver::Driver;
 use crate::error::exit_error;
-use crate::fsutil::{create_dir_all_mode, unique_name, write_atomic};
+use crate::fsutil::{create_dir_all_mode, unique_name, write_replace};
 use crate::userns::IdMaps;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -124,8 +124,10 @@ impl ContainerDir {
     }
 
     pub fn spec(&self) -> anyhow::Result<oci_spec::runtime::Spec> {
-        let bytes = std::fs::read(self.spec_path()).with_context(|| format!("reading {}", self.spec_path().display()))?;
-        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", self.spec_path().display()))
+        let bytes = std::fs::read(self.spec_path())
+            .with_context(|| format!("reading {}", self.spec_path().display()))?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("parsing {}", self.spec_path().display()))
     }
 
     pub fn state(&self) -> State {
@@ -136,7 +138,11 @@ impl ContainerDir {
     }
 
     pub fn save_state(&self, state: &State) -> anyhow::Result<()> {
-        write_atomic(&self.path.join("state.json"), &serde_json::to_vec_pretty(state)?, 0o600)
+        write_replace(
+            &self.path.join("state.json"),
+            &serde_json::to_vec_pretty(state)?,
+            0o600,
+        )
     }
 }
 
@@ -146,7 +152,9 @@ pub fn new_id() -> String {
     let mut filled = 0;
     while filled < bytes.len() {
         // SAFETY: getrandom writes at most the given length into the buffer.
-        let n = unsafe { libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0) };
+        let n = unsafe {
+            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
+        };
         if n > 0 {
             filled += n as usize;
         }
@@ -157,12 +165,13 @@ pub fn new_id() -> String {
 /// Podman-style generated names: adjective_noun.
 pub fn generated_name(id: &str) -> String {
     const ADJECTIVES: &[&str] = &[
-        "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nifty", "proud",
-        "quirky", "sharp", "tender", "vibrant", "witty", "zen", "bold", "cool",
+        "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry",
+        "nifty", "proud", "quirky", "sharp", "tender", "vibrant", "witty", "zen", "bold", "cool",
     ];
     const NOUNS: &[&str] = &[
-        "otter", "heron", "lynx", "finch", "badger", "marten", "falcon", "beaver", "wren", "puffin", "ibex", "newt",
-        "stoat", "crane", "koala", "gecko", "orca", "tapir", "yak", "zebu",
+        "otter", "heron", "lynx", "finch", "badger", "marten", "falcon", "beaver", "wren",
+        "puffin", "ibex", "newt", "stoat", "crane", "koala", "gecko", "orca", "tapir", "yak",
+        "zebu",
     ];
     let n = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
     let a = ADJECTIVES[(n % ADJECTIVES.len() as u64) as usize];
@@ -182,8 +191,16 @@ pub fn create(
     let tmp = dir.join(format!(".tmp-{}", unique_name("create")));
     create_dir_all_mode(&tmp, 0o700)?;
     let result = (|| -> anyhow::Result<ContainerDir> {
-        write_atomic(&tmp.join("container.json"), &serde_json::to_vec_pretty(&config)?, 0o600)?;
-        write_atomic(&tmp.join("state.json"), &serde_json::to_vec_pretty(&State::created())?, 0o600)?;
+        write_replace(
+            &tmp.join("container.json"),
+            &serde_json::to_vec_pretty(&config)?,
+            0o600,
+        )?;
+        write_replace(
+            &tmp.join("state.json"),
+            &serde_json::to_vec_pretty(&State::created())?,
+            0o600,
+        )?;
         fill(&tmp)?;
         claim_name(root, &config.name, &config.id)?;
         let path = dir.join(&config.id);
@@ -232,9 +249,10 @@ fn release_name(root: &Path, name: &str, id: &str) {
 }
 
 fn load_dir(path: PathBuf) -> anyhow::Result<ContainerDir> {
-    let bytes =
-        std::fs::read(path.join("container.json")).with_context(|| format!("reading {}", path.display()))?;
-    let config = serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
+    let bytes = std::fs::read(path.join("container.json"))
+        .with_context(|| format!("reading {}", path.display()))?;
+    let config =
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
     Ok(ContainerDir { path, config })
 }
 
@@ -266,7 +284,9 @@ pub fn lookup(root: &Path, name_or_id: &str) -> anyhow::Result<ContainerDir> {
                 _ => {
                     return Err(exit_error(
                         125,
-                        format!("more than one container matches \"{name_or_id}\"; give more of the id"),
+                        format!(
+                            "more than one container matches \"{name_or_id}\"; give more of the id"
+                        ),
                     ))
                 }
             }
@@ -402,7 +422,10 @@ mod tests {
             .filter(|e| e.file_name() != "names")
             .collect();
         assert!(left.is_empty());
-        assert!(std::fs::read_dir(names_dir(root.path())).unwrap().next().is_none());
+        assert!(std::fs::read_dir(names_dir(root.path()))
+            .unwrap()
+            .next()
+            .is_none());
     }
 
     #[test]

@@ -7,9 +7,10 @@
 use crate::userns::IdMaps;
 use anyhow::Context;
 use oci_spec::runtime::{
-    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxIdMappingBuilder, LinuxNamespaceBuilder,
-    LinuxNamespaceType, LinuxSeccomp, Mount, MountBuilder, PosixRlimitBuilder, PosixRlimitType, ProcessBuilder,
-    RootBuilder, Spec, SpecBuilder, UserBuilder,
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxIdMappingBuilder,
+    LinuxNamespaceBuilder, LinuxNamespaceType, LinuxSeccomp, Mount, MountBuilder,
+    PosixRlimitBuilder, PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
+    UserBuilder,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -66,6 +67,9 @@ pub struct SpecInput {
     pub hostname: String,
     pub terminal: bool,
     pub capabilities: Vec<String>,
+    /// `--cap-add`ed capabilities: all a non-root container user holds
+    /// (Podman keeps the default set in the bounding set only for them).
+    pub added_capabilities: Vec<String>,
     pub no_new_privileges: bool,
     pub rlimits: Vec<Rlimit>,
     pub read_only: bool,
@@ -96,22 +100,56 @@ fn mount(destination: &str, kind: &str, source: &str, options: &[&str]) -> anyho
 /// The mounts every container gets, before the user's.
 pub fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
     // gid 5 (tty) owns ptys only when the namespace maps it.
-    let tty_gid_mapped = input.id_maps.as_ref().is_none_or(|m| m.gids.iter().any(|r| r.container_id + r.size > 5));
-    let mut devpts = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+    let tty_gid_mapped = input
+        .id_maps
+        .as_ref()
+        .is_none_or(|m| m.gids.iter().any(|r| r.container_id + r.size > 5));
+    let mut devpts = vec![
+        "nosuid",
+        "noexec",
+        "newinstance",
+        "ptmxmode=0666",
+        "mode=0620",
+    ];
     if tty_gid_mapped {
         devpts.push("gid=5");
     }
     let mut mounts = vec![
         mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
-        mount("/dev", "tmpfs", "tmpfs", &["nosuid", "strictatime", "mode=755", "size=65536k"])?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
         mount("/dev/pts", "devpts", "devpts", &devpts)?,
-        mount("/dev/mqueue", "mqueue", "mqueue", &["nosuid", "noexec", "nodev"])?,
-        mount("/dev/shm", "tmpfs", "shm", &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"])?,
-        mount("/sys", "sysfs", "sysfs", &["nosuid", "noexec", "nodev", "ro"])?,
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )?,
+        mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+        )?,
+        mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", "ro"],
+        )?,
     ];
     if input.read_only && input.read_only_tmpfs {
         for dir in ["/tmp", "/var/tmp", "/run"] {
-            mounts.push(mount(dir, "tmpfs", "tmpfs", &["rw", "rprivate", "nosuid", "nodev"])?);
+            mounts.push(mount(
+                dir,
+                "tmpfs",
+                "tmpfs",
+                &["rw", "rprivate", "nosuid", "nodev"],
+            )?);
         }
     }
     Ok(mounts)
@@ -119,7 +157,10 @@ pub fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
 
 /// The generated files bound into /etc (and /run/.containerenv, which
 /// tools use to tell they are in a container).
-pub fn etc_mounts(bundle: &Path, destinations_taken: &HashSet<String>) -> anyhow::Result<Vec<Mount>> {
+pub fn etc_mounts(
+    bundle: &Path,
+    destinations_taken: &HashSet<String>,
+) -> anyhow::Result<Vec<Mount>> {
     let mut out = Vec::new();
     for (file, dest) in [
         ("hosts", "/etc/hosts"),
@@ -131,7 +172,12 @@ pub fn etc_mounts(bundle: &Path, destinations_taken: &HashSet<String>) -> anyhow
             continue;
         }
         let source = bundle.join(file);
-        out.push(mount(dest, "bind", &source.to_string_lossy(), &["bind", "rprivate"])?);
+        out.push(mount(
+            dest,
+            "bind",
+            &source.to_string_lossy(),
+            &["bind", "rprivate"],
+        )?);
     }
     Ok(out)
 }
@@ -153,18 +199,38 @@ fn rlimit_type(kind: &str) -> anyhow::Result<PosixRlimitType> {
 
 /// Build the whole spec.
 pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
-    let caps = capability_set(&input.capabilities)?;
-    let capabilities = LinuxCapabilitiesBuilder::default()
-        .bounding(caps.clone())
-        .effective(caps.clone())
-        .permitted(caps.clone())
-        .inheritable(HashSet::new())
-        // Ambient capabilities make the set reach a non-root user too.
-        .ambient(if input.uid == 0 { HashSet::new() } else { caps })
-        .build()?;
+    let bounding = capability_set(&input.capabilities)?;
+    let capabilities = if input.uid == 0 {
+        LinuxCapabilitiesBuilder::default()
+            .bounding(bounding.clone())
+            .effective(bounding.clone())
+            .permitted(bounding)
+            .inheritable(HashSet::new())
+            .ambient(HashSet::new())
+            .build()?
+    } else {
+        // Ambient capabilities are what survives exec for a non-root uid.
+        let added: HashSet<Capability> = capability_set(&input.added_capabilities)?
+            .intersection(&bounding)
+            .cloned()
+            .collect();
+        LinuxCapabilitiesBuilder::default()
+            .bounding(bounding)
+            .effective(added.clone())
+            .permitted(added.clone())
+            .inheritable(added.clone())
+            .ambient(added)
+            .build()?
+    };
     let mut rlimits = Vec::new();
     for r in &input.rlimits {
-        rlimits.push(PosixRlimitBuilder::default().typ(rlimit_type(&r.kind)?).soft(r.soft).hard(r.hard).build()?);
+        rlimits.push(
+            PosixRlimitBuilder::default()
+                .typ(rlimit_type(&r.kind)?)
+                .soft(r.soft)
+                .hard(r.hard)
+                .build()?,
+        );
     }
     let user = UserBuilder::default()
         .uid(input.uid)
@@ -237,7 +303,10 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
     mounts.extend(input.user_mounts.iter().cloned());
     mounts.extend(etc_mounts(&input.bundle, &user_destinations)?);
 
-    let root = RootBuilder::default().path(&input.rootfs).readonly(input.read_only).build()?;
+    let root = RootBuilder::default()
+        .path(&input.rootfs)
+        .readonly(input.read_only)
+        .build()?;
     let annotations: HashMap<String, String> = input.annotations.clone().into_iter().collect();
     let spec = SpecBuilder::default()
         .version("1.0.2")
@@ -261,9 +330,8 @@ pub fn command(
 ) -> anyhow::Result<Vec<String>> {
     let entrypoint: Vec<String> = match entrypoint_flag {
         // A JSON array is taken as is, any other string is one word.
-        Some(e) if e.trim_start().starts_with('[') => {
-            serde_json::from_str(e).with_context(|| format!("--entrypoint {e}: not a JSON array of strings"))?
-        }
+        Some(e) if e.trim_start().starts_with('[') => serde_json::from_str(e)
+            .with_context(|| format!("--entrypoint {e}: not a JSON array of strings"))?,
         Some("") => Vec::new(),
         Some(e) => vec![e.to_string()],
         None => image_entrypoint.to_vec(),
@@ -314,6 +382,7 @@ mod tests {
             hostname: "abc".into(),
             terminal: false,
             capabilities: vec!["CAP_CHOWN".into(), "CAP_KILL".into()],
+            added_capabilities: vec!["CAP_KILL".into()],
             no_new_privileges: false,
             rlimits: vec![Rlimit {
                 kind: "RLIMIT_NOFILE".into(),
@@ -344,12 +413,35 @@ mod tests {
         let caps = process.capabilities().as_ref().unwrap();
         assert_eq!(caps.bounding().as_ref().unwrap().len(), 2);
         assert!(caps.ambient().as_ref().unwrap().is_empty());
-        let ns: Vec<_> = spec.linux().as_ref().unwrap().namespaces().as_ref().unwrap().iter().map(|n| n.typ()).collect();
+        let ns: Vec<_> = spec
+            .linux()
+            .as_ref()
+            .unwrap()
+            .namespaces()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|n| n.typ())
+            .collect();
         assert!(ns.contains(&LinuxNamespaceType::Network));
         assert!(!ns.contains(&LinuxNamespaceType::User));
-        let dests: Vec<String> =
-            spec.mounts().as_ref().unwrap().iter().map(|m| m.destination().to_string_lossy().to_string()).collect();
-        for d in ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/etc/hosts", "/etc/resolv.conf"] {
+        let dests: Vec<String> = spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|m| m.destination().to_string_lossy().to_string())
+            .collect();
+        for d in [
+            "/proc",
+            "/dev",
+            "/dev/pts",
+            "/dev/shm",
+            "/dev/mqueue",
+            "/sys",
+            "/etc/hosts",
+            "/etc/resolv.conf",
+        ] {
             assert!(dests.contains(&d.to_string()), "{d} missing");
         }
         assert_eq!(spec.root().as_ref().unwrap().readonly(), Some(false));
@@ -358,7 +450,7 @@ mod tests {
     }
 
     #[test]
-    fn non_root_user_gets_ambient_caps_and_userns_maps() {
+    fn non_root_user_gets_only_added_caps_and_userns_maps() {
         let mut i = input();
         i.uid = 1000;
         i.network = Network::Host;
@@ -367,11 +459,25 @@ mod tests {
             gids: crate::userns::build_ranges(1000, &[(100000, 65536)]),
         });
         let spec = build(&i).unwrap();
-        let caps = spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
-        assert_eq!(caps.ambient().as_ref().unwrap().len(), 2);
+        let caps = spec
+            .process()
+            .as_ref()
+            .unwrap()
+            .capabilities()
+            .as_ref()
+            .unwrap();
+        assert_eq!(caps.bounding().as_ref().unwrap().len(), 2);
+        assert_eq!(caps.ambient().as_ref().unwrap().len(), 1);
+        assert_eq!(caps.effective().as_ref().unwrap().len(), 1);
         let linux = spec.linux().as_ref().unwrap();
         assert_eq!(linux.uid_mappings().as_ref().unwrap().len(), 2);
-        let ns: Vec<_> = linux.namespaces().as_ref().unwrap().iter().map(|n| n.typ()).collect();
+        let ns: Vec<_> = linux
+            .namespaces()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|n| n.typ())
+            .collect();
         assert!(!ns.contains(&LinuxNamespaceType::Network));
         assert!(ns.contains(&LinuxNamespaceType::User));
     }
@@ -389,7 +495,10 @@ mod tests {
             .filter(|m| m.destination() == Path::new("/dev/shm"))
             .collect();
         assert_eq!(shm.len(), 1);
-        assert_eq!(shm[0].options().as_ref().unwrap(), &vec!["size=1m".to_string()]);
+        assert_eq!(
+            shm[0].options().as_ref().unwrap(),
+            &vec!["size=1m".to_string()]
+        );
     }
 
     #[test]
@@ -398,17 +507,37 @@ mod tests {
         i.read_only = true;
         let spec = build(&i).unwrap();
         assert_eq!(spec.root().as_ref().unwrap().readonly(), Some(true));
-        assert!(spec.mounts().as_ref().unwrap().iter().any(|m| m.destination() == Path::new("/tmp")));
+        assert!(spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|m| m.destination() == Path::new("/tmp")));
     }
 
     #[test]
     fn command_rules() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(command(&s(&["/ep"]), &s(&["a"]), None, &[]).unwrap(), s(&["/ep", "a"]));
-        assert_eq!(command(&s(&["/ep"]), &s(&["a"]), None, &s(&["b"])).unwrap(), s(&["/ep", "b"]));
-        assert_eq!(command(&s(&["/ep"]), &s(&["a"]), Some("/x"), &[]).unwrap(), s(&["/x"]));
-        assert_eq!(command(&s(&["/ep"]), &s(&["a"]), Some(""), &s(&["ls"])).unwrap(), s(&["ls"]));
-        assert_eq!(command(&[], &[], Some("[\"/a\",\"b\"]"), &[]).unwrap(), s(&["/a", "b"]));
+        assert_eq!(
+            command(&s(&["/ep"]), &s(&["a"]), None, &[]).unwrap(),
+            s(&["/ep", "a"])
+        );
+        assert_eq!(
+            command(&s(&["/ep"]), &s(&["a"]), None, &s(&["b"])).unwrap(),
+            s(&["/ep", "b"])
+        );
+        assert_eq!(
+            command(&s(&["/ep"]), &s(&["a"]), Some("/x"), &[]).unwrap(),
+            s(&["/x"])
+        );
+        assert_eq!(
+            command(&s(&["/ep"]), &s(&["a"]), Some(""), &s(&["ls"])).unwrap(),
+            s(&["ls"])
+        );
+        assert_eq!(
+            command(&[], &[], Some("[\"/a\",\"b\"]"), &[]).unwrap(),
+            s(&["/a", "b"])
+        );
         assert!(command(&[], &[], None, &[]).is_err());
     }
 }

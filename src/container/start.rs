@@ -20,10 +20,18 @@ pub enum OnFailure {
 }
 
 /// Start `container` attached and return the exit code for cove.
-pub fn start_attached(ctx: &Ctx, container: &ContainerDir, stdin_open: bool, on_failure: OnFailure) -> anyhow::Result<i32> {
+pub fn start_attached(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    stdin_open: bool,
+    on_failure: OnFailure,
+) -> anyhow::Result<i32> {
     let state = container.state();
     if state.status == Status::Running && state.pid.is_some_and(crate::fsutil::pid_alive) {
-        return Err(exit_error(125, format!("container {} is already running", container.config.name)));
+        return Err(exit_error(
+            125,
+            format!("container {} is already running", container.config.name),
+        ));
     }
     let launched = prepare_and_launch(ctx, container, stdin_open);
     let (launched, mut signals) = match launched {
@@ -77,11 +85,15 @@ fn prepare_and_launch(
     let spec = container.spec()?;
     let config = &container.config;
     let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
-        Some(profile) => Some(runtime::seccomp::compile(profile).context("compiling the seccomp profile")?),
+        Some(profile) => {
+            Some(runtime::seccomp::compile(profile).context("compiling the seccomp profile")?)
+        }
         None => None,
     };
     let layers = match (&config.id_maps, &config.storage_maps) {
-        (Some(target), Some(storage)) if target != storage => shifted_layers(&config.layers, storage, target)?,
+        (Some(target), Some(storage)) if target != storage => {
+            shifted_layers(&config.layers, storage, target)?
+        }
         _ => config.layers.clone(),
     };
     let rootfs = match config.driver {
@@ -131,14 +143,20 @@ fn prepare_and_launch(
     match launched {
         Ok(l) => Ok((l, signals)),
         Err(e) => {
-            let _ = nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+            let _ = nix::sys::signal::pthread_sigmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&old_mask),
+                None,
+            );
             Err(e)
         }
     }
 }
 
 fn dir_is_empty(path: &Path) -> bool {
-    std::fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(false)
+    std::fs::read_dir(path)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false)
 }
 
 /// Remove a container and the anonymous volumes it made.
@@ -153,7 +171,11 @@ pub fn remove_with_volumes(ctx: &Ctx, container: &ContainerDir) -> anyhow::Resul
 /// Layers re-owned for a container whose id mapping differs from the
 /// store's (`--userns=keep-id`): copied once per layer and mapping, next to
 /// the layer, and reused by every later container with that mapping.
-fn shifted_layers(layers: &[PathBuf], storage: &IdMaps, target: &IdMaps) -> anyhow::Result<Vec<PathBuf>> {
+fn shifted_layers(
+    layers: &[PathBuf],
+    storage: &IdMaps,
+    target: &IdMaps,
+) -> anyhow::Result<Vec<PathBuf>> {
     let key = crate::digest::sha256_of(serde_json::to_string(target)?.as_bytes());
     let key = key.strip_prefix("sha256:").unwrap_or(&key)[..16].to_string();
     let mut out = Vec::new();

@@ -106,7 +106,9 @@ fn copy_dir_contents(
                     remove_any(&to)?;
                     fs::create_dir(&to).with_context(|| format!("creating {}", to.display()))?;
                 }
-                None => fs::create_dir(&to).with_context(|| format!("creating {}", to.display()))?,
+                None => {
+                    fs::create_dir(&to).with_context(|| format!("creating {}", to.display()))?
+                }
             }
             copy_dir_contents(&from, &to, opts, links)?;
             finish_metadata(&from, &to, &meta, opts)?;
@@ -126,7 +128,8 @@ fn copy_dir_contents(
         }
         if ft.is_symlink() {
             let target = fs::read_link(&from)?;
-            std::os::unix::fs::symlink(&target, &to).with_context(|| format!("creating {}", to.display()))?;
+            std::os::unix::fs::symlink(&target, &to)
+                .with_context(|| format!("creating {}", to.display()))?;
         } else if ft.is_file() {
             copy_file(&from, &to)?;
         } else if ft.is_char_device() || ft.is_block_device() || ft.is_fifo() {
@@ -160,13 +163,16 @@ fn copy_file(from: &Path, to: &Path) -> anyhow::Result<()> {
         .create_new(true)
         .open(to)
         .with_context(|| format!("creating {}", to.display()))?;
-    std::io::copy(&mut input, &mut output).with_context(|| format!("copying {}", from.display()))?;
+    std::io::copy(&mut input, &mut output)
+        .with_context(|| format!("copying {}", from.display()))?;
     Ok(())
 }
 
 fn remove_any(path: &Path) -> anyhow::Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display())),
+        Ok(m) if m.is_dir() => {
+            fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display()))
+        }
         Ok(_) => fs::remove_file(path).with_context(|| format!("removing {}", path.display())),
         Err(_) => Ok(()),
     }
@@ -178,7 +184,12 @@ fn has_opaque_xattr(path: &Path) -> bool {
 
 /// Owner, mode, xattrs and times, in that order (chown clears setuid bits,
 /// so the mode comes after it).
-fn finish_metadata(from: &Path, to: &Path, meta: &fs::Metadata, opts: &CopyOptions) -> anyhow::Result<()> {
+fn finish_metadata(
+    from: &Path,
+    to: &Path,
+    meta: &fs::Metadata,
+    opts: &CopyOptions,
+) -> anyhow::Result<()> {
     let (uid, gid) = match &opts.shift {
         Some(s) => (s.uid(meta.uid()), s.gid(meta.gid())),
         None => (meta.uid(), meta.gid()),
@@ -213,7 +224,8 @@ fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     let n = CString::new(name).ok()?;
     let mut buf = vec![0u8; 4096];
     // SAFETY: valid C strings and a buffer of the given length.
-    let len = unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let len =
+        unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
     if len < 0 {
         return None;
     }
@@ -250,7 +262,13 @@ fn copy_xattrs(from: &Path, to: &Path, applying: bool) {
         };
         // SAFETY: valid C strings and value buffer.
         unsafe {
-            libc::lsetxattr(dst.as_ptr(), cname.as_ptr(), value.as_ptr().cast(), value.len(), 0);
+            libc::lsetxattr(
+                dst.as_ptr(),
+                cname.as_ptr(),
+                value.as_ptr().cast(),
+                value.len(),
+                0,
+            );
         }
     }
 }
@@ -272,7 +290,11 @@ mod tests {
         // Storage: 0 -> 1000 (the user), 1.. -> 100000..
         // keep-id: 0..999 -> 100000.., 1000 -> 1000, 1001.. -> 101000..
         let storage = vec![range(0, 1000, 1), range(1, 100000, 65536)];
-        let keep_id = vec![range(0, 100000, 1000), range(1000, 1000, 1), range(1001, 101000, 64536)];
+        let keep_id = vec![
+            range(0, 100000, 1000),
+            range(1000, 1000, 1),
+            range(1001, 101000, 64536),
+        ];
         // Copying in the storage namespace for a keep-id container.
         let shift = IdShift {
             current_uids: storage.clone(),
@@ -309,11 +331,20 @@ mod tests {
         copy_tree(lower.path(), out.path(), &opts).unwrap();
         copy_tree(upper.path(), out.path(), &opts).unwrap();
         assert!(out.path().join("lib").is_dir());
-        assert!(!fs::symlink_metadata(out.path().join("lib")).unwrap().file_type().is_symlink());
-        assert_eq!(fs::read_to_string(out.path().join("lib/x.so")).unwrap(), "so");
+        assert!(!fs::symlink_metadata(out.path().join("lib"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::read_to_string(out.path().join("lib/x.so")).unwrap(),
+            "so"
+        );
         let a = fs::metadata(out.path().join("a")).unwrap();
         let b = fs::metadata(out.path().join("b")).unwrap();
         assert_eq!(a.ino(), b.ino());
-        assert_eq!(fs::read_to_string(out.path().join("etc/old/file")).unwrap(), "x");
+        assert_eq!(
+            fs::read_to_string(out.path().join("etc/old/file")).unwrap(),
+            "x"
+        );
     }
 }

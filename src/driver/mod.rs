@@ -50,7 +50,11 @@ pub struct Choice {
 
 /// Pick the driver: the flag (or COVE_STORAGE_DRIVER), then
 /// `storage.conf` in cove's config directory, then the remembered probe.
-pub fn choose(store_root: &Path, config_dir: &Path, flag: Option<StorageDriver>) -> anyhow::Result<Choice> {
+pub fn choose(
+    store_root: &Path,
+    config_dir: &Path,
+    flag: Option<StorageDriver>,
+) -> anyhow::Result<Choice> {
     match flag {
         Some(StorageDriver::Overlay) => {
             return Ok(Choice {
@@ -83,7 +87,8 @@ fn configured(config_dir: &Path) -> anyhow::Result<Option<Driver>> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };
-    let doc: toml::Table = toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let doc: toml::Table =
+        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
     let Some(name) = doc
         .get("storage")
         .and_then(|s| s.get("driver"))
@@ -94,9 +99,12 @@ fn configured(config_dir: &Path) -> anyhow::Result<Option<Driver>> {
     if name.is_empty() || name == "auto" {
         return Ok(None);
     }
-    Driver::parse(name)
-        .map(Some)
-        .ok_or_else(|| anyhow::anyhow!("{}: unknown storage driver {name:?} (use overlay, vfs or auto)", path.display()))
+    Driver::parse(name).map(Some).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: unknown storage driver {name:?} (use overlay, vfs or auto)",
+            path.display()
+        )
+    })
 }
 
 fn probed(store_root: &Path) -> anyhow::Result<Choice> {
@@ -127,9 +135,12 @@ fn probed(store_root: &Path) -> anyhow::Result<Choice> {
 /// Mount a small overlay in a throwaway user and mount namespace, in a
 /// forked child so this process stays as it was.
 fn probe_overlay(store_root: &Path) -> anyhow::Result<()> {
-    let dir = store_root.join("tmp").join(crate::fsutil::unique_name("probe"));
+    let dir = store_root
+        .join("tmp")
+        .join(crate::fsutil::unique_name("probe"));
     for sub in ["lower", "upper", "work", "merged"] {
-        std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir.join(sub))
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     // SAFETY: the child only makes syscalls and exits.
@@ -144,7 +155,12 @@ fn probe_overlay(store_root: &Path) -> anyhow::Result<()> {
                     crate::userns::enter(&maps)?;
                 }
                 nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
-                mount_overlay_at(&[dir.join("lower")], &dir.join("upper"), &dir.join("work"), &dir.join("merged"))
+                mount_overlay_at(
+                    &[dir.join("lower")],
+                    &dir.join("upper"),
+                    &dir.join("work"),
+                    &dir.join("merged"),
+                )
             })();
             let message = match result {
                 Ok(()) => String::new(),
@@ -172,7 +188,12 @@ fn probe_overlay(store_root: &Path) -> anyhow::Result<()> {
 /// Mount a kernel overlay. Lower directories are given top first. The
 /// mount data is limited to a page, so long layer lists are passed as
 /// paths relative to their common parent after a chdir there.
-pub fn mount_overlay_at(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> anyhow::Result<()> {
+pub fn mount_overlay_at(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> anyhow::Result<()> {
     let parent = lowers
         .first()
         .and_then(|l| l.parent())
@@ -181,12 +202,20 @@ pub fn mount_overlay_at(lowers: &[PathBuf], upper: &Path, work: &Path, target: &
     let relative: Option<Vec<String>> = parent.as_ref().and_then(|p| {
         lowers
             .iter()
-            .map(|l| l.strip_prefix(p).ok().map(|r| r.to_string_lossy().to_string()))
+            .map(|l| {
+                l.strip_prefix(p)
+                    .ok()
+                    .map(|r| r.to_string_lossy().to_string())
+            })
             .collect()
     });
     let lowerdir = match &relative {
         Some(rel) => rel.join(":"),
-        None => lowers.iter().map(|l| l.to_string_lossy()).collect::<Vec<_>>().join(":"),
+        None => lowers
+            .iter()
+            .map(|l| l.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(":"),
     };
     let data = format!(
         "lowerdir={lowerdir},upperdir={},workdir={},userxattr",

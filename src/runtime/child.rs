@@ -60,8 +60,12 @@ fn setup(
         unsafe { libc::_exit(125) };
     }
     drop(go);
-    nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(old_mask), None)
-        .context("restoring the signal mask")?;
+    nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(old_mask),
+        None,
+    )
+    .context("restoring the signal mask")?;
     if plan.id_maps.is_some() {
         become_namespace_root()?;
     }
@@ -114,9 +118,18 @@ fn has_namespace(plan: &LaunchPlan, kind: oci_spec::runtime::LinuxNamespaceType)
 }
 
 fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
-    nix::mount::mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .context("making mounts private")?;
-    let rootfs = plan.rootfs.mount().context("mounting the root filesystem")?;
+    nix::mount::mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .context("making mounts private")?;
+    let rootfs = plan
+        .rootfs
+        .mount()
+        .context("mounting the root filesystem")?;
     let root = nix::fcntl::open(
         &rootfs,
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
@@ -155,8 +168,12 @@ fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
 }
 
 fn redirect_stdin_to_null() -> anyhow::Result<()> {
-    let null = nix::fcntl::open("/dev/null", nix::fcntl::OFlag::O_RDONLY, nix::sys::stat::Mode::empty())
-        .context("opening /dev/null")?;
+    let null = nix::fcntl::open(
+        "/dev/null",
+        nix::fcntl::OFlag::O_RDONLY,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context("opening /dev/null")?;
     nix::unistd::dup2_stdin(&null).context("redirecting stdin")?;
     Ok(())
 }

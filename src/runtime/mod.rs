@@ -134,10 +134,25 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
     let flags = clone_flags(&plan.spec, plan.id_maps.is_some());
     // SAFETY: a raw clone without CLONE_VM behaves as fork: the child gets a
     // copy of the address space. The process is single-threaded (contract).
-    let pid = unsafe { libc::syscall(libc::SYS_clone, flags as libc::c_ulong, 0usize, 0usize, 0usize, 0usize) };
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            flags as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
     if pid < 0 {
         let err = std::io::Error::last_os_error();
-        return Err(exit_error(125, format!("creating the container's namespaces: {err}{}", namespace_hint(&err))));
+        return Err(exit_error(
+            125,
+            format!(
+                "creating the container's namespaces: {err}{}",
+                namespace_hint(&err)
+            ),
+        ));
     }
     if pid == 0 {
         drop(go_write);
@@ -175,7 +190,9 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         return Err(exit_error(code, message));
     }
     let console = match console_parent {
-        Some(sock) => Some(tty::recv_fd(sock.as_fd()).context("receiving the container's terminal")?),
+        Some(sock) => {
+            Some(tty::recv_fd(sock.as_fd()).context("receiving the container's terminal")?)
+        }
         None => None,
     };
     Ok(Launched { pid, console })
@@ -194,10 +211,13 @@ fn namespace_hint(err: &std::io::Error) -> &'static str {
 /// subordinate ranges, or a direct write for a single id.
 fn write_id_maps(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
     if maps.uids.len() == 1 && maps.gids.len() == 1 {
-        let line = |r: &crate::userns::IdRange| format!("{} {} {}\n", r.container_id, r.host_id, r.size);
+        let line =
+            |r: &crate::userns::IdRange| format!("{} {} {}\n", r.container_id, r.host_id, r.size);
         std::fs::write(format!("/proc/{pid}/setgroups"), "deny").context("writing setgroups")?;
-        std::fs::write(format!("/proc/{pid}/uid_map"), line(&maps.uids[0])).context("writing uid_map")?;
-        std::fs::write(format!("/proc/{pid}/gid_map"), line(&maps.gids[0])).context("writing gid_map")?;
+        std::fs::write(format!("/proc/{pid}/uid_map"), line(&maps.uids[0]))
+            .context("writing uid_map")?;
+        std::fs::write(format!("/proc/{pid}/gid_map"), line(&maps.gids[0]))
+            .context("writing gid_map")?;
         return Ok(());
     }
     crate::userns::run_idmap_helpers(pid, maps)
@@ -216,7 +236,11 @@ pub fn exit_code_of(status: nix::sys::wait::WaitStatus) -> Option<i32> {
 
 /// Wait for the container, forwarding signals to it; relay the terminal
 /// when there is one. Returns its exit code.
-pub fn supervise(launched: Launched, signals: &mut SignalFd, stdin_open: bool) -> anyhow::Result<i32> {
+pub fn supervise(
+    launched: Launched,
+    signals: &mut SignalFd,
+    stdin_open: bool,
+) -> anyhow::Result<i32> {
     let pid = launched.pid;
     if let Some(master) = launched.console {
         return tty::relay(master, stdin_open, signals, pid);
@@ -225,7 +249,10 @@ pub fn supervise(launched: Launched, signals: &mut SignalFd, stdin_open: bool) -
         if let Some(code) = reap(pid)? {
             return Ok(code);
         }
-        let mut fds = [nix::poll::PollFd::new(signals.as_fd(), nix::poll::PollFlags::POLLIN)];
+        let mut fds = [nix::poll::PollFd::new(
+            signals.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
         match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(e.into()),

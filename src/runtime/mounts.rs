@@ -28,7 +28,12 @@ pub enum Leaf {
 pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<OwnedFd> {
     let rel = path.trim_start_matches('/');
     if rel.is_empty() {
-        return Ok(nix::fcntl::openat(root, ".", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?);
+        return Ok(nix::fcntl::openat(
+            root,
+            ".",
+            OFlag::O_PATH | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?);
     }
     match open_in_root(root, rel) {
         Ok(fd) => return Ok(fd),
@@ -39,7 +44,11 @@ pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<O
     let components: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
     let mut prefix = String::new();
     for (i, name) in components.iter().enumerate() {
-        let parent = if prefix.is_empty() { ".".to_string() } else { prefix.clone() };
+        let parent = if prefix.is_empty() {
+            ".".to_string()
+        } else {
+            prefix.clone()
+        };
         if !prefix.is_empty() {
             prefix.push('/');
         }
@@ -167,24 +176,44 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         return Ok(());
     }
     let target = open_target(root, &dest, Leaf::Dir)?;
-    let data = if data.is_empty() { None } else { Some(data.as_str()) };
-    let result = raw_mount(source.as_deref().or(Some(kind)), &fd_path(&target), Some(kind), flags, data);
+    let data = if data.is_empty() {
+        None
+    } else {
+        Some(data.as_str())
+    };
+    let result = raw_mount(
+        source.as_deref().or(Some(kind)),
+        &fd_path(&target),
+        Some(kind),
+        flags,
+        data,
+    );
     match (result, kind) {
         (Ok(()), _) => Ok(()),
         // sysfs needs a network namespace of our own; with the host's
         // network the host's /sys is bound read-only instead.
         (Err(nix::errno::Errno::EPERM), "sysfs") => {
-            raw_mount(Some("/sys"), &fd_path(&target), None, MsFlags::MS_BIND | MsFlags::MS_REC, None)
-                .context("binding /sys")?;
+            raw_mount(
+                Some("/sys"),
+                &fd_path(&target),
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None,
+            )
+            .context("binding /sys")?;
             let mounted = open_target(root, &dest, Leaf::Dir)?;
             make_readonly_recursive(&mounted).context("making /sys read-only")
         }
         // mqueue needs an IPC namespace owned by our user namespace; when
         // that is refused, the host's is bound.
-        (Err(nix::errno::Errno::EPERM), "mqueue") => {
-            raw_mount(Some("/dev/mqueue"), &fd_path(&target), None, MsFlags::MS_BIND, None)
-                .context("binding /dev/mqueue")
-        }
+        (Err(nix::errno::Errno::EPERM), "mqueue") => raw_mount(
+            Some("/dev/mqueue"),
+            &fd_path(&target),
+            None,
+            MsFlags::MS_BIND,
+            None,
+        )
+        .context("binding /dev/mqueue"),
         (Err(e), _) => Err(e).with_context(|| format!("mounting {kind} on {dest}")),
     }
 }
@@ -326,9 +355,21 @@ pub fn mask_paths(paths: &[String]) -> anyhow::Result<()> {
             continue;
         };
         let result = if meta.is_dir() {
-            raw_mount(Some("tmpfs"), path.as_str(), Some("tmpfs"), MsFlags::MS_RDONLY, None)
+            raw_mount(
+                Some("tmpfs"),
+                path.as_str(),
+                Some("tmpfs"),
+                MsFlags::MS_RDONLY,
+                None,
+            )
         } else {
-            raw_mount(Some("/dev/null"), path.as_str(), None, MsFlags::MS_BIND, None)
+            raw_mount(
+                Some("/dev/null"),
+                path.as_str(),
+                None,
+                MsFlags::MS_BIND,
+                None,
+            )
         };
         result.with_context(|| format!("masking {path}"))?;
     }
@@ -341,8 +382,14 @@ pub fn readonly_paths(paths: &[String]) -> anyhow::Result<()> {
         if std::fs::symlink_metadata(path).is_err() {
             continue;
         }
-        raw_mount(Some(path.as_str()), path.as_str(), None, MsFlags::MS_BIND | MsFlags::MS_REC, None)
-            .with_context(|| format!("making {path} read-only"))?;
+        raw_mount(
+            Some(path.as_str()),
+            path.as_str(),
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+        )
+        .with_context(|| format!("making {path} read-only"))?;
         remount_bind(path, MsFlags::MS_RDONLY, false)
             .with_context(|| format!("making {path} read-only"))?;
     }
@@ -362,7 +409,10 @@ pub fn copy_up(root: BorrowedFd, container_path: &str, volume_dir: &Path) -> any
     let src = match open_in_root_dir(root, rel) {
         Ok(fd) => fd,
         Err(nix::errno::Errno::ENOENT | nix::errno::Errno::ENOTDIR) => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("opening {container_path} to copy into its volume")),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("opening {container_path} to copy into its volume"))
+        }
     };
     let src_path = fd_path(&src);
     crate::driver::copy::copy_tree(Path::new(&src_path), volume_dir, &Default::default())
@@ -389,10 +439,17 @@ mod tests {
 
     #[test]
     fn options_split_into_flags_and_data() {
-        let opts: Vec<String> = ["rbind", "ro", "nosuid", "rprivate", "size=65536k", "mode=1777"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let opts: Vec<String> = [
+            "rbind",
+            "ro",
+            "nosuid",
+            "rprivate",
+            "size=65536k",
+            "mode=1777",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let (flags, prop, rec, data) = parse_options(&opts);
         assert!(flags.contains(MsFlags::MS_BIND | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID));
         assert_eq!(prop, MsFlags::MS_PRIVATE | MsFlags::MS_REC);
@@ -406,7 +463,12 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
         std::os::unix::fs::symlink("/", dir.path().join("abs")).unwrap();
-        let root = nix::fcntl::open(dir.path(), OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
+        let root = nix::fcntl::open(
+            dir.path(),
+            OFlag::O_PATH | OFlag::O_DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
         // An absolute symlink resolves to the container's root, not the host's.
         open_target(root.as_fd(), "/abs/etc/hosts", Leaf::File).unwrap();
         assert!(dir.path().join("etc/hosts").is_file());

@@ -28,7 +28,10 @@ fn prepare_and_exec(plan: &LaunchPlan) -> Result<Failure, Failure> {
         .ok_or_else(|| anyhow::anyhow!("the spec has no process"))?;
     let args = process.args().clone().unwrap_or_default();
     if args.is_empty() {
-        return Err(anyhow::anyhow!("no command given, and the image has neither an entrypoint nor a command").into());
+        return Err(anyhow::anyhow!(
+            "no command given, and the image has neither an entrypoint nor a command"
+        )
+        .into());
     }
     let env = process.env().clone().unwrap_or_default();
     let c_env = to_cstrings(&env)?;
@@ -56,11 +59,14 @@ fn prepare_and_exec(plan: &LaunchPlan) -> Result<Failure, Failure> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
     let cwd = process.cwd();
-    nix::unistd::chdir(cwd).with_context(|| format!("entering the working directory {}", cwd.display()))?;
+    nix::unistd::chdir(cwd)
+        .with_context(|| format!("entering the working directory {}", cwd.display()))?;
     if no_new_privs {
         // SAFETY: prctl with integer arguments.
         if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-            return Err(anyhow::Error::from(std::io::Error::last_os_error()).context("setting no_new_privs").into());
+            return Err(anyhow::Error::from(std::io::Error::last_os_error())
+                .context("setting no_new_privs")
+                .into());
         }
         if let Some(filter) = &plan.seccomp {
             super::seccomp::install(filter).context("installing the seccomp filter")?;
@@ -80,7 +86,10 @@ fn prepare_and_exec(plan: &LaunchPlan) -> Result<Failure, Failure> {
 fn to_cstrings(items: &[String]) -> Result<Vec<CString>, Failure> {
     items
         .iter()
-        .map(|s| CString::new(s.as_bytes()).map_err(|_| anyhow::anyhow!("{s:?} contains a NUL byte").into()))
+        .map(|s| {
+            CString::new(s.as_bytes())
+                .map_err(|_| anyhow::anyhow!("{s:?} contains a NUL byte").into())
+        })
         .collect()
 }
 
@@ -202,11 +211,16 @@ fn find_executable(name: &str, path_var: &str) -> Result<PathBuf, Failure> {
     match found_not_executable {
         Some(path) => Err(Failure {
             code: 126,
-            message: format!("{}: permission denied: the file is not executable", path.display()),
+            message: format!(
+                "{}: permission denied: the file is not executable",
+                path.display()
+            ),
         }),
         None => Err(Failure {
             code: 127,
-            message: format!("executable file `{name}` not found in $PATH: No such file or directory"),
+            message: format!(
+                "executable file `{name}` not found in $PATH: No such file or directory"
+            ),
         }),
     }
 }

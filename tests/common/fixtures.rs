@@ -155,9 +155,9 @@ impl TarBuilder {
     pub fn busybox_full(self) -> Self {
         let mut t = self.busybox();
         for applet in [
-            "mkdir", "touch", "grep", "ps", "hostname", "unshare", "tty", "stty", "readlink", "wc", "head", "rm",
-            "ln", "ifconfig", "kill", "sed", "chown", "whoami", "printf", "pwd", "mount", "dd", "cut", "tr",
-            "sort", "tail", "mv", "chmod", "xargs", "basename", "seq",
+            "mkdir", "touch", "grep", "ps", "hostname", "unshare", "tty", "stty", "readlink", "wc",
+            "head", "rm", "ln", "ifconfig", "kill", "sed", "chown", "whoami", "printf", "pwd",
+            "mount", "dd", "cut", "tr", "sort", "tail", "mv", "chmod", "xargs", "basename", "seq",
         ] {
             t = t.symlink(&format!("bin/{applet}"), "busybox");
         }
