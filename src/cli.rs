@@ -5,6 +5,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod volume;
+pub use volume::*;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "cove",
@@ -92,6 +95,9 @@ pub enum Command {
     /// Run a command in cove's user namespace (to inspect or remove files
     /// owned by subordinate ids)
     Unshare(UnshareArgs),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// Show version information
     Version(VersionArgs),
     /// Show system information

@@ -21,3 +21,4 @@ pub mod targuard;
 pub mod template;
 pub mod unpack;
 pub mod userns;
+pub mod volume;

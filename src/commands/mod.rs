@@ -7,6 +7,7 @@ mod import;
 mod login;
 mod pull;
 mod system;
+mod volume;
 
 use crate::cli::{Cli, Command, GlobalOpts, ImageCommand};
 use crate::paths::Paths;
@@ -79,6 +80,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Version(a) => system::version(&a),
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
+        Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::Image(sub) => match sub {
             ImageCommand::Ls(a) => images::list(&ctx, &a),
             ImageCommand::Inspect(a) => images::inspect(&ctx, &a),
