@@ -6,7 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod run;
+mod volume;
 pub use run::*;
+pub use volume::*;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -107,6 +109,9 @@ pub enum Command {
     /// Run a command in cove's user namespace (to inspect or remove files
     /// owned by subordinate ids)
     Unshare(UnshareArgs),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// Show version information
     Version(VersionArgs),
     /// Show system information

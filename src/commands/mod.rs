@@ -8,6 +8,7 @@ mod login;
 mod pull;
 mod run;
 mod system;
+mod volume;
 
 use crate::cli::{Cli, Command, GlobalOpts, ImageCommand};
 use crate::paths::Paths;
@@ -83,6 +84,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Version(a) => system::version(&a),
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
+        Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::Image(sub) => match sub {
             ImageCommand::Ls(a) => images::list(&ctx, &a),
             ImageCommand::Inspect(a) => images::inspect(&ctx, &a),
