@@ -424,7 +424,9 @@ fn remove_locked(root: &Path, name: &str, force: bool) -> anyhow::Result<u64> {
         return Err(anyhow::Error::new(e).context(format!("removing volume {name}")));
     }
     let size = disk_usage(&doomed.join(DATA_DIR));
-    if let Err(e) = fs::remove_dir_all(&doomed) {
+    // Files the container made belong to subordinate ids; unprivileged,
+    // deleting them takes cove's user namespace.
+    if let Err(e) = crate::container::record::remove_tree(&doomed) {
         // The volume is gone from view; what is left is cleaned later.
         crate::log::log(
             crate::cli::LogLevel::Warn,

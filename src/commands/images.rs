@@ -331,6 +331,7 @@ pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
         }
         return Err(silent_exit(1));
     };
+    let in_use = images_in_use(ctx);
     let (store, _) = ctx.store_for_writing()?;
     let mut missing = Vec::new();
     let mut removed_any = false;
@@ -362,6 +363,16 @@ pub fn remove(ctx: &Ctx, args: &RmiArgs) -> anyhow::Result<i32> {
                     );
                 }
                 _ => {
+                    if let Some(users) = in_use.get(&img.id) {
+                        return Err(crate::error::exit_error(
+                            2,
+                            format!(
+                                "image {} is in use by container(s) {}: remove them first (`cove rm`)",
+                                crate::digest::short_id(&img.id),
+                                users.join(", ")
+                            ),
+                        ));
+                    }
                     for n in &img.names {
                         lines.push(format!("Untagged: {n}"));
                     }
@@ -395,12 +406,14 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
     if !args.force && !confirm(args.all)? {
         return Ok(0);
     }
+    let in_use = images_in_use(ctx);
     let (store, _) = ctx.store_for_writing()?;
     let removed = store.update_catalog(|c| {
         let doomed: Vec<String> = c
             .images
             .iter()
             .filter(|i| args.all || i.names.is_empty())
+            .filter(|i| !in_use.contains_key(&i.id))
             .map(|i| i.id.clone())
             .collect();
         for id in &doomed {
@@ -415,6 +428,16 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
         store.collect_garbage()?;
     }
     Ok(0)
+}
+
+/// Image ids that containers run from, with the containers' names: such
+/// images (and so their layers) must stay.
+fn images_in_use(ctx: &Ctx) -> std::collections::HashMap<String, Vec<String>> {
+    let mut used: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for c in crate::container::record::list(&ctx.paths.root) {
+        used.entry(c.config.image_id.clone()).or_default().push(c.config.name.clone());
+    }
+    used
 }
 
 /// Podman's prune question; without a terminal, -f is required.

@@ -44,11 +44,8 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
         .transpose()?
         .unwrap_or_default();
     let uname = nix::sys::utsname::uname().context("uname")?;
-    let driver = ctx
-        .global
-        .storage_driver
-        .map(|d| format!("{d:?}").to_lowercase())
-        .unwrap_or_else(|| "auto".into());
+    let choice = crate::driver::choose(&ctx.paths.root, &ctx.paths.config, ctx.global.storage_driver)?;
+    let containers = crate::container::record::list(&ctx.paths.root);
     let map_json = |r: &[userns::IdRange]| -> Vec<serde_json::Value> {
         r.iter()
             .map(|m| json!({"ContainerID": m.container_id, "HostID": m.host_id, "Size": m.size}))
@@ -70,7 +67,9 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
             "GraphRoot": ctx.paths.root,
             "RunRoot": ctx.paths.runroot,
             "ConfigRoot": ctx.paths.config,
-            "GraphDriverName": driver,
+            "GraphDriverName": choice.driver.name(),
+            "GraphDriverReason": choice.reason,
+            "ContainerStore": {"Number": containers.len()},
             "ImageStore": {"Number": catalog.images.len()},
         },
         "Version": {"Version": env!("CARGO_PKG_VERSION")},

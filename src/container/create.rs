@@ -293,10 +293,59 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         )));
     }
 
+    let seccomp_profile = match &parsed.seccomp {
+        SeccompChoice::Unconfined => None,
+        SeccompChoice::Default => Some(seccomp::default_profile(&parsed.capabilities)),
+        SeccompChoice::Profile(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| usage(format!("--security-opt seccomp={}: {e}", path.display())))?;
+            Some(
+                seccomp::load_profile_json(&text, &parsed.capabilities).map_err(|e| {
+                    usage(format!("--security-opt seccomp={}: {e:#}", path.display()))
+                })?,
+            )
+        }
+    };
+    let unmask_all = parsed.unmasked.iter().any(|u| u == "ALL");
+    let masked_paths: Vec<String> = if opts.privileged || unmask_all {
+        Vec::new()
+    } else {
+        spec::MASKED_PATHS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|p| !parsed.unmasked.contains(p))
+            .chain(parsed.masked.iter().cloned())
+            .collect()
+    };
+    let readonly_paths: Vec<String> = if opts.privileged || unmask_all {
+        Vec::new()
+    } else {
+        spec::READONLY_PATHS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|p| !parsed.unmasked.contains(p))
+            .collect()
+    };
+    let stop_signal = match parsed.stop_signal {
+        Some(s) => s,
+        None => config
+            .stop_signal()
+            .as_deref()
+            .map(options::parse_signal)
+            .transpose()?
+            .unwrap_or(libc::SIGTERM),
+    };
+
+    let containers = record::containers_dir(&ctx.paths.root);
+    crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
     // Mounts: volumes, --mount, --tmpfs, then the image's VOLUMEs as
     // anonymous volumes where nothing else is mounted.
     let mut volumes_used = Vec::new();
     let mut user_mounts = Vec::new();
+    // Held until the record names its volumes, so a concurrent prune cannot
+    // take one away in between. Released before any cleanup (which locks
+    // exclusively).
+    let mut volume_lock = Some(crate::volume::lock_for_use(&ctx.paths.root)?);
     let mut created_volumes = Vec::new();
     let result = (|| -> anyhow::Result<()> {
         for v in &parsed.volumes {
@@ -465,6 +514,7 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         }
     };
     if let Err(e) = result {
+        drop(volume_lock.take());
         cleanup_volumes(&created_volumes);
         return Err(e);
     }
@@ -472,6 +522,7 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     let mut device_binds = Vec::new();
     for d in &parsed.devices {
         if !d.host.exists() {
+            drop(volume_lock.take());
             cleanup_volumes(&created_volumes);
             return Err(usage(format!(
                 "--device {}: no such device on the host",
@@ -481,51 +532,6 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         device_binds.push((d.host.clone(), d.container.clone()));
     }
 
-    let seccomp_profile = match &parsed.seccomp {
-        SeccompChoice::Unconfined => None,
-        SeccompChoice::Default => Some(seccomp::default_profile(&parsed.capabilities)),
-        SeccompChoice::Profile(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| usage(format!("--security-opt seccomp={}: {e}", path.display())))?;
-            Some(
-                seccomp::load_profile_json(&text, &parsed.capabilities).map_err(|e| {
-                    usage(format!("--security-opt seccomp={}: {e:#}", path.display()))
-                })?,
-            )
-        }
-    };
-    let unmask_all = parsed.unmasked.iter().any(|u| u == "ALL");
-    let masked_paths: Vec<String> = if opts.privileged || unmask_all {
-        Vec::new()
-    } else {
-        spec::MASKED_PATHS
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|p| !parsed.unmasked.contains(p))
-            .chain(parsed.masked.iter().cloned())
-            .collect()
-    };
-    let readonly_paths: Vec<String> = if opts.privileged || unmask_all {
-        Vec::new()
-    } else {
-        spec::READONLY_PATHS
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|p| !parsed.unmasked.contains(p))
-            .collect()
-    };
-    let stop_signal = match parsed.stop_signal {
-        Some(s) => s,
-        None => config
-            .stop_signal()
-            .as_deref()
-            .map(options::parse_signal)
-            .transpose()?
-            .unwrap_or(libc::SIGTERM),
-    };
-
-    let containers = record::containers_dir(&ctx.paths.root);
-    crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
     let final_dir = containers.join(&id);
     let mut labels = config
         .labels()
@@ -563,7 +569,14 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         annotations,
         rootfs: final_dir.join("rootfs"),
     };
-    let mut spec = spec::build(&input)?;
+    let mut spec = match spec::build(&input) {
+        Ok(spec) => spec,
+        Err(e) => {
+            drop(volume_lock.take());
+            cleanup_volumes(&created_volumes);
+            return Err(e);
+        }
+    };
     let keep_id_files = if keep_id {
         Some(keep_id_etc_files(
             passwd.as_deref(),
@@ -633,6 +646,7 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         }
         Ok(())
     });
+    drop(volume_lock.take());
     match made {
         Ok(dir) => Ok(dir),
         Err(e) => {

@@ -24,16 +24,19 @@ pub enum Leaf {
 
 /// Open `path` (absolute, as seen inside the container) beneath `root` as
 /// an O_PATH descriptor, creating missing directories, and the leaf as
-/// `leaf` says.
+/// `leaf` says. A dangling symlink on the way is followed inside the root
+/// (its target is created), as runc's securejoin does.
 pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<OwnedFd> {
+    open_target_at_depth(root, path, leaf, 0)
+}
+
+fn open_target_at_depth(root: BorrowedFd, path: &str, leaf: Leaf, depth: u32) -> anyhow::Result<OwnedFd> {
+    if depth > 40 {
+        anyhow::bail!("{path}: too many levels of symbolic links in the image");
+    }
     let rel = path.trim_start_matches('/');
     if rel.is_empty() {
-        return Ok(nix::fcntl::openat(
-            root,
-            ".",
-            OFlag::O_PATH | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )?);
+        return Ok(nix::fcntl::openat(root, ".", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?);
     }
     match open_in_root(root, rel) {
         Ok(fd) => return Ok(fd),
@@ -44,11 +47,7 @@ pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<O
     let components: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
     let mut prefix = String::new();
     for (i, name) in components.iter().enumerate() {
-        let parent = if prefix.is_empty() {
-            ".".to_string()
-        } else {
-            prefix.clone()
-        };
+        let parent = if prefix.is_empty() { ".".to_string() } else { prefix.clone() };
         if !prefix.is_empty() {
             prefix.push('/');
         }
@@ -58,6 +57,20 @@ pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<O
         }
         let parent_fd = open_in_root_dir(root, &parent)
             .with_context(|| format!("opening /{parent} in the container"))?;
+        // A dangling symlink: go on from its target, inside the root.
+        if let Ok(target) = nix::fcntl::readlinkat(parent_fd.as_fd(), *name) {
+            let target = target.to_string_lossy().to_string();
+            let base = if target.starts_with('/') {
+                target
+            } else if parent == "." {
+                format!("/{target}")
+            } else {
+                format!("/{parent}/{target}")
+            };
+            let rest = components[i + 1..].join("/");
+            let next = if rest.is_empty() { base } else { format!("{base}/{rest}") };
+            return open_target_at_depth(root, &next, leaf, depth + 1);
+        }
         let last = i + 1 == components.len();
         let result = if last && leaf == Leaf::File {
             nix::fcntl::openat(
@@ -475,5 +488,9 @@ mod tests {
         // A symlink to a host directory by absolute path lands inside too.
         open_target(root.as_fd(), "/escape/x", Leaf::Dir).unwrap();
         assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+        // A dangling symlink climbing out is followed inside the root.
+        std::os::unix::fs::symlink("../../../../nowhere/file", dir.path().join("dangling")).unwrap();
+        open_target(root.as_fd(), "/dangling", Leaf::File).unwrap();
+        assert!(dir.path().join("nowhere/file").is_file());
     }
 }

@@ -175,16 +175,17 @@ fn switch_user(process: &Process, maps: Option<&crate::userns::IdMaps>) -> anyho
         .collect();
     let setgroups_denied = maps.is_some_and(|m| m.gids.len() == 1);
     if setgroups_denied {
-        if !groups.is_empty() {
+        // The primary group is all a single-id namespace can hold.
+        if groups.iter().any(|g| *g != gid) {
             anyhow::bail!("supplementary groups need a range in /etc/subgid (this user namespace maps a single id)");
         }
     } else {
         nix::unistd::setgroups(&groups).context("setting supplementary groups")?;
     }
     nix::unistd::setresgid(gid, gid, gid)
-        .with_context(|| format!("switching to gid {gid} (is it mapped? see /etc/subgid)"))?;
+        .with_context(|| format!("switching to gid {gid}: not mapped in the container's user namespace (see /etc/subuid and /etc/subgid)"))?;
     nix::unistd::setresuid(uid, uid, uid)
-        .with_context(|| format!("switching to uid {uid} (is it mapped? see /etc/subuid)"))?;
+        .with_context(|| format!("switching to uid {uid}: not mapped in the container's user namespace (see /etc/subuid and /etc/subgid)"))?;
     Ok(())
 }
 

@@ -135,6 +135,16 @@ fn open_console(console_sock: BorrowedFd<'_>) -> Result<()> {
     grantpt(&master).context("grantpt")?;
     unlockpt(&master).context("unlockpt")?;
     let slave = above_stdio(open_peer(&master)?)?;
+    // Size the terminal from the user's before the command can ask for it;
+    // the parent's relay follows later resizes.
+    for host in [0, 1] {
+        let mut size = std::mem::MaybeUninit::<libc::winsize>::zeroed();
+        // SAFETY: TIOCGWINSZ fills a struct winsize; TIOCSWINSZ reads one.
+        if unsafe { libc::ioctl(host, libc::TIOCGWINSZ, size.as_mut_ptr()) } == 0 {
+            unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, size.as_ptr()) };
+            break;
+        }
+    }
     unistd::setsid().context("starting a new session")?;
     // SAFETY: TIOCSCTTY takes an int by value (0: do not steal it from
     // another session).
