@@ -54,6 +54,7 @@ integration-test:
 
 bench: build
 	./tests/bench/run.sh
+	./tests/bench/start.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -599,6 +599,25 @@ fn signals_are_forwarded() {
 }
 
 #[test]
+fn concurrent_runs_all_succeed() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode, &drivers()[0]);
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let mut cmd = env.cove(&["run", "--rm", "app", "sh", "-c", &format!("echo {i}")]);
+                std::thread::spawn(move || cmd.output().unwrap())
+            })
+            .collect();
+        for (i, h) in handles.into_iter().enumerate() {
+            let o = h.join().unwrap();
+            assert!(o.status.success(), "[{}] {}", mode.label(), stderr(&o));
+            assert_eq!(stdout(&o).trim(), i.to_string());
+        }
+        assert_no_containers(&env);
+    }
+}
+
+#[test]
 fn create_then_start_and_names() {
     each(|env| {
         let id = out(
@@ -677,15 +696,37 @@ fn keep_id_and_terminal() {
 #[test]
 fn stdin_privileged_and_store_rules() {
     each(|env| {
-        let got = env.run_with_stdin(&["run", "--rm", "-i", "app", "sh", "-c", "cat; echo done"], b"from-stdin\n");
+        let got = env.run_with_stdin(
+            &["run", "--rm", "-i", "app", "sh", "-c", "cat; echo done"],
+            b"from-stdin\n",
+        );
         assert_eq!(stdout(&got), "from-stdin\ndone\n", "{}", stderr(&got));
         // Without -i the container reads nothing.
         let got = env.run_with_stdin(&["run", "--rm", "app", "cat"], b"ignored\n");
         assert_eq!(stdout(&got), "");
         // --privileged: every capability this user has, nothing masked.
-        let caps = out(env, &["run", "--rm", "--privileged", "app", "grep", "CapEff", "/proc/self/status"]);
+        let caps = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--privileged",
+                "app",
+                "grep",
+                "CapEff",
+                "/proc/self/status",
+            ],
+        );
         assert!(!caps.ends_with("00000000800405fb"), "{caps}");
-        env.ok(&["run", "--rm", "--privileged", "app", "unshare", "-U", "true"]);
+        env.ok(&[
+            "run",
+            "--rm",
+            "--privileged",
+            "app",
+            "unshare",
+            "-U",
+            "true",
+        ]);
         // An image used by a container stays until the container goes.
         env.ok(&["create", "--name", "holder", "app", "true"]);
         let e = env.fails(&["rmi", "-a"], 2);
@@ -701,7 +742,10 @@ fn hostile_image_symlinks_stay_inside() {
     let layer = TarBuilder::new()
         .busybox_full()
         .symlink("etc/hosts", &format!("/../../../../..{marker}"))
-        .symlink("etc/hostname", "../../../../../../../etc/cove-escape-hostname")
+        .symlink(
+            "etc/hostname",
+            "../../../../../../../etc/cove-escape-hostname",
+        )
         .finish();
     let image = Image::new(vec![Layer::new(layer, Compression::Gzip)], false);
     for mode in modes() {
@@ -711,9 +755,22 @@ fn hostile_image_symlinks_stay_inside() {
             let env = Env::new(&mode).with_driver(&driver);
             let reference = format!("{}/evil:1", registry.host());
             env.ok(&["pull", "-q", &reference]);
-            let got = out(&env, &["run", "--rm", &reference, "sh", "-c", "grep -c localhost /etc/hosts"]);
+            let got = out(
+                &env,
+                &[
+                    "run",
+                    "--rm",
+                    &reference,
+                    "sh",
+                    "-c",
+                    "grep -c localhost /etc/hosts",
+                ],
+            );
             assert_eq!(got, "2");
-            assert!(!std::path::Path::new(&marker).exists(), "a file was created on the host");
+            assert!(
+                !std::path::Path::new(&marker).exists(),
+                "a file was created on the host"
+            );
             assert!(!std::path::Path::new("/etc/cove-escape-hostname").exists());
         }
     }
@@ -734,7 +791,10 @@ fn id_mapping_errors_and_single_id_fallback() {
     }
     // A user without /etc/subuid ranges still runs containers, as its own
     // uid only.
-    let user = nix::unistd::User::from_name("covenoid").ok().flatten().expect("user covenoid: run .ci/run");
+    let user = nix::unistd::User::from_name("covenoid")
+        .ok()
+        .flatten()
+        .expect("user covenoid: run .ci/run");
     let mode = Mode::User {
         name: "covenoid".into(),
         uid: user.uid.as_raw(),
@@ -744,7 +804,13 @@ fn id_mapping_errors_and_single_id_fallback() {
         let (env, _registry) = setup(&mode, &driver);
         assert_eq!(out(&env, &["run", "--rm", "app", "id", "-u"]), "0");
         // Files of other users in the image belong to the user here.
-        assert_eq!(out(&env, &["run", "--rm", "app", "stat", "-c", "%u", "/home/user/owned"]), "0");
+        assert_eq!(
+            out(
+                &env,
+                &["run", "--rm", "app", "stat", "-c", "%u", "/home/user/owned"]
+            ),
+            "0"
+        );
         let e = env.fails(&["run", "--rm", "-u", "1000", "app", "true"], 125);
         assert!(e.contains("subuid"), "{e}");
         let e = env.fails(&["run", "--rm", "--userns=keep-id", "app", "true"], 125);

@@ -435,7 +435,9 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
 fn images_in_use(ctx: &Ctx) -> std::collections::HashMap<String, Vec<String>> {
     let mut used: std::collections::HashMap<String, Vec<String>> = Default::default();
     for c in crate::container::record::list(&ctx.paths.root) {
-        used.entry(c.config.image_id.clone()).or_default().push(c.config.name.clone());
+        used.entry(c.config.image_id.clone())
+            .or_default()
+            .push(c.config.name.clone());
     }
     used
 }

@@ -44,7 +44,11 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
         .transpose()?
         .unwrap_or_default();
     let uname = nix::sys::utsname::uname().context("uname")?;
-    let choice = crate::driver::choose(&ctx.paths.root, &ctx.paths.config, ctx.global.storage_driver)?;
+    let choice = crate::driver::choose(
+        &ctx.paths.root,
+        &ctx.paths.config,
+        ctx.global.storage_driver,
+    )?;
     let containers = crate::container::record::list(&ctx.paths.root);
     let map_json = |r: &[userns::IdRange]| -> Vec<serde_json::Value> {
         r.iter()

@@ -621,31 +621,36 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
         devices: device_binds,
     };
     let network = parsed.network;
-    let made = record::create(&ctx.paths.root, container_config, |dir| {
-        std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
-        std::fs::write(
-            dir.join("hosts"),
-            spec::hosts_file(&hostname, &name, network),
-        )?;
-        std::fs::write(dir.join("hostname"), format!("{hostname}\n"))?;
-        std::fs::write(dir.join("resolv.conf"), spec::resolv_conf())?;
-        std::fs::write(
-            dir.join("containerenv"),
-            containerenv(&id, &name, opts.image(), &entry.id, rootless),
-        )?;
-        if let Some((p, g)) = &keep_id_files {
-            std::fs::write(dir.join("passwd"), p)?;
-            std::fs::write(dir.join("group"), g)?;
-        }
-        let dirs: &[&str] = match choice.driver {
-            Driver::Overlay => &["rootfs", "upper", "work"],
-            Driver::Vfs => &[],
-        };
-        for d in dirs {
-            crate::fsutil::create_dir_all_mode(&dir.join(d), 0o755)?;
-        }
-        Ok(())
-    });
+    let made = record::create(
+        &ctx.paths.root,
+        container_config,
+        parsed.name.is_none(),
+        |dir| {
+            std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
+            std::fs::write(
+                dir.join("hosts"),
+                spec::hosts_file(&hostname, parsed.name.as_deref(), network),
+            )?;
+            std::fs::write(dir.join("hostname"), format!("{hostname}\n"))?;
+            std::fs::write(dir.join("resolv.conf"), spec::resolv_conf())?;
+            std::fs::write(
+                dir.join("containerenv"),
+                containerenv(&id, &name, opts.image(), &entry.id, rootless),
+            )?;
+            if let Some((p, g)) = &keep_id_files {
+                std::fs::write(dir.join("passwd"), p)?;
+                std::fs::write(dir.join("group"), g)?;
+            }
+            let dirs: &[&str] = match choice.driver {
+                Driver::Overlay => &["rootfs", "upper", "work"],
+                Driver::Vfs => &[],
+            };
+            for d in dirs {
+                crate::fsutil::create_dir_all_mode(&dir.join(d), 0o755)?;
+            }
+            Ok(())
+        },
+    );
     drop(volume_lock.take());
     match made {
         Ok(dir) => Ok(dir),

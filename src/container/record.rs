@@ -180,10 +180,12 @@ pub fn generated_name(id: &str) -> String {
 }
 
 /// Build a container directory with `fill` and publish it atomically
-/// under its id and name.
+/// under its id and name. A generated name (`name_generated`) that turns
+/// out to be taken is replaced by another, as Podman does.
 pub fn create(
     root: &Path,
-    config: ContainerConfig,
+    mut config: ContainerConfig,
+    name_generated: bool,
     fill: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<ContainerDir> {
     let dir = containers_dir(root);
@@ -202,7 +204,19 @@ pub fn create(
             0o600,
         )?;
         fill(&tmp)?;
-        claim_name(root, &config.name, &config.id)?;
+        let mut attempts = 0;
+        while let Err(e) = claim_name(root, &config.name, &config.id) {
+            attempts += 1;
+            if !name_generated || attempts > 50 {
+                return Err(e);
+            }
+            config.name = generated_name(&new_id());
+            write_replace(
+                &tmp.join("container.json"),
+                &serde_json::to_vec_pretty(&config)?,
+                0o600,
+            )?;
+        }
         let path = dir.join(&config.id);
         if let Err(e) = std::fs::rename(&tmp, &path) {
             release_name(root, &config.name, &config.id);
@@ -225,8 +239,18 @@ fn claim_name(root: &Path, name: &str, id: &str) -> anyhow::Result<()> {
                 .ok()
                 .and_then(|t| t.file_name().map(|f| f.to_string_lossy().to_string()))
                 .unwrap_or_default();
-            // A name left by a container that no longer exists is free.
-            if !owner.is_empty() && !containers_dir(root).join(&owner).exists() && owner != id {
+            // A name left by a container that no longer exists is free; a
+            // fresh one may belong to a container being created right now.
+            let stale = std::fs::symlink_metadata(&link)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(60));
+            if stale
+                && !owner.is_empty()
+                && !containers_dir(root).join(&owner).exists()
+                && owner != id
+            {
                 let _ = std::fs::remove_file(&link);
                 return claim_name(root, name, id);
             }
@@ -400,22 +424,27 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let a = new_id();
         let b = new_id();
-        let made = create(root.path(), config(&a, "web"), |_| Ok(())).unwrap();
-        let err = create(root.path(), config(&b, "web"), |_| Ok(())).unwrap_err();
+        let made = create(root.path(), config(&a, "web"), false, |_| Ok(())).unwrap();
+        let err = create(root.path(), config(&b, "web"), false, |_| Ok(())).unwrap_err();
         assert!(format!("{err:#}").contains("already in use"));
         assert_eq!(list(root.path()).len(), 1);
         assert_eq!(lookup(root.path(), "web").unwrap().config.id, a);
         assert_eq!(lookup(root.path(), &a[..8]).unwrap().config.id, a);
         remove(root.path(), &made).unwrap();
         assert!(lookup(root.path(), "web").is_err());
-        create(root.path(), config(&b, "web"), |_| Ok(())).unwrap();
+        create(root.path(), config(&b, "web"), false, |_| Ok(())).unwrap();
     }
 
     #[test]
     fn failed_fill_leaves_nothing() {
         let root = tempfile::tempdir().unwrap();
         let id = new_id();
-        assert!(create(root.path(), config(&id, "x"), |_| anyhow::bail!("boom")).is_err());
+        assert!(
+            create(root.path(), config(&id, "x"), false, |_| anyhow::bail!(
+                "boom"
+            ))
+            .is_err()
+        );
         let left: Vec<_> = std::fs::read_dir(containers_dir(root.path()))
             .unwrap()
             .filter_map(|e| e.ok())
@@ -426,6 +455,30 @@ mod tests {
             .unwrap()
             .next()
             .is_none());
+    }
+
+    #[test]
+    fn taken_generated_names_are_replaced() {
+        let root = tempfile::tempdir().unwrap();
+        create(
+            root.path(),
+            config(&new_id(), "same_name"),
+            true,
+            |_| Ok(()),
+        )
+        .unwrap();
+        let second = create(
+            root.path(),
+            config(&new_id(), "same_name"),
+            true,
+            |_| Ok(()),
+        )
+        .unwrap();
+        assert_ne!(second.config.name, "same_name");
+        assert_eq!(
+            lookup(root.path(), &second.config.name).unwrap().config.id,
+            second.config.id
+        );
     }
 
     #[test]

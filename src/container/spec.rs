@@ -352,13 +352,20 @@ pub fn command(
     Ok(all)
 }
 
-/// The contents of /etc/hosts for a container.
-pub fn hosts_file(hostname: &str, name: &str, network: Network) -> String {
+/// The contents of /etc/hosts for a container; `name` is the name the
+/// user gave it, if any.
+pub fn hosts_file(hostname: &str, name: Option<&str>, network: Network) -> String {
     match network {
         Network::Host => std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
-        Network::None => format!(
-            "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t{hostname} {name}\n"
-        ),
+        Network::None => {
+            let names = match name {
+                Some(n) if n != hostname => format!("{hostname} {n}"),
+                _ => hostname.to_string(),
+            };
+            format!(
+                "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t{names}\n"
+            )
+        }
     }
 }
 

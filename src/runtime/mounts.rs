@@ -30,13 +30,23 @@ pub fn open_target(root: BorrowedFd, path: &str, leaf: Leaf) -> anyhow::Result<O
     open_target_at_depth(root, path, leaf, 0)
 }
 
-fn open_target_at_depth(root: BorrowedFd, path: &str, leaf: Leaf, depth: u32) -> anyhow::Result<OwnedFd> {
+fn open_target_at_depth(
+    root: BorrowedFd,
+    path: &str,
+    leaf: Leaf,
+    depth: u32,
+) -> anyhow::Result<OwnedFd> {
     if depth > 40 {
         anyhow::bail!("{path}: too many levels of symbolic links in the image");
     }
     let rel = path.trim_start_matches('/');
     if rel.is_empty() {
-        return Ok(nix::fcntl::openat(root, ".", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?);
+        return Ok(nix::fcntl::openat(
+            root,
+            ".",
+            OFlag::O_PATH | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?);
     }
     match open_in_root(root, rel) {
         Ok(fd) => return Ok(fd),
@@ -47,7 +57,11 @@ fn open_target_at_depth(root: BorrowedFd, path: &str, leaf: Leaf, depth: u32) ->
     let components: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
     let mut prefix = String::new();
     for (i, name) in components.iter().enumerate() {
-        let parent = if prefix.is_empty() { ".".to_string() } else { prefix.clone() };
+        let parent = if prefix.is_empty() {
+            ".".to_string()
+        } else {
+            prefix.clone()
+        };
         if !prefix.is_empty() {
             prefix.push('/');
         }
@@ -68,7 +82,11 @@ fn open_target_at_depth(root: BorrowedFd, path: &str, leaf: Leaf, depth: u32) ->
                 format!("/{parent}/{target}")
             };
             let rest = components[i + 1..].join("/");
-            let next = if rest.is_empty() { base } else { format!("{base}/{rest}") };
+            let next = if rest.is_empty() {
+                base
+            } else {
+                format!("{base}/{rest}")
+            };
             return open_target_at_depth(root, &next, leaf, depth + 1);
         }
         let last = i + 1 == components.len();
@@ -489,7 +507,8 @@ mod tests {
         open_target(root.as_fd(), "/escape/x", Leaf::Dir).unwrap();
         assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
         // A dangling symlink climbing out is followed inside the root.
-        std::os::unix::fs::symlink("../../../../nowhere/file", dir.path().join("dangling")).unwrap();
+        std::os::unix::fs::symlink("../../../../nowhere/file", dir.path().join("dangling"))
+            .unwrap();
         open_target(root.as_fd(), "/dangling", Leaf::File).unwrap();
         assert!(dir.path().join("nowhere/file").is_file());
     }
