@@ -81,6 +81,8 @@ pub enum Command {
     Create(CreateArgs),
     /// Start a created or exited container
     Start(StartArgs),
+    /// Remove containers
+    Rm(RmArgs),
     /// Pull an image from a registry
     Pull(PullArgs),
     /// Push an image to a registry

@@ -639,6 +639,34 @@ fn create_then_start_and_names() {
         assert_eq!(out(env, &["start", "-a", "c1"]), "1");
         assert_eq!(out(env, &["start", "-a", &id[..12]]), "2");
         env.fails(&["start", "-a", "nope"], 125);
+        assert_eq!(out(env, &["rm", "c1"]), id);
+        env.fails(&["rm", "c1"], 1);
+        env.ok(&["rm", "-i", "c1"]);
+        // A running container needs -f.
+        let mut running = env
+            .cove(&["run", "--name", "busy", "app", "sleep", "100"])
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        // Not there yet (1), or starting/running (2): never removed.
+        while std::time::Instant::now() < deadline {
+            let e = env.run(&["rm", "busy"]);
+            assert_ne!(e.status.code(), Some(0), "removed while starting");
+            if e.status.code() == Some(2) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let e = env.fails(&["rm", "busy"], 2);
+        assert!(e.contains("running"), "{e}");
+        env.ok(&["rm", "-f", "busy"]);
+        let status = running.wait().unwrap();
+        assert_eq!(status.code(), Some(137));
+        env.ok(&["create", "--name", "v", "-v", "/anon", "app", "true"]);
+        assert_eq!(out(env, &["volume", "ls", "-q"]).lines().count(), 1);
+        env.ok(&["rm", "-a", "-v"]);
+        assert_eq!(out(env, &["volume", "ls", "-q"]), "");
+        assert_no_containers(env);
     });
 }
 

@@ -161,3 +161,22 @@ pub struct StartArgs {
     #[arg(value_name = "CONTAINER", required = true)]
     pub container: String,
 }
+
+#[derive(Args, Debug, Clone)]
+pub struct RmArgs {
+    /// Containers to remove (names, ids or unique id prefixes)
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+    /// Remove all containers
+    #[arg(short, long)]
+    pub all: bool,
+    /// Kill running containers first
+    #[arg(short, long)]
+    pub force: bool,
+    /// Remove the container's anonymous volumes too
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Do not fail when a container does not exist
+    #[arg(short, long)]
+    pub ignore: bool,
+}

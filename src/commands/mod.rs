@@ -69,6 +69,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(a) => run::run(&ctx, &a),
         Command::Create(a) => run::create(&ctx, &a),
         Command::Start(a) => run::start(&ctx, &a),
+        Command::Rm(a) => run::remove(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),

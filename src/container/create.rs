@@ -163,7 +163,10 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
 
 /// Create the container described by `opts`; the image is pulled first
 /// when the pull policy says so.
-pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
+pub fn create(
+    ctx: &Ctx,
+    opts: &CreateOpts,
+) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
     let parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
     let store = Store::open_existing(&ctx.paths.root).ok_or_else(|| {
@@ -653,7 +656,7 @@ pub fn create(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<ContainerDir> {
     );
     drop(volume_lock.take());
     match made {
-        Ok(dir) => Ok(dir),
+        Ok(made) => Ok(made),
         Err(e) => {
             cleanup_volumes(&created_volumes);
             Err(e)

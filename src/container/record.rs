@@ -137,6 +137,18 @@ impl ContainerDir {
             .unwrap_or_else(State::created)
     }
 
+    /// Take the container's lock without waiting: held by whoever starts
+    /// or runs it, for as long as it runs (the kernel drops it when that
+    /// process dies, even by kill -9). None when someone holds it.
+    pub fn try_lock(&self) -> anyhow::Result<Option<ContainerLock>> {
+        let file = crate::fsutil::open_lock_file(&self.path.join("lock"))?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(Some(lock)),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+            Err((_, e)) => Err(e).context("locking the container"),
+        }
+    }
+
     pub fn save_state(&self, state: &State) -> anyhow::Result<()> {
         write_replace(
             &self.path.join("state.json"),
@@ -145,6 +157,9 @@ impl ContainerDir {
         )
     }
 }
+
+/// The lock held while a container starts and runs.
+pub type ContainerLock = nix::fcntl::Flock<std::fs::File>;
 
 /// A fresh container id: 64 hex characters from the kernel's random pool.
 pub fn new_id() -> String {
@@ -187,12 +202,20 @@ pub fn create(
     mut config: ContainerConfig,
     name_generated: bool,
     fill: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<ContainerDir> {
+) -> anyhow::Result<(ContainerDir, ContainerLock)> {
     let dir = containers_dir(root);
     create_dir_all_mode(&names_dir(root), 0o700)?;
     let tmp = dir.join(format!(".tmp-{}", unique_name("create")));
     create_dir_all_mode(&tmp, 0o700)?;
-    let result = (|| -> anyhow::Result<ContainerDir> {
+    let result = (|| -> anyhow::Result<(ContainerDir, ContainerLock)> {
+        // Locked before anyone can see it, so nothing can remove it between
+        // creation and the start `run` does next.
+        let lock = nix::fcntl::Flock::lock(
+            crate::fsutil::open_lock_file(&tmp.join("lock"))?,
+            nix::fcntl::FlockArg::LockExclusiveNonblock,
+        )
+        .map_err(|(_, e)| e)
+        .context("locking the new container")?;
         write_replace(
             &tmp.join("container.json"),
             &serde_json::to_vec_pretty(&config)?,
@@ -222,7 +245,7 @@ pub fn create(
             release_name(root, &config.name, &config.id);
             return Err(e).context("publishing the container");
         }
-        Ok(ContainerDir { path, config })
+        Ok((ContainerDir { path, config }, lock))
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -424,7 +447,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let a = new_id();
         let b = new_id();
-        let made = create(root.path(), config(&a, "web"), false, |_| Ok(())).unwrap();
+        let (made, _) = create(root.path(), config(&a, "web"), false, |_| Ok(())).unwrap();
         let err = create(root.path(), config(&b, "web"), false, |_| Ok(())).unwrap_err();
         assert!(format!("{err:#}").contains("already in use"));
         assert_eq!(list(root.path()).len(), 1);
@@ -467,7 +490,7 @@ mod tests {
             |_| Ok(()),
         )
         .unwrap();
-        let second = create(
+        let (second, _) = create(
             root.path(),
             config(&new_id(), "same_name"),
             true,

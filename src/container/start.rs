@@ -20,19 +20,25 @@ pub enum OnFailure {
 }
 
 /// Start `container` attached and return the exit code for cove.
+/// `lock` is the container's lock when the caller holds it already (`run`
+/// from `create`).
 pub fn start_attached(
     ctx: &Ctx,
     container: &ContainerDir,
+    lock: Option<record::ContainerLock>,
     stdin_open: bool,
     on_failure: OnFailure,
 ) -> anyhow::Result<i32> {
+    let _lock = match lock {
+        Some(l) => l,
+        None => container.try_lock()?.ok_or_else(|| {
+            exit_error(
+                125,
+                format!("container {} is already running", container.config.name),
+            )
+        })?,
+    };
     let state = container.state();
-    if state.status == Status::Running && state.pid.is_some_and(crate::fsutil::pid_alive) {
-        return Err(exit_error(
-            125,
-            format!("container {} is already running", container.config.name),
-        ));
-    }
     let launched = prepare_and_launch(ctx, container, stdin_open);
     let (launched, mut signals) = match launched {
         Ok(l) => l,
@@ -63,6 +69,10 @@ pub fn start_attached(
         let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
     }
     let code = runtime::supervise(launched, &mut signals, stdin_open)?;
+    if !container.path.exists() {
+        // Removed meanwhile (`cove rm -f`): nothing left to record.
+        return Ok(code);
+    }
     if container.config.rm {
         remove_with_volumes(ctx, container)?;
     } else {
