@@ -36,6 +36,10 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_needs_command" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_needs_command" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_needs_command" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "pull" -d 'Pull an image from a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "push" -d 'Push an image to a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "images" -d 'List images in local storage'
@@ -53,6 +57,140 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "volume" -d 'Manage volume
 complete -c cove -n "__fish_cove_needs_command" -f -a "version" -d 'Show version information'
 complete -c cove -n "__fish_cove_needs_command" -f -a "info" -d 'Show system information'
 complete -c cove -n "__fish_cove_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
+complete -c cove -n "__fish_cove_using_subcommand run" -l name -d 'Name for the container (default: a generated one)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l group-add -d 'Add a supplementary group (name or gid)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s h -l hostname -d 'Container host name (default: the short container id)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l read-only-tmpfs -d 'Keep /tmp, /var/tmp and /run writable with --read-only' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand run" -l tmpfs -d 'Mount a tmpfs: DIR[:OPTIONS]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s v -l volume -d 'Bind mount or volume: SOURCE:DEST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,destination=...[,ro]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l cap-add -d 'Add a Linux capability (or ALL)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l cap-drop -d 'Drop a Linux capability (or ALL)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l security-opt -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json, mask=, unmask=, label=disable' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l ulimit -d 'Resource limit: TYPE=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l stop-signal -d 'Signal sent by `stop` (default: the image\'s, else SIGTERM)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l pull -d 'When to pull the image' -r -f -a "always\t''
+missing\t''
+never\t''
+newer\t''"
+complete -c cove -n "__fish_cove_using_subcommand run" -l platform -d 'Platform of the image to pull: OS/ARCH[/VARIANT]' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand run" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand run" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand run" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand run" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand run" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand run" -l env-host -d 'Pass the whole host environment into the container'
+complete -c cove -n "__fish_cove_using_subcommand run" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
+complete -c cove -n "__fish_cove_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c cove -n "__fish_cove_using_subcommand run" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand run" -s q -l quiet -d 'Suppress pull progress'
+complete -c cove -n "__fish_cove_using_subcommand run" -l help -d 'Print help'
+complete -c cove -n "__fish_cove_using_subcommand run" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand create" -l name -d 'Name for the container (default: a generated one)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l group-add -d 'Add a supplementary group (name or gid)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s h -l hostname -d 'Container host name (default: the short container id)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l read-only-tmpfs -d 'Keep /tmp, /var/tmp and /run writable with --read-only' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand create" -l tmpfs -d 'Mount a tmpfs: DIR[:OPTIONS]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s v -l volume -d 'Bind mount or volume: SOURCE:DEST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,destination=...[,ro]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l cap-add -d 'Add a Linux capability (or ALL)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l cap-drop -d 'Drop a Linux capability (or ALL)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l security-opt -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json, mask=, unmask=, label=disable' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l ulimit -d 'Resource limit: TYPE=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l stop-signal -d 'Signal sent by `stop` (default: the image\'s, else SIGTERM)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l pull -d 'When to pull the image' -r -f -a "always\t''
+missing\t''
+never\t''
+newer\t''"
+complete -c cove -n "__fish_cove_using_subcommand create" -l platform -d 'Platform of the image to pull: OS/ARCH[/VARIANT]' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand create" -l authfile -d 'Path of the authentication file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand create" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand create" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand create" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand create" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand create" -l env-host -d 'Pass the whole host environment into the container'
+complete -c cove -n "__fish_cove_using_subcommand create" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
+complete -c cove -n "__fish_cove_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c cove -n "__fish_cove_using_subcommand create" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand create" -s q -l quiet -d 'Suppress pull progress'
+complete -c cove -n "__fish_cove_using_subcommand create" -l help -d 'Print help'
+complete -c cove -n "__fish_cove_using_subcommand create" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand start" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand start" -s a -l attach -d 'Attach to the container\'s output and wait for it to exit'
+complete -c cove -n "__fish_cove_using_subcommand start" -s i -l interactive -d 'Attach the container\'s stdin'
+complete -c cove -n "__fish_cove_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand start" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rm" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand rm" -s a -l all -d 'Remove all containers'
+complete -c cove -n "__fish_cove_using_subcommand rm" -s f -l force -d 'Kill running containers first'
+complete -c cove -n "__fish_cove_using_subcommand rm" -s v -l volumes -d 'Remove the container\'s anonymous volumes too'
+complete -c cove -n "__fish_cove_using_subcommand rm" -s i -l ignore -d 'Do not fail when a container does not exist'
+complete -c cove -n "__fish_cove_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''
