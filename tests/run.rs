@@ -25,6 +25,7 @@ fn app_image() -> Image {
         .file("hl1", b"linked", 0o644, 0, 0)
         .hardlink("hl2", "hl1")
         .file("notexec", b"#!/bin/sh\necho no\n", 0o644, 0, 0)
+        .char_device("nulldev", 1, 3)
         .dir("seed", 0o755)
         .file("seed/file", b"from-image", 0o644, 0, 0)
         .finish();
@@ -402,6 +403,50 @@ fn isolation_and_security_defaults() {
                 &["run", "--rm", "--init", "app", "sh", "-c", "echo $$"]
             ),
             "2"
+        );
+        // The init holds no more than the command: not dumpable, same caps.
+        let init_caps = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--init",
+                "app",
+                "sh",
+                "-c",
+                "grep CapEff /proc/1/status",
+            ],
+        );
+        assert!(init_caps.ends_with("00000000800405fb"), "{init_caps}");
+        // Descriptors cove inherits do not reach the container.
+        let script = format!(
+            "exec 7</ ; exec {} run --rm app ls /proc/self/fd",
+            common::cove_binary().display()
+        );
+        let fds = env
+            .command(std::path::Path::new("/bin/sh"), &["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let listed: Vec<String> = stdout(&fds)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(listed, vec!["0", "1", "2", "3"], "{}", stderr(&fds));
+        // A device node in an image opens nothing (nodev; rootless images
+        // cannot even hold one).
+        let e = env.run(&[
+            "run",
+            "--rm",
+            "app",
+            "sh",
+            "-c",
+            "test -c /nulldev && echo x > /nulldev",
+        ]);
+        assert_ne!(
+            e.status.code(),
+            Some(0),
+            "a device node in the image worked"
         );
         // --device binds a host device.
         assert_eq!(

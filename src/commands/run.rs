@@ -74,6 +74,11 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
             lock = kill_and_lock(&container);
+            if !container.path.exists() {
+                // Its `cove run --rm` removed it on the way out.
+                println!("{}", container.config.id);
+                continue;
+            }
             if lock.is_none() {
                 eprintln!(
                     "Error: container {} did not stop after SIGKILL",
@@ -106,12 +111,19 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
 /// process running it lets go of its lock; gives the lock, or None after
 /// five seconds.
 fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    // A container still starting has no pid yet: kill it once it has one.
+    let mut killed = None;
     for _ in 0..500 {
-        if let Some(pid) = container.state().pid {
+        let pid = container.state().pid;
+        if let Some(p) = pid.filter(|p| killed != Some(*p)) {
             let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
+                nix::unistd::Pid::from_raw(p),
                 nix::sys::signal::Signal::SIGKILL,
             );
+            killed = Some(p);
+        }
+        if !container.path.exists() {
+            return None;
         }
         if let Ok(Some(lock)) = container.try_lock() {
             return Some(lock);

@@ -248,13 +248,29 @@ pub fn create(
         }
         (None, false) => config.user().clone().unwrap_or_default(),
     };
-    let resolved = user::resolve_user(
+    if opts.group_add.iter().any(|g| g == "keep-groups") {
+        return Err(usage(
+            "--group-add keep-groups is not supported by cove; name the groups instead",
+        ));
+    }
+    let single_id = id_maps.as_ref().is_some_and(|m| !m.is_full());
+    if single_id && !opts.group_add.is_empty() {
+        return Err(usage(
+            "--group-add needs a range in /etc/subgid for this user (the user namespace maps a single id)",
+        ));
+    }
+    let mut resolved = user::resolve_user(
         passwd.as_deref(),
         group.as_deref(),
         &user_spec,
         &opts.group_add,
     )
     .map_err(|e| usage(format!("{e:#}")))?;
+    if single_id {
+        // Only the primary group exists in a single-id namespace; groups the
+        // image lists the user in cannot be set, as crun drops them too.
+        resolved.additional_gids.retain(|g| *g == resolved.gid);
+    }
 
     let id = record::new_id();
     let name = parsed
@@ -341,6 +357,7 @@ pub fn create(
 
     let containers = record::containers_dir(&ctx.paths.root);
     crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
+    record::clean_tmp(&ctx.paths.root);
     // Mounts: volumes, --mount, --tmpfs, then the image's VOLUMEs as
     // anonymous volumes where nothing else is mounted.
     let mut volumes_used = Vec::new();

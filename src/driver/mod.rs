@@ -226,11 +226,13 @@ pub fn mount_overlay_at(
     if let (Some(p), Some(_)) = (&parent, &relative) {
         nix::unistd::chdir(p.as_path()).with_context(|| format!("entering {}", p.display()))?;
     }
+    // nodev: a device node in an image must not open a host device when
+    // cove runs as real root (in a user namespace it is implied).
     let result = nix::mount::mount(
         Some("overlay"),
         target,
         Some("overlay"),
-        nix::mount::MsFlags::empty(),
+        nix::mount::MsFlags::MS_NODEV,
         Some(data.as_str()),
     );
     if let Some(prev) = previous {
@@ -305,6 +307,12 @@ impl RootfsPlan {
                     None::<&str>,
                 )
                 .context("binding the root filesystem")?;
+                crate::runtime::mounts::remount_bind(
+                    &target.to_string_lossy(),
+                    nix::mount::MsFlags::MS_NODEV,
+                    false,
+                )
+                .context("making the root filesystem nodev")?;
                 Ok(target.clone())
             }
         }

@@ -60,6 +60,22 @@ fn setup(
         unsafe { libc::_exit(125) };
     }
     drop(go);
+    // Die with cove until the container is handed over (set again after
+    // each credential change, which clears it).
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    // Descriptors cove inherited (an IDE's, a CI runner's) must not reach
+    // the container: a directory fd would let it walk the host's tree.
+    // Close-on-exec rather than closed, so the report pipe keeps working.
+    // SAFETY: close_range with plain integer arguments.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
     nix::sys::signal::pthread_sigmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,
         Some(old_mask),
@@ -68,6 +84,8 @@ fn setup(
     .context("restoring the signal mask")?;
     if plan.id_maps.is_some() {
         become_namespace_root()?;
+        // SAFETY: prctl with integer arguments.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
     }
     prepare_filesystem(plan)?;
     let spec = &plan.spec;
@@ -94,10 +112,7 @@ fn setup(
             let _ = nix::unistd::setsid();
         }
     }
-    if plan.init {
-        super::init::become_init(report.as_raw_fd())?;
-    }
-    Ok(process::exec(plan))
+    Ok(process::exec(plan, report.as_raw_fd()))
 }
 
 fn become_namespace_root() -> anyhow::Result<()> {

@@ -64,6 +64,9 @@ pub fn become_init(close_in_init: RawFd) -> Result<()> {
         }
         Ok(ForkResult::Child) => {
             drop(signals);
+            // Cleared by fork: the command dies with its init.
+            // SAFETY: prctl with integer arguments.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
             take_terminal_foreground();
             reset_signal_dispositions();
             original
@@ -75,6 +78,9 @@ pub fn become_init(close_in_init: RawFd) -> Result<()> {
             // SAFETY: the init never returns to whoever owns this
             // descriptor, so closing it here cannot double-close.
             unsafe { libc::close(close_in_init) };
+            // Nothing in the container may ptrace or read the init's memory.
+            // SAFETY: prctl with integer arguments.
+            unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
             supervise(child, signals)
         }
     }

@@ -58,25 +58,30 @@ pub struct Launched {
     pub console: Option<OwnedFd>,
 }
 
-/// Signals `run` forwards to the container, as Podman's --sig-proxy does.
-pub const FORWARDED: &[Signal] = &[
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
-
-/// Block the signals the parent handles through a signalfd, before the
-/// clone so none is lost in between. The child restores the old mask.
+/// Block every catchable signal (they are forwarded to the container, as
+/// Podman's --sig-proxy does; SIGCHLD and SIGWINCH are ours) into a
+/// signalfd, before the clone so none is lost in between. The child
+/// restores the old mask. Faults and SIGPIPE/SIGURG keep their default.
 pub fn block_signals() -> anyhow::Result<(SignalFd, SigSet)> {
-    let mut set = SigSet::empty();
-    for s in FORWARDED {
-        set.add(*s);
+    let mut set = SigSet::all();
+    for keep in [
+        Signal::SIGKILL,
+        Signal::SIGSTOP,
+        Signal::SIGSEGV,
+        Signal::SIGBUS,
+        Signal::SIGILL,
+        Signal::SIGFPE,
+        Signal::SIGABRT,
+        Signal::SIGTRAP,
+        Signal::SIGSYS,
+        Signal::SIGPIPE,
+        Signal::SIGURG,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        set.remove(keep);
     }
-    set.add(Signal::SIGCHLD);
-    set.add(Signal::SIGWINCH);
     let mut old = SigSet::empty();
     nix::sys::signal::pthread_sigmask(
         nix::sys::signal::SigmaskHow::SIG_BLOCK,
@@ -177,7 +182,10 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
             return Err(exit_error(125, format!("{e:#}")));
         }
     }
-    nix::unistd::write(&go_write, b"g").context("starting the container process")?;
+    if let Err(e) = nix::unistd::write(&go_write, b"g") {
+        kill_child();
+        return Err(e).context("starting the container process");
+    }
     drop(go_write);
     // The child reports failures before exec here; a successful exec
     // closes the pipe with nothing written.
@@ -278,7 +286,7 @@ pub fn forward(pid: Pid, signo: i32) {
     if signo == libc::SIGCHLD || signo == libc::SIGWINCH {
         return;
     }
-    if let Ok(sig) = Signal::try_from(signo) {
-        let _ = nix::sys::signal::kill(pid, sig);
-    }
+    // Real-time signals have no `Signal` variant: send the number as is.
+    // SAFETY: kill with plain integers.
+    unsafe { libc::kill(pid.as_raw(), signo) };
 }

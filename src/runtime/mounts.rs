@@ -154,7 +154,9 @@ pub fn parse_options(options: &[String]) -> (MsFlags, MsFlags, bool, String) {
             "nosuid" => flags |= MsFlags::MS_NOSUID,
             "nodev" => flags |= MsFlags::MS_NODEV,
             "noexec" => flags |= MsFlags::MS_NOEXEC,
-            "suid" | "dev" | "exec" | "z" | "Z" | "U" => {}
+            // tmpcopyup (Podman's copy of image content into a tmpfs) is not
+            // done; the option must not reach the kernel.
+            "suid" | "dev" | "exec" | "z" | "Z" | "U" | "tmpcopyup" | "notmpcopyup" => {}
             "bind" => flags |= MsFlags::MS_BIND,
             "rbind" => {
                 flags |= MsFlags::MS_BIND;
@@ -194,7 +196,11 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         }
         raw_mount(Some(&src), &fd_path(&target), None, bind_flags, None)
             .with_context(|| format!("bind mounting {src} on {dest}"))?;
-        let extra = flags & !MsFlags::MS_BIND;
+        let mut extra = flags & !MsFlags::MS_BIND;
+        // Bind mounts are nodev unless asked otherwise (see driver::mount_overlay_at).
+        if !options.iter().any(|o| o == "dev") {
+            extra |= MsFlags::MS_NODEV;
+        }
         if !extra.is_empty() {
             let mounted = open_target(root, &dest, Leaf::Dir)?;
             remount_bind(&fd_path(&mounted), extra, recursive)

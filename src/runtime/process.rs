@@ -14,13 +14,14 @@ use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-pub(super) fn exec(plan: &LaunchPlan) -> Failure {
-    match prepare_and_exec(plan) {
+/// `report` is the pipe to the parent, which `--init` must close in pid 1.
+pub(super) fn exec(plan: &LaunchPlan, report: i32) -> Failure {
+    match prepare_and_exec(plan, report) {
         Ok(f) | Err(f) => f,
     }
 }
 
-fn prepare_and_exec(plan: &LaunchPlan) -> Result<Failure, Failure> {
+fn prepare_and_exec(plan: &LaunchPlan, report: i32) -> Result<Failure, Failure> {
     let process = plan
         .spec
         .process()
@@ -71,6 +72,10 @@ fn prepare_and_exec(plan: &LaunchPlan) -> Result<Failure, Failure> {
         if let Some(filter) = &plan.seccomp {
             super::seccomp::install(filter).context("installing the seccomp filter")?;
         }
+    }
+    // The init comes last, so it holds no more privilege than the command.
+    if plan.init {
+        super::init::become_init(report)?;
     }
     let path_var = env
         .iter()
