@@ -383,34 +383,20 @@ pub fn create(
             );
             let source = match &v.source {
                 VolumeSource::Bind(path) => bind_source(path, "-v")?,
-                VolumeSource::Named(vol) => {
-                    let (volume, created) = crate::volume::ensure(&ctx.paths.root, vol)?;
-                    if created {
-                        created_volumes.push(vol.clone());
-                    }
-                    volumes_used.push(VolumeUse {
-                        name: volume.name.clone(),
-                        destination: v.destination.clone(),
-                        anonymous: false,
-                    });
-                    volume.mountpoint.clone()
-                }
-                VolumeSource::Anonymous => {
-                    let volume = crate::volume::create(
-                        &ctx.paths.root,
-                        None,
-                        BTreeMap::new(),
-                        BTreeMap::new(),
-                        true,
-                    )?;
-                    created_volumes.push(volume.name.clone());
-                    volumes_used.push(VolumeUse {
-                        name: volume.name.clone(),
-                        destination: v.destination.clone(),
-                        anonymous: true,
-                    });
-                    volume.mountpoint.clone()
-                }
+                VolumeSource::Named(vol) => claim_volume(
+                    &ctx.paths.root,
+                    Some(vol),
+                    &v.destination,
+                    &mut created_volumes,
+                    &mut volumes_used,
+                )?,
+                VolumeSource::Anonymous => claim_volume(
+                    &ctx.paths.root,
+                    None,
+                    &v.destination,
+                    &mut created_volumes,
+                    &mut volumes_used,
+                )?,
             };
             user_mounts.push(bind_mount(&v.destination, &source, &mount_opts)?);
         }
@@ -436,37 +422,19 @@ pub fn create(
                     read_only,
                     options,
                 } => {
-                    let (volume, anonymous) = match name {
-                        Some(n) => {
-                            let (volume, created) = crate::volume::ensure(&ctx.paths.root, n)?;
-                            if created {
-                                created_volumes.push(n.clone());
-                            }
-                            (volume, false)
-                        }
-                        None => {
-                            let volume = crate::volume::create(
-                                &ctx.paths.root,
-                                None,
-                                BTreeMap::new(),
-                                BTreeMap::new(),
-                                true,
-                            )?;
-                            created_volumes.push(volume.name.clone());
-                            (volume, true)
-                        }
-                    };
-                    volumes_used.push(VolumeUse {
-                        name: volume.name.clone(),
-                        destination: destination.clone(),
-                        anonymous,
-                    });
+                    let mountpoint = claim_volume(
+                        &ctx.paths.root,
+                        name.as_deref(),
+                        destination,
+                        &mut created_volumes,
+                        &mut volumes_used,
+                    )?;
                     let mut o: Vec<String> = vec![
                         "rbind".into(),
                         if *read_only { "ro".into() } else { "rw".into() },
                     ];
                     o.extend(options.iter().cloned());
-                    user_mounts.push(bind_mount(destination, &volume.mountpoint, &o)?);
+                    user_mounts.push(bind_mount(destination, &mountpoint, &o)?);
                 }
                 MountSpec::Tmpfs {
                     destination,
@@ -507,22 +475,16 @@ pub fn create(
             if taken.contains(&dest) || dest.is_empty() {
                 continue;
             }
-            let volume = crate::volume::create(
+            let mountpoint = claim_volume(
                 &ctx.paths.root,
                 None,
-                BTreeMap::new(),
-                BTreeMap::new(),
-                true,
+                &dest,
+                &mut created_volumes,
+                &mut volumes_used,
             )?;
-            created_volumes.push(volume.name.clone());
-            volumes_used.push(VolumeUse {
-                name: volume.name.clone(),
-                destination: dest.clone(),
-                anonymous: true,
-            });
             user_mounts.push(bind_mount(
                 &dest,
-                &volume.mountpoint,
+                &mountpoint,
                 &["rbind".into(), "rw".into()],
             )?);
         }
@@ -679,6 +641,37 @@ pub fn create(
             Err(e)
         }
     }
+}
+
+/// Take a named volume (created on first use) or a new anonymous one for
+/// `destination`, remembering what this container made and uses.
+fn claim_volume(
+    root: &Path,
+    name: Option<&str>,
+    destination: &str,
+    created: &mut Vec<String>,
+    used: &mut Vec<VolumeUse>,
+) -> anyhow::Result<PathBuf> {
+    let volume = match name {
+        Some(n) => {
+            let (volume, new) = crate::volume::ensure(root, n)?;
+            if new {
+                created.push(volume.name.clone());
+            }
+            volume
+        }
+        None => {
+            let volume = crate::volume::create(root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+            created.push(volume.name.clone());
+            volume
+        }
+    };
+    used.push(VolumeUse {
+        name: volume.name.clone(),
+        destination: destination.to_string(),
+        anonymous: name.is_none(),
+    });
+    Ok(volume.mountpoint)
 }
 
 fn bind_source(path: &Path, flag: &str) -> anyhow::Result<PathBuf> {
