@@ -83,6 +83,10 @@ pub enum Command {
     Start(StartArgs),
     /// Remove containers
     Rm(RmArgs),
+    /// Send a signal to running containers
+    Kill(KillArgs),
+    /// Wait for containers to stop and print their exit codes
+    Wait(WaitArgs),
     /// Pull an image from a registry
     Pull(PullArgs),
     /// Push an image to a registry

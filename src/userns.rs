@@ -215,8 +215,10 @@ fn enter_with_helpers(maps: &IdMaps) -> anyhow::Result<()> {
 }
 
 /// Run newuidmap/newgidmap for `pid` (used for our own namespace and, by
-/// `run`, for a container's).
+/// `run`, for a container's). The two run side by side: each is a setuid
+/// exec, and together they are most of a rootless container's start.
 pub fn run_idmap_helpers(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
+    let mut running = Vec::new();
     for (tool, ranges) in [("newuidmap", &maps.uids), ("newgidmap", &maps.gids)] {
         let exe = find_helper(tool)
             .ok_or_else(|| anyhow::anyhow!("{tool} not found; install the uidmap package"))?;
@@ -227,12 +229,30 @@ pub fn run_idmap_helpers(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
                 .arg(r.host_id.to_string())
                 .arg(r.size.to_string());
         }
-        let out = cmd.output().with_context(|| format!("running {tool}"))?;
-        if !out.status.success() {
-            anyhow::bail!("{tool}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        running.push((
+            tool,
+            cmd.spawn().with_context(|| format!("running {tool}"))?,
+        ));
+    }
+    let mut failure = None;
+    for (tool, child) in running {
+        let out = child
+            .wait_with_output()
+            .with_context(|| format!("running {tool}"))?;
+        if !out.status.success() && failure.is_none() {
+            failure = Some(format!(
+                "{tool}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
     }
-    Ok(())
+    match failure {
+        Some(f) => anyhow::bail!("{f}"),
+        None => Ok(()),
+    }
 }
 
 /// Enter the user namespace for a command that writes image files, when we

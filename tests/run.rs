@@ -662,6 +662,47 @@ fn concurrent_runs_all_succeed() {
     }
 }
 
+/// Start `cove run --name NAME ARGS…` in the background and wait until
+/// the container runs.
+fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Child {
+    let mut all = vec!["run", "--name", name];
+    all.extend_from_slice(args);
+    let child = env.cove(&all).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if env
+            .run(&["wait", "--condition", "running", "--interval", "20ms", name])
+            .status
+            .success()
+        {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("[{}] container {name} did not start", env.mode.label());
+}
+
+#[test]
+fn kill_and_wait() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode, &drivers()[0]);
+        let mut child = run_in_background(&env, "k", &["--init", "app", "sleep", "100"]);
+        // wait --condition running returns at once for a running one.
+        assert_eq!(out(&env, &["wait", "--condition", "running", "k"]), "-1");
+        assert_eq!(out(&env, &["kill", "-s", "TERM", "k"]), "k");
+        assert_eq!(child.wait().unwrap().code(), Some(143));
+        assert_eq!(out(&env, &["wait", "k"]), "143");
+        let e = env.fails(&["kill", "k"], 125);
+        assert!(e.contains("state improper"), "{e}");
+        env.fails(&["kill", "nope"], 125);
+        env.fails(&["kill", "-s", "NOSUCHSIG", "k"], 125);
+        // wait blocks until a container stops.
+        let mut child = run_in_background(&env, "w", &["app", "sh", "-c", "sleep 1; exit 7"]);
+        assert_eq!(out(&env, &["wait", "--interval", "50ms", "w"]), "7");
+        assert_eq!(child.wait().unwrap().code(), Some(7));
+    }
+}
+
 #[test]
 fn create_then_start_and_names() {
     each(|env| {

@@ -180,3 +180,27 @@ pub struct RmArgs {
     #[arg(short, long)]
     pub ignore: bool,
 }
+
+#[derive(Args, Debug, Clone)]
+pub struct KillArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+    /// Signal to send (name or number)
+    #[arg(short, long, default_value = "KILL", value_name = "SIGNAL")]
+    pub signal: String,
+    /// Signal all running containers
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WaitArgs {
+    #[arg(value_name = "CONTAINER", required = true)]
+    pub containers: Vec<String>,
+    /// State to wait for: stopped/exited (the default) or running
+    #[arg(long, value_name = "STATE", default_value = "stopped")]
+    pub condition: Vec<String>,
+    /// How often to check, e.g. 250ms or 1s
+    #[arg(short, long, default_value = "250ms", value_name = "DURATION")]
+    pub interval: String,
+}

@@ -70,6 +70,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Create(a) => run::create(&ctx, &a),
         Command::Start(a) => run::start(&ctx, &a),
         Command::Rm(a) => run::remove(&ctx, &a),
+        Command::Kill(a) => run::kill(&ctx, &a),
+        Command::Wait(a) => run::wait(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),

@@ -1,7 +1,7 @@
 //! `cove run`, `cove create` and `cove start`.
 
 use super::Ctx;
-use crate::cli::{CreateArgs, RmArgs, RunArgs, StartArgs};
+use crate::cli::{CreateArgs, KillArgs, RmArgs, RunArgs, StartArgs, WaitArgs};
 use crate::container::{create, record, start};
 use crate::error::{exit_error, silent_exit};
 
@@ -131,4 +131,162 @@ fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<s
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     None
+}
+
+/// The pid of a container's first process while it runs: its lock is held
+/// by the process running it, and its state names the pid.
+fn running_pid(container: &record::ContainerDir) -> anyhow::Result<Option<i32>> {
+    if container.try_lock()?.is_some() {
+        return Ok(None);
+    }
+    Ok(container.state().pid)
+}
+
+/// `cove kill`: Podman's exit code 125 when a container is not running.
+pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
+    let signal = crate::container::options::parse_signal(&args.signal)?;
+    if args.containers.is_empty() && !args.all {
+        return Err(exit_error(
+            125,
+            "kill needs at least one container name or id, or --all",
+        ));
+    }
+    let targets: Vec<(String, record::ContainerDir)> = if args.all {
+        record::list(&ctx.paths.root)
+            .into_iter()
+            .map(|c| (c.config.id.clone(), c))
+            .collect()
+    } else {
+        let mut found = Vec::new();
+        for name in &args.containers {
+            found.push((name.clone(), record::lookup(&ctx.paths.root, name)?));
+        }
+        found
+    };
+    let mut failed = false;
+    for (given, container) in targets {
+        match running_pid(&container)? {
+            Some(pid) => {
+                // SAFETY: kill with plain integers.
+                if unsafe { libc::kill(pid, signal) } != 0 {
+                    let err = std::io::Error::last_os_error();
+                    eprintln!("Error: signalling container {given}: {err}");
+                    failed = true;
+                    continue;
+                }
+                println!("{given}");
+            }
+            None if args.all => {}
+            None => {
+                eprintln!(
+                    "Error: can only kill running containers. {} is in state {}: container state improper",
+                    container.config.id,
+                    container.state().status.as_str()
+                );
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(silent_exit(125));
+    }
+    Ok(0)
+}
+
+/// `cove wait`: print each container's exit code once it has stopped (or,
+/// with `--condition running`, once it runs).
+pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
+    let interval = parse_interval(&args.interval)?;
+    let want_running = match args
+        .condition
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()[..]
+    {
+        ["running"] => true,
+        ["stopped"] | ["exited"] | ["stopped", "exited"] | ["exited", "stopped"] => false,
+        _ => {
+            return Err(exit_error(
+                125,
+                format!(
+                    "--condition {}: cove waits for stopped/exited or running",
+                    args.condition.join(",")
+                ),
+            ))
+        }
+    };
+    for name in &args.containers {
+        let container = record::lookup(&ctx.paths.root, name)?;
+        loop {
+            if !container.path.exists() {
+                return Err(exit_error(
+                    125,
+                    format!("container {name} was removed while waiting"),
+                ));
+            }
+            let running = running_pid(&container)?.is_some();
+            let state = container.state();
+            if want_running && running {
+                println!("-1");
+                break;
+            }
+            if !want_running && !running && state.status != record::Status::Created {
+                println!("{}", state.exit_code.unwrap_or(-1));
+                break;
+            }
+            std::thread::sleep(interval);
+        }
+    }
+    Ok(0)
+}
+
+/// Durations as Go writes them: 250ms, 1s, 1.5s, 2m; a bare number is ms.
+fn parse_interval(text: &str) -> anyhow::Result<std::time::Duration> {
+    let bad = || {
+        exit_error(
+            125,
+            format!("--interval {text}: expected a duration such as 250ms or 1s"),
+        )
+    };
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 1e-3)
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    if !(value > 0.0) {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs_f64(value * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(
+            parse_interval("250ms").unwrap(),
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(
+            parse_interval("1.5s").unwrap(),
+            std::time::Duration::from_millis(1500)
+        );
+        assert_eq!(
+            parse_interval("2m").unwrap(),
+            std::time::Duration::from_secs(120)
+        );
+        assert_eq!(
+            parse_interval("100").unwrap(),
+            std::time::Duration::from_millis(100)
+        );
+        assert!(parse_interval("soon").is_err());
+        assert!(parse_interval("0s").is_err());
+    }
 }
