@@ -258,7 +258,7 @@ fn parse_interval(text: &str) -> anyhow::Result<std::time::Duration> {
         (text, 1e-3)
     };
     let value: f64 = number.parse().map_err(|_| bad())?;
-    if !(value > 0.0) {
+    if value.is_nan() || value <= 0.0 {
         return Err(bad());
     }
     Ok(std::time::Duration::from_secs_f64(value * scale))
