@@ -667,7 +667,7 @@ fn concurrent_runs_all_succeed() {
 fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Child {
     let mut all = vec!["run", "--name", name];
     all.extend_from_slice(args);
-    let child = env.cove(&all).spawn().unwrap();
+    let mut child = env.cove(&all).spawn().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::time::Instant::now() < deadline {
         if env
@@ -679,6 +679,8 @@ fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Chil
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("[{}] container {name} did not start", env.mode.label());
 }
 
