@@ -6,14 +6,20 @@
 //! `compile`) runs in the parent before fork; the child only calls
 //! [`install`], which makes one raw syscall.
 //!
-//! Supported architectures: x86_64 and aarch64. The filter only has rules for
-//! the native ABI: syscalls made through a compat ABI (i386 on x86_64, arm32
-//! on aarch64) kill the process, and x32 syscalls on x86_64 get the default
-//! action (ENOSYS if that would allow them).
+//! Supported architectures: x86_64 and aarch64. On x86_64 the filter also
+//! applies the profile's rules to the i386 and x32 ABIs when the profile
+//! lists them (`SCMP_ARCH_X86`, `SCMP_ARCH_X32`, as Podman's archMap and the
+//! default profile do), each by its own syscall numbers, so 32-bit programs
+//! run in containers. An ABI the profile does not list gets no rules: i386
+//! syscalls kill the process, x32 syscalls get the default action (ENOSYS
+//! if that would allow them). arm32 on aarch64 is always killed: the `libc`
+//! crate has no arm32 numbers for an aarch64 build.
 
 mod bpf;
 mod profile;
 mod syscalls;
+#[cfg(target_arch = "x86_64")]
+mod syscalls_x86;
 #[cfg(test)]
 mod tests;
 

@@ -7,7 +7,9 @@
 //! would check for them anyway.
 //!
 //! The tables are plain syscall names; names a given architecture does not
-//! have are skipped when compiling.
+//! have are skipped when compiling. The profile covers the compat ABIs the
+//! compiler has tables for, as Podman's does (i386 and x32 on x86_64), with
+//! the same rules: see [`default_arches`].
 
 use oci_spec::runtime::{
     Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompArgBuilder,
@@ -327,6 +329,83 @@ pub(super) const ALLOWED: &[&str] = &[
     "writev",
 ];
 
+/// Allowed in every container too: i386's own syscalls, each the 32-bit (or
+/// legacy) form of an allowed one: 32-bit ids, 64-bit offsets and sizes,
+/// 64-bit times, the old signal calls and structures. i386's multiplexers
+/// `socketcall` and `ipc` are not listed: the compiler gives them the rules
+/// of the calls they stand for.
+pub(super) const ALLOWED_I386: &[&str] = &[
+    "_llseek",
+    "_newselect",
+    "chown32",
+    "clock_adjtime64",
+    "clock_getres_time64",
+    "clock_gettime64",
+    "clock_nanosleep_time64",
+    "fadvise64_64",
+    "fchown32",
+    "fcntl64",
+    "fstat64",
+    "fstatat64",
+    "fstatfs64",
+    "ftruncate64",
+    "futex_time64",
+    "getegid32",
+    "geteuid32",
+    "getgid32",
+    "getgroups32",
+    "getresgid32",
+    "getresuid32",
+    "getuid32",
+    "io_pgetevents_time64",
+    "lchown32",
+    "lstat64",
+    "mmap2",
+    "mq_timedreceive_time64",
+    "mq_timedsend_time64",
+    "nice", // raising priority still needs CAP_SYS_NICE
+    "oldfstat",
+    "oldlstat",
+    "oldolduname",
+    "oldstat",
+    "olduname",
+    "ppoll_time64",
+    "pselect6_time64",
+    "readdir",
+    "recvmmsg_time64",
+    "rt_sigtimedwait_time64",
+    "sched_rr_get_interval_time64",
+    "semtimedop_time64",
+    "sendfile64",
+    "setfsgid32",
+    "setfsuid32",
+    "setgid32",
+    "setgroups32",
+    "setregid32",
+    "setresgid32",
+    "setresuid32",
+    "setreuid32",
+    "setuid32",
+    "sgetmask",
+    "sigaction",
+    "signal",
+    "sigpending",
+    "sigprocmask",
+    "sigreturn",
+    "sigsuspend",
+    "ssetmask",
+    "stat64",
+    "statfs64",
+    "timer_gettime64",
+    "timer_settime64",
+    "timerfd_gettime64",
+    "timerfd_settime64",
+    "truncate64",
+    "ugetrlimit",
+    "utimensat_time64",
+    "waitpid",
+];
+
 /// Allowed when the container holds any of the listed capabilities, EPERM
 /// otherwise. Each syscall appears in one row only.
 pub(super) const BY_CAPABILITY: &[(&[&str], &[&str])] = &[
@@ -374,7 +453,7 @@ pub(super) const BY_CAPABILITY: &[(&[&str], &[&str])] = &[
     (&["CAP_SYS_RAWIO"], &["ioperm", "iopl"]),
     (
         &["CAP_SYS_TIME"],
-        &["clock_settime", "settimeofday", "stime"],
+        &["clock_settime", "clock_settime64", "settimeofday", "stime"],
     ),
     (&["CAP_SYS_TTY_CONFIG"], &["vhangup"]),
     (
@@ -425,7 +504,7 @@ const NETLINK_AUDIT: u64 = libc::NETLINK_AUDIT as u64;
 /// `CAP_SYS_ADMIN`, any case, with or without `CAP_`).
 pub fn default_profile(caps: &[String]) -> LinuxSeccomp {
     let has = |cap: &str| caps.iter().any(|c| same_cap(c, cap));
-    let mut rules = vec![allow(ALLOWED)];
+    let mut rules = vec![allow(ALLOWED), allow(ALLOWED_I386)];
 
     // personality: only the harmless execution domains.
     for &value in PERSONALITIES {
@@ -487,7 +566,7 @@ pub fn default_profile(caps: &[String]) -> LinuxSeccomp {
     profile
         .set_default_action(LinuxSeccompAction::ScmpActErrno)
         .set_default_errno_ret(Some(libc::ENOSYS as u32))
-        .set_architectures(native_arch().map(|a| vec![a]))
+        .set_architectures(default_arches())
         .set_syscalls(Some(rules));
     profile
 }
@@ -501,6 +580,19 @@ pub(super) fn native_arch() -> Option<Arch> {
     } else {
         None
     }
+}
+
+/// The architectures the default profile covers: the native one and the
+/// compat ABIs the compiler has syscall tables for, i386 and x32 on x86_64
+/// (Podman's archMap). Not arm32 on aarch64: with no table, the compiler
+/// could only kill it anyway.
+pub(super) fn default_arches() -> Option<Vec<Arch>> {
+    let native = native_arch()?;
+    let mut arches = vec![native];
+    if native == Arch::ScmpArchX86_64 {
+        arches.extend([Arch::ScmpArchX86, Arch::ScmpArchX32]);
+    }
+    Some(arches)
 }
 
 /// Whether two capability names mean the same capability.

@@ -1,13 +1,19 @@
 //! Syscall name → number tables for the architectures the seccomp compiler
 //! supports.
 //!
-//! The numbers come from the `libc` crate's `SYS_*` constants, so (with four
-//! documented exceptions) nothing here is typed by hand except the names.
-//! `TABLE` lists the names `libc` defines for both the glibc and the musl
-//! flavour of a target; `EXTRA` adds the flavour-specific ones. Syscalls
+//! The native numbers come from the `libc` crate's `SYS_*` constants, so
+//! (with four documented exceptions) nothing here is typed by hand except the
+//! names. `TABLE` lists the names `libc` defines for both the glibc and the
+//! musl flavour of a target; `EXTRA` adds the flavour-specific ones. Syscalls
 //! missing here (newer than this `libc`) cannot be named in a filter: they
 //! get the profile's default action, which for the default profile is
 //! ENOSYS, i.e. "not implemented" to the caller.
+//!
+//! `libc` has no numbers for an architecture's compat ABIs, so the i386 and
+//! x32 numbers of an x86_64 build are generated from the kernel's uapi
+//! headers into `syscalls_x86.rs` (see tests/seccomp-gen/). The same rule
+//! holds there: a syscall newer than those headers gets the default action.
+//! There is no arm32 table for aarch64 builds.
 
 /// Builds a `&[(&str, i64)]` of `("SYS_name", libc::SYS_name)` pairs.
 macro_rules! syscall_table {
@@ -722,6 +728,18 @@ const EXTRA: &[(&str, i64)] = &[];
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 const TABLE: &[(&str, i64)] = &[];
 
+/// The syscall numberings a filter can have rules for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abi {
+    /// The architecture this crate is built for (x86_64 or aarch64).
+    Native,
+    /// i386 on an x86_64 host (`AUDIT_ARCH_I386`).
+    I386,
+    /// x32's own entry points on an x86_64 host, without the x32 bit. Its
+    /// other syscalls have their x86_64 numbers (and the x32 bit).
+    X32Own,
+}
+
 /// Looks up a syscall by its kernel name (`"openat"`, `"_llseek"`), returning
 /// `None` when this architecture has no such syscall.
 pub fn number(name: &str) -> Option<u32> {
@@ -732,6 +750,42 @@ pub fn number(name: &str) -> Option<u32> {
         .and_then(|&(_, nr)| u32::try_from(nr).ok())
 }
 
+/// [`number`] for any of the ABIs; `None` also for a compat ABI that this
+/// build has no table for.
+pub fn number_in(abi: Abi, name: &str) -> Option<u32> {
+    let table = match abi {
+        Abi::Native => return number(name),
+        Abi::I386 => compat::I386,
+        Abi::X32Own => compat::X32_OWN,
+    };
+    table.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr)
+}
+
+/// x32's own entry points (without the x32 bit): first and last number.
+pub fn x32_own_range() -> Option<(u32, u32)> {
+    let numbers = compat::X32_OWN.iter().map(|&(_, nr)| nr);
+    Some((numbers.clone().min()?, numbers.max()?))
+}
+
+/// i386's multiplexers, `socketcall` and `ipc`: each with the call numbers
+/// of its first argument and the syscall each one stands for. Empty where
+/// there is no i386 table.
+pub fn multiplexers() -> [(&'static str, &'static [(u32, &'static str)]); 2] {
+    [("socketcall", compat::SOCKETCALL), ("ipc", compat::IPC)]
+}
+
+#[cfg(target_arch = "x86_64")]
+use super::syscalls_x86 as compat;
+
+/// No compat tables for other architectures.
+#[cfg(not(target_arch = "x86_64"))]
+mod compat {
+    pub(super) const I386: &[(&str, u32)] = &[];
+    pub(super) const X32_OWN: &[(&str, u32)] = &[];
+    pub(super) const SOCKETCALL: &[(u32, &str)] = &[];
+    pub(super) const IPC: &[(u32, &str)] = &[];
+}
+
 /// Every syscall name this table knows, for tests and diagnostics.
 #[cfg(test)]
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -739,4 +793,14 @@ pub fn names() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(EXTRA)
         .filter_map(|(sys, _)| sys.strip_prefix("SYS_"))
+}
+
+/// [`names`] for any of the ABIs.
+#[cfg(test)]
+pub fn names_in(abi: Abi) -> Vec<&'static str> {
+    match abi {
+        Abi::Native => names().collect(),
+        Abi::I386 => compat::I386.iter().map(|&(n, _)| n).collect(),
+        Abi::X32Own => compat::X32_OWN.iter().map(|&(n, _)| n).collect(),
+    }
 }

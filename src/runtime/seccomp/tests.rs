@@ -6,10 +6,12 @@ use std::collections::HashSet;
 use oci_spec::runtime::{LinuxSeccomp, LinuxSeccompAction, LinuxSeccompOperator, LinuxSyscall};
 
 use super::bpf::{interp, NATIVE_AUDIT_ARCH};
-use super::profile::{self, ALLOWED, BY_CAPABILITY, DENIED};
+use super::profile::{self, ALLOWED, ALLOWED_I386, BY_CAPABILITY, DENIED};
+use super::syscalls::Abi;
 use super::*;
 
 const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
+const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 
 fn errno(e: i32) -> u32 {
     libc::SECCOMP_RET_ERRNO | e as u32
@@ -29,6 +31,25 @@ fn nr(name: &str) -> u32 {
 
 fn native() -> u32 {
     NATIVE_AUDIT_ARCH.expect("tests run on x86_64 or aarch64")
+}
+
+/// `AUDIT_ARCH_ARM`: arm32 syscalls on an aarch64 kernel.
+const AUDIT_ARCH_ARM: u32 = 0x4000_0028;
+
+/// i386 number of `name` (x86_64 builds only).
+fn nr32(name: &str) -> u32 {
+    syscalls::number_in(Abi::I386, name).unwrap_or_else(|| panic!("{name} not in the i386 table"))
+}
+
+/// Action the filter returns for i386 syscall `name` with `args`.
+fn decide32(prog: &[libc::sock_filter], name: &str, args: [u64; 6]) -> u32 {
+    interp::run(prog, nr32(name), bpf::AUDIT_ARCH_I386, args)
+}
+
+/// Action the filter returns for x32 syscall number `nr` (without the x32
+/// bit) with `args`.
+fn decide_x32(prog: &[libc::sock_filter], nr: u32, args: [u64; 6]) -> u32 {
+    interp::run(prog, bpf::X32_SYSCALL_BIT | nr, native(), args)
 }
 
 /// Action the filter returns for syscall `name` with `args`.
@@ -259,6 +280,7 @@ fn default_profile_tables_are_consistent() {
     let cap_names = BY_CAPABILITY.iter().flat_map(|(_, names)| names.iter());
     for name in ALLOWED
         .iter()
+        .chain(ALLOWED_I386)
         .chain(cap_names)
         .chain(DENIED)
         .chain(&special)
@@ -270,8 +292,8 @@ fn default_profile_tables_are_consistent() {
             super::super::caps::parse_cap(cap).unwrap();
         }
     }
-    // Every syscall of this architecture is classified on purpose; these
-    // are left to the default (ENOSYS).
+    // Every syscall of every ABI the profile covers is classified on
+    // purpose; these are left to the default (ENOSYS).
     let unlisted = [
         "afs_syscall",
         "getpmsg",
@@ -282,12 +304,39 @@ fn default_profile_tables_are_consistent() {
         "io_uring_setup",
         "io_uring_enter",
         "io_uring_register",
+        // i386: never implemented (the kernel answers ENOSYS), or obsolete.
+        "break",
+        "stty",
+        "gtty",
+        "ftime",
+        "prof",
+        "lock",
+        "mpx",
+        "ulimit",
+        "profil",
+        "idle",
+        "bdflush",
+        // i386's multiplexers: the compiler derives their rules.
+        "socketcall",
+        "ipc",
     ];
-    for name in syscalls::names() {
+    for abi in [Abi::Native, Abi::I386, Abi::X32Own] {
+        for name in syscalls::names_in(abi) {
+            assert!(
+                seen.contains(name) || unlisted.contains(&name),
+                "{abi:?} syscall {name} is neither allowed, cap-gated, denied nor deliberately unlisted"
+            );
+        }
+    }
+    // The i386 list holds i386's own syscalls only.
+    for name in ALLOWED_I386 {
         assert!(
-            seen.contains(name) || unlisted.contains(&name),
-            "syscall {name} is neither allowed, cap-gated, denied nor deliberately unlisted"
+            syscalls::number(name).is_none() || cfg!(not(target_arch = "x86_64")),
+            "{name} is not i386-only"
         );
+        if cfg!(target_arch = "x86_64") {
+            assert!(syscalls::number_in(Abi::I386, name).is_some(), "{name}");
+        }
     }
 }
 
@@ -402,22 +451,14 @@ fn default_profile_decisions() {
         ALLOW
     );
 
-    // Foreign ABIs are killed; x32 gets the default.
-    let i386_or_arm = if cfg!(target_arch = "x86_64") {
-        0x4000_0003
-    } else {
-        0x4000_0028
-    };
-    assert_eq!(
-        interp::run(&prog, nr("getpid"), i386_or_arm, none),
-        libc::SECCOMP_RET_KILL_PROCESS
-    );
+    // The compat ABIs follow the same rules (see the i386_ and x32_ tests);
+    // arm32 on aarch64 (no table) and unknown architectures are killed.
+    assert_eq!(interp::run(&prog, nr("getpid"), 0x1234_5678, none), KILL);
     if cfg!(target_arch = "x86_64") {
-        let x32_getpid = 0x4000_0000 | 39;
-        assert_eq!(
-            interp::run(&prog, x32_getpid, native(), none),
-            errno(libc::ENOSYS)
-        );
+        let x32_getpid = bpf::X32_SYSCALL_BIT | nr("getpid");
+        assert_eq!(interp::run(&prog, x32_getpid, native(), none), ALLOW);
+    } else {
+        assert_eq!(interp::run(&prog, nr("getpid"), AUDIT_ARCH_ARM, none), KILL);
     }
 
     let admin = compile(&default_profile(&strings(&["CAP_SYS_ADMIN"]))).unwrap();
@@ -460,6 +501,19 @@ fn containers_common_profile_file() {
         interp::run(&prog, 1000, native(), none),
         errno(libc::ENOSYS)
     );
+    // Its archMap lists i386 and x32 for amd64; it names socketcall itself.
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(decide32(&prog, "getpid", none), ALLOW);
+        assert_eq!(decide32(&prog, "mmap2", none), ALLOW);
+        assert_eq!(decide32(&prog, "acct", none), errno(libc::EPERM));
+        assert_eq!(decide32(&prog, "socketcall", none), ALLOW);
+        assert_eq!(
+            decide32(&prog, "socket", netlink_audit),
+            errno(libc::EINVAL)
+        );
+        assert_eq!(decide_x32(&prog, nr("getpid"), none), ALLOW);
+        assert_eq!(decide_x32(&prog, nr("acct"), none), errno(libc::EPERM));
+    }
 }
 
 // ---- compiler ----
@@ -968,4 +1022,722 @@ fn getpid_cost() {
         out[1],
         prog.len()
     );
+}
+
+/// `cargo test -- --ignored --nocapture instruction_counts` prints the
+/// program sizes of the default profile.
+#[test]
+#[ignore]
+fn instruction_counts() {
+    for (what, caps) in [
+        ("default caps", default_caps()),
+        ("CAP_SYS_ADMIN", strings(&["CAP_SYS_ADMIN"])),
+        ("no caps", vec![]),
+    ] {
+        let prog = compile(&default_profile(&caps)).unwrap();
+        eprintln!("default profile, {what}: {} instructions", prog.len());
+    }
+    if let Ok(text) = std::fs::read_to_string("/usr/share/containers/seccomp.json") {
+        let prog = compile(&load_profile_json(&text, &default_caps()).unwrap()).unwrap();
+        eprintln!("containers-common profile: {} instructions", prog.len());
+    }
+}
+
+// ---- compat ABIs (i386, x32) ----
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_follows_the_default_profile() {
+    let prog = compile(&default_profile(&default_caps())).unwrap();
+    let none = [0; 6];
+    // Its own numbers: i386 getpid is x86_64's sched_yield.
+    assert_ne!(nr32("getpid"), nr("getpid"));
+    for name in [
+        "read",
+        "write",
+        "getpid",
+        "execve",
+        "ptrace",
+        "chroot",
+        "set_thread_area",
+        "mmap2",
+        "_llseek",
+        "clock_gettime64",
+        "futex_time64",
+        "getuid32",
+        "waitpid",
+        "sigreturn",
+    ] {
+        assert_eq!(decide32(&prog, name, none), ALLOW, "{name}");
+    }
+    for name in [
+        "keyctl",
+        "add_key",
+        "mount",
+        "umount",
+        "unshare",
+        "setns",
+        "bpf",
+        "reboot",
+        "vm86",
+        "stime",
+        "clock_settime64",
+    ] {
+        assert_eq!(decide32(&prog, name, none), errno(libc::EPERM), "{name}");
+    }
+    for name in ["io_uring_setup", "clone3", "idle"] {
+        assert_eq!(decide32(&prog, name, none), errno(libc::ENOSYS), "{name}");
+    }
+    // Numbers i386 does not have.
+    for nr in [1000, 0x4000_0000 | nr32("getpid"), u32::MAX] {
+        let got = interp::run(&prog, nr, bpf::AUDIT_ARCH_I386, none);
+        assert_eq!(got, errno(libc::ENOSYS), "{nr:#x}");
+    }
+
+    // Argument rules, on 32-bit arguments.
+    let clone_with = |flags: u64| decide32(&prog, "clone", [flags, 0, 0, 0, 0, 0]);
+    assert_eq!(clone_with(libc::SIGCHLD as u64), ALLOW);
+    assert_eq!(
+        clone_with((libc::CLONE_NEWUSER | libc::SIGCHLD) as u64),
+        errno(libc::EPERM)
+    );
+    let persona = |p: u64| decide32(&prog, "personality", [p, 0, 0, 0, 0, 0]);
+    assert_eq!(persona(0xffff_ffff), ALLOW);
+    assert_eq!(persona(0x0040000), errno(libc::EPERM));
+    // The high half is not looked at, as libseccomp does for 32-bit ABIs.
+    assert_eq!(persona(0x1_0000_0008), ALLOW);
+    let socket = |args: [u64; 3]| decide32(&prog, "socket", [args[0], args[1], args[2], 0, 0, 0]);
+    assert_eq!(socket([libc::AF_INET as u64, 1, 0]), ALLOW);
+    assert_eq!(
+        socket([libc::AF_VSOCK as u64, 1, 0]),
+        errno(libc::EAFNOSUPPORT)
+    );
+    assert_eq!(
+        socket([16, 3, libc::NETLINK_AUDIT as u64]),
+        errno(libc::EINVAL)
+    );
+
+    // The multiplexers: every call the kernel knows, and nothing else.
+    let socketcall = |call: u64| decide32(&prog, "socketcall", [call, 0, 0, 0, 0, 0]);
+    for call in 1..=20 {
+        assert_eq!(socketcall(call), ALLOW, "socketcall({call})");
+    }
+    for call in [0, 21, 1 << 32 | 99] {
+        assert_eq!(socketcall(call), errno(libc::ENOSYS), "socketcall({call})");
+    }
+    let ipc = |call: u64| decide32(&prog, "ipc", [call, 0, 0, 0, 0, 0]);
+    for call in [1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24] {
+        assert_eq!(ipc(call), ALLOW, "ipc({call})");
+    }
+    for call in [0, 25, 0x10_0000] {
+        assert_eq!(ipc(call), errno(libc::ENOSYS), "ipc({call})");
+    }
+
+    let admin = compile(&default_profile(&strings(&["CAP_SYS_ADMIN"]))).unwrap();
+    assert_eq!(decide32(&admin, "mount", none), ALLOW);
+    assert_eq!(decide32(&admin, "umount", none), ALLOW);
+    assert_eq!(
+        decide32(&admin, "clone", [libc::CLONE_NEWUSER as u64, 0, 0, 0, 0, 0]),
+        ALLOW
+    );
+    assert_eq!(decide32(&admin, "chroot", none), errno(libc::EPERM));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn x32_follows_the_default_profile() {
+    let prog = compile(&default_profile(&default_caps())).unwrap();
+    let none = [0; 6];
+    let own = |name: &str| syscalls::number_in(Abi::X32Own, name).unwrap();
+    // Shared numbers: the x86_64 rules.
+    assert_eq!(decide_x32(&prog, nr("getpid"), none), ALLOW);
+    assert_eq!(decide_x32(&prog, nr("openat"), none), ALLOW);
+    assert_eq!(decide_x32(&prog, nr("keyctl"), none), errno(libc::EPERM));
+    assert_eq!(decide_x32(&prog, nr("mount"), none), errno(libc::EPERM));
+    assert_eq!(
+        decide_x32(&prog, nr("io_uring_setup"), none),
+        errno(libc::ENOSYS)
+    );
+    let clone_with = |flags: u64| decide_x32(&prog, nr("clone"), [flags, 0, 0, 0, 0, 0]);
+    assert_eq!(clone_with(libc::SIGCHLD as u64), ALLOW);
+    assert_eq!(
+        clone_with((libc::CLONE_NEWUSER | libc::SIGCHLD) as u64),
+        errno(libc::EPERM)
+    );
+    // x32's own entry points, by name.
+    assert!(own("execve") >= 512);
+    for name in ["execve", "ioctl", "rt_sigaction", "readv", "setsockopt"] {
+        assert_eq!(decide_x32(&prog, own(name), none), ALLOW, "{name}");
+    }
+    assert_eq!(
+        decide_x32(&prog, own("kexec_load"), none),
+        errno(libc::EPERM)
+    );
+    assert_eq!(
+        decide_x32(&prog, own("move_pages"), none),
+        errno(libc::EPERM)
+    );
+    // Numbers above x32's own are x86_64's again (new syscalls are numbered
+    // for both): the native rules, which for unknown numbers is the default.
+    assert_eq!(syscalls::x32_own_range(), Some((512, 547)));
+    // Numbers x32 does not have.
+    for nr in [511, 548, 1000, 0x3fff_ffff, 0x7fff_ffff] {
+        assert_eq!(decide_x32(&prog, nr, none), errno(libc::ENOSYS), "{nr:#x}");
+    }
+    assert_eq!(
+        interp::run(&prog, u32::MAX, native(), none),
+        errno(libc::ENOSYS)
+    );
+}
+
+/// A profile that lists no compat ABI gives them no rules: i386 (and arm32)
+/// is killed, x32 gets the default action, never an allowing one.
+#[test]
+fn unlisted_compat_abis_get_no_rules() {
+    let none = [0; 6];
+    let compat_arch = if cfg!(target_arch = "x86_64") {
+        bpf::AUDIT_ARCH_I386
+    } else {
+        AUDIT_ARCH_ARM
+    };
+    let mut p = default_profile(&default_caps());
+    p.set_architectures(None);
+    let prog = compile(&p).unwrap();
+    assert_eq!(decide(&prog, "getpid", none), ALLOW);
+    for nr in [0, 20, 39, 1000] {
+        assert_eq!(interp::run(&prog, nr, compat_arch, none), KILL);
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(decide_x32(&prog, nr("getpid"), none), errno(libc::ENOSYS));
+    }
+
+    // Allow by default: x32 still answers ENOSYS; listing only i386 opens
+    // i386 alone.
+    let text = r#"{"defaultAction":"SCMP_ACT_ALLOW",
+        "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_ARM"],
+        "syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_ERRNO"}]}"#;
+    let prog = compile(&load_profile_json(text, &[]).unwrap()).unwrap();
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(decide_x32(&prog, nr("getpid"), none), errno(libc::ENOSYS));
+        assert_eq!(decide32(&prog, "getpid", none), ALLOW);
+        assert_eq!(decide32(&prog, "keyctl", none), errno(libc::EPERM));
+    } else {
+        // arm32 has no table on aarch64: killed even when listed.
+        assert_eq!(interp::run(&prog, 20, AUDIT_ARCH_ARM, none), KILL);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_multiplexers_follow_the_calls_they_stand_for() {
+    use LinuxSeccompAction::*;
+    use LinuxSeccompOperator::ScmpCmpEq;
+    let with_arches = |rules| {
+        let mut p = profile_with(ScmpActErrno, rules);
+        p.set_default_errno_ret(Some(libc::ENOSYS as u32))
+            .set_architectures(Some(vec![
+                oci_spec::runtime::Arch::ScmpArchX86_64,
+                oci_spec::runtime::Arch::ScmpArchX86,
+            ]));
+        compile(&p).unwrap()
+    };
+    let mut connect = rule(&["connect"], ScmpActErrno, vec![]);
+    connect.set_errno_ret(Some(libc::EACCES as u32));
+    let prog = with_arches(vec![
+        // Allowed for some arguments: allowed through socketcall.
+        rule(
+            &["socket"],
+            ScmpActAllow,
+            vec![(0, ScmpCmpEq, libc::AF_UNIX as u64, None)],
+        ),
+        rule(&["socket"], ScmpActKillProcess, vec![]),
+        // Denied: denied through socketcall too.
+        connect,
+        // Denied for some arguments only: the default.
+        rule(&["bind"], ScmpActTrap, vec![(0, ScmpCmpEq, 3, None)]),
+        // send follows sendto; recv, named, its own rule.
+        rule(&["sendto", "recvfrom"], ScmpActAllow, vec![]),
+        rule(&["recv"], ScmpActLog, vec![]),
+        rule(&["semget", "semctl"], ScmpActAllow, vec![]),
+    ]);
+    let socketcall = |call: u64| decide32(&prog, "socketcall", [call, 0, 0, 0, 0, 0]);
+    assert_eq!(socketcall(1), ALLOW, "socket");
+    assert_eq!(socketcall(2), errno(libc::ENOSYS), "bind");
+    assert_eq!(socketcall(3), errno(libc::EACCES), "connect");
+    assert_eq!(socketcall(4), errno(libc::ENOSYS), "listen");
+    assert_eq!(socketcall(9), ALLOW, "send");
+    assert_eq!(socketcall(10), libc::SECCOMP_RET_LOG, "recv");
+    assert_eq!(socketcall(11), ALLOW, "sendto");
+    assert_eq!(socketcall(12), ALLOW, "recvfrom");
+    let ipc = |call: u64| decide32(&prog, "ipc", [call, 0, 0, 0, 0, 0]);
+    assert_eq!(ipc(1), errno(libc::ENOSYS), "semop");
+    assert_eq!(ipc(2), ALLOW, "semget");
+    assert_eq!(ipc(3), ALLOW, "semctl");
+    assert_eq!(ipc(23), errno(libc::ENOSYS), "shmget");
+    // The direct syscalls keep their argument checks.
+    let socket = |family: i32| decide32(&prog, "socket", [family as u64, 1, 0, 0, 0, 0]);
+    assert_eq!(socket(libc::AF_UNIX), ALLOW);
+    assert_eq!(socket(libc::AF_INET), KILL);
+
+    // Rules for the multiplexer itself win.
+    let mut p = rule(&["socketcall"], ScmpActErrno, vec![]);
+    p.set_errno_ret(Some(libc::EACCES as u32));
+    let prog = with_arches(vec![rule(&["socket"], ScmpActAllow, vec![]), p]);
+    let socketcall = |call: u64| decide32(&prog, "socketcall", [call, 0, 0, 0, 0, 0]);
+    assert_eq!(socketcall(1), errno(libc::EACCES));
+    assert_eq!(
+        decide32(&prog, "ipc", [2, 0, 0, 0, 0, 0]),
+        errno(libc::ENOSYS)
+    );
+}
+
+/// i386 compares the low halves of argument and value, whatever the
+/// operator (libseccomp's treatment of 32-bit ABIs).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_compares_low_halves() {
+    use LinuxSeccompOperator::*;
+    let interesting: &[u64] = &[
+        0,
+        1,
+        2,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_fffe,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0x1_0000_0001,
+        0x2_0000_0000,
+        0xffff_ffff_0000_0000,
+        u64::MAX,
+    ];
+    let compile32 = |op, value, value_two| {
+        let mut p = profile_with(
+            LinuxSeccompAction::ScmpActErrno,
+            vec![rule(
+                &["getpid"],
+                LinuxSeccompAction::ScmpActAllow,
+                vec![(2, op, value, value_two)],
+            )],
+        );
+        p.set_architectures(Some(vec![oci_spec::runtime::Arch::ScmpArchX86]));
+        compile(&p).unwrap()
+    };
+    type Holds = fn(u32, u32) -> bool;
+    let ops: [(LinuxSeccompOperator, Holds); 6] = [
+        (ScmpCmpEq, |a, v| a == v),
+        (ScmpCmpNe, |a, v| a != v),
+        (ScmpCmpLt, |a, v| a < v),
+        (ScmpCmpLe, |a, v| a <= v),
+        (ScmpCmpGt, |a, v| a > v),
+        (ScmpCmpGe, |a, v| a >= v),
+    ];
+    let want = |holds: bool| if holds { ALLOW } else { errno(libc::EPERM) };
+    for &(op, holds) in &ops {
+        for &v in interesting {
+            let prog = compile32(op, v, None);
+            for &a in interesting {
+                assert_eq!(
+                    decide32(&prog, "getpid", [0, 0, a, 0, 0, 0]),
+                    want(holds(a as u32, v as u32)),
+                    "{op:?} a={a:#x} v={v:#x}"
+                );
+            }
+        }
+    }
+    for &mask in interesting {
+        for &datum in &[0, 1, 0x8000_0000, 0x1_0000_0000, u64::MAX] {
+            let prog = compile32(ScmpCmpMaskedEq, mask, Some(datum));
+            for &a in interesting {
+                assert_eq!(
+                    decide32(&prog, "getpid", [0, 0, a, 0, 0, 0]),
+                    want(a as u32 & mask as u32 == datum as u32),
+                    "mask={mask:#x} datum={datum:#x} a={a:#x}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn compat_tables_are_sane() {
+    let i386 = syscalls::names_in(Abi::I386);
+    assert!(i386.len() > 400, "{}", i386.len());
+    assert_eq!(i386.iter().collect::<HashSet<_>>().len(), i386.len());
+    let numbers: HashSet<u32> = i386.iter().map(|n| nr32(n)).collect();
+    assert_eq!(numbers.len(), i386.len());
+    for name in syscalls::names_in(Abi::X32Own) {
+        let own = syscalls::number_in(Abi::X32Own, name).unwrap();
+        assert!((512..=547).contains(&own), "{name} = {own}");
+        assert!(nr(name) < 512, "{name}: x32-only syscall");
+    }
+    for (mux, calls) in syscalls::multiplexers() {
+        assert!(syscalls::number_in(Abi::I386, mux).is_some(), "{mux}");
+        assert!(calls.windows(2).all(|w| w[0].0 < w[1].0), "{mux}");
+    }
+    assert_eq!(syscalls::number_in(Abi::I386, "no_such_syscall"), None);
+}
+
+/// The generated i386 table agrees with the installed uapi header, where
+/// linux-libc-dev is installed (tests/seccomp-gen/ regenerates it).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_table_matches_installed_header() {
+    let path = "/usr/include/x86_64-linux-gnu/asm/unistd_32.h";
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("skipped: {path} not installed");
+        return;
+    };
+    let header: std::collections::HashMap<&str, u32> = text
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.strip_prefix("#define __NR_")?.split_whitespace();
+            Some((words.next()?, words.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(header.len() > 400, "{path}: {} numbers", header.len());
+    for name in syscalls::names_in(Abi::I386) {
+        assert_eq!(header.get(name), Some(&nr32(name)), "{name}");
+    }
+    let missing: Vec<_> = header
+        .keys()
+        .filter(|n| syscalls::number_in(Abi::I386, n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("{path} is newer than the generated table: {missing:?} missing");
+    }
+}
+
+/// Makes an i386 syscall from this x86_64 process (`int $0x80`), which the
+/// kernel and seccomp treat as one from a 32-bit program: i386 numbers,
+/// `AUDIT_ARCH_I386`, 32-bit arguments. Returns the raw result (`-errno`).
+#[cfg(target_arch = "x86_64")]
+fn int80(nr: u32, args: [u32; 5]) -> i32 {
+    let ret: u32;
+    // SAFETY: the callers only make syscalls that take no pointers or
+    // pointers below 4 GiB; rbx (which LLVM reserves) is swapped in and
+    // restored around the call.
+    unsafe {
+        std::arch::asm!(
+            "xchg {b}, rbx",
+            "int 0x80",
+            "xchg {b}, rbx",
+            b = inout(reg) u64::from(args[0]) => _,
+            inlateout("eax") nr => ret,
+            in("ecx") args[1],
+            in("edx") args[2],
+            in("esi") args[3],
+            in("edi") args[4],
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
+    ret as i32
+}
+
+/// Whether this kernel runs i386 syscalls (IA32 emulation, which a kernel
+/// may leave out or switch off).
+#[cfg(target_arch = "x86_64")]
+fn kernel_runs_i386() -> bool {
+    let getpid = nr32("getpid");
+    let status = in_child(|| {
+        let pid = unsafe { libc::syscall(libc::SYS_getpid) };
+        i32::from(i64::from(int80(getpid, [0; 5])) != pid)
+    });
+    matches!(status, nix::sys::wait::WaitStatus::Exited(_, 0))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn kernel_enforces_default_profile_on_i386() {
+    if !kernel_runs_i386() {
+        eprintln!("skipped: this kernel does not run i386 syscalls");
+        return;
+    }
+    let prog = compile(&default_profile(&default_caps())).unwrap();
+    let n = |name: &str| nr32(name);
+    let (getpid, keyctl, io_uring_setup, unshare) =
+        (n("getpid"), n("keyctl"), n("io_uring_setup"), n("unshare"));
+    let (personality, clone, socket, socketcall, ipc) = (
+        n("personality"),
+        n("clone"),
+        n("socket"),
+        n("socketcall"),
+        n("ipc"),
+    );
+    let status = in_child(|| {
+        let run = || -> Result<(), i32> {
+            // socketcall's arguments, where a 32-bit pointer reaches them.
+            let page = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    4096,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
+                    -1,
+                    0,
+                )
+            };
+            if page == libc::MAP_FAILED {
+                return Err(1);
+            }
+            let args = page.cast::<u32>();
+            unsafe {
+                args.write(libc::AF_UNIX as u32);
+                args.add(1).write(libc::SOCK_STREAM as u32);
+                args.add(2).write(0);
+            }
+            let args = args as usize as u32;
+            let pid = unsafe { libc::syscall(libc::SYS_getpid) };
+            enter_filter(&prog)?;
+            let check = |ret: i32, want: i32, code: i32| {
+                if ret == want {
+                    Ok(())
+                } else {
+                    Err(code)
+                }
+            };
+            check(int80(getpid, [0; 5]), pid as i32, 2)?;
+            // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)
+            check(int80(keyctl, [0, -3i32 as u32, 0, 0, 0]), -libc::EPERM, 3)?;
+            // Unfiltered: EFAULT.
+            check(int80(io_uring_setup, [1, 0, 0, 0, 0]), -libc::ENOSYS, 4)?;
+            check(int80(1000, [0; 5]), -libc::ENOSYS, 5)?;
+            check(
+                int80(unshare, [libc::CLONE_NEWUSER as u32, 0, 0, 0, 0]),
+                -libc::EPERM,
+                6,
+            )?;
+            if int80(personality, [0xffff_ffff, 0, 0, 0, 0]) < 0 {
+                return Err(7);
+            }
+            check(int80(personality, [0x0040000, 0, 0, 0, 0]), -libc::EPERM, 8)?;
+            let flags = (libc::CLONE_NEWUSER | libc::SIGCHLD) as u32;
+            let child = int80(clone, [flags, 0, 0, 0, 0]);
+            if child == 0 {
+                unsafe { libc::_exit(99) }; // the filter let it through
+            }
+            check(child, -libc::EPERM, 9)?;
+            // Unfiltered: a netlink audit socket.
+            let netlink_audit = [16, 3, libc::NETLINK_AUDIT as u32, 0, 0];
+            check(int80(socket, netlink_audit), -libc::EINVAL, 10)?;
+            // socketcall(SYS_SOCKET, {AF_UNIX, SOCK_STREAM, 0})
+            if int80(socketcall, [1, args, 0, 0, 0]) < 0 {
+                return Err(11);
+            }
+            // Unfiltered: EINVAL.
+            check(int80(socketcall, [99, args, 0, 0, 0]), -libc::ENOSYS, 12)?;
+            // ipc(SEMCTL, -1, 0, IPC_RMID): the kernel's EINVAL, so allowed.
+            check(int80(ipc, [3, u32::MAX, 0, 0, 0]), -libc::EINVAL, 13)?;
+            Ok(())
+        };
+        match run() {
+            Ok(()) => 0,
+            Err(code) => code,
+        }
+    });
+    assert_eq!(exit_code(status), 0);
+
+    // Without SCMP_ARCH_X86 in the profile, i386 syscalls kill.
+    let mut p = default_profile(&default_caps());
+    p.set_architectures(None);
+    let prog = compile(&p).unwrap();
+    let status = in_child(|| {
+        if let Err(code) = enter_filter(&prog) {
+            return code;
+        }
+        int80(getpid, [0; 5]);
+        0
+    });
+    assert!(
+        matches!(
+            status,
+            nix::sys::wait::WaitStatus::Signaled(_, nix::sys::signal::Signal::SIGSYS, _)
+        ),
+        "{status:?}"
+    );
+}
+
+/// A real 32-bit program (glibc, static) runs under the default filter:
+/// built with `gcc -m32` (Debian's gcc-multilib), skipped where that fails.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_program_runs_under_default_profile() {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    if !kernel_runs_i386() {
+        eprintln!("skipped: this kernel does not run i386 syscalls");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-seccomp-i386-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, exe) = (dir.join("prog.c"), dir.join("prog"));
+    std::fs::write(
+        &src,
+        r#"#include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(void) {
+    struct timespec ts;
+    int fds[2];
+    if (getpid() <= 0) return 2;
+    if (syscall(SYS_keyctl, 0, -3, 0) != -1 || errno != EPERM) return 3;
+    if (syscall(SYS_io_uring_setup, 1, 0) != -1 || errno != ENOSYS) return 4;
+    if (socket(AF_UNIX, SOCK_STREAM, 0) < 0) return 5;
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fds) != 0) return 6;
+    if (send(fds[0], "x", 1, 0) != 1) return 7;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 8;
+    if (printf("hello from i386 %d\n", (int)sizeof(long)) < 0) return 9;
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let built = Command::new("gcc")
+        .args(["-m32", "-static", "-O2", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output();
+    if !built.as_ref().is_ok_and(|out| out.status.success()) {
+        let _ = std::fs::remove_dir_all(&dir);
+        eprintln!("skipped: gcc -m32 -static cannot build here (needs gcc-multilib)");
+        return;
+    }
+
+    let run = |prog: Vec<libc::sock_filter>| {
+        let mut cmd = Command::new(&exe);
+        // SAFETY: the closure makes two raw syscalls and allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || enter_filter(&prog).map_err(std::io::Error::from_raw_os_error));
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(compile(&default_profile(&default_caps())).unwrap());
+    let mut native_only = default_profile(&default_caps());
+    native_only.set_architectures(None);
+    let killed = run(compile(&native_only).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from i386 4\n");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(killed.status.signal(), Some(libc::SIGSYS), "{killed:?}");
+}
+
+/// What `profile` decides for syscall `name` of an ABI with `args`, read
+/// straight from its rules (the compiler's semantics, without BPF).
+fn reference(profile: &LinuxSeccomp, name: &str, args: [u64; 6], arg32: bool) -> u32 {
+    let default = bpf::action_value(profile.default_action(), profile.default_errno_ret()).unwrap();
+    let holds = |arg: &oci_spec::runtime::LinuxSeccompArg| {
+        use LinuxSeccompOperator::*;
+        let cut = |v: u64| if arg32 { v & 0xffff_ffff } else { v };
+        let (a, v) = (cut(args[arg.index()]), cut(arg.value()));
+        let v2 = cut(arg.value_two().unwrap_or(0));
+        match arg.op() {
+            ScmpCmpEq => a == v,
+            ScmpCmpNe => a != v,
+            ScmpCmpLt => a < v,
+            ScmpCmpLe => a <= v,
+            ScmpCmpGt => a > v,
+            ScmpCmpGe => a >= v,
+            ScmpCmpMaskedEq => a & v == v2,
+        }
+    };
+    let rules: Vec<&LinuxSyscall> = profile
+        .syscalls()
+        .iter()
+        .flatten()
+        .filter(|r| r.names().iter().any(|n| n == name))
+        .collect();
+    let action = |r: &LinuxSyscall| bpf::action_value(r.action(), r.errno_ret()).unwrap();
+    rules
+        .iter()
+        .filter(|r| r.args().as_ref().is_some_and(|a| !a.is_empty()))
+        .find(|r| r.args().iter().flatten().all(holds))
+        .or_else(|| {
+            rules
+                .iter()
+                .find(|r| r.args().as_ref().is_none_or(|a| a.is_empty()))
+        })
+        .map_or(default, |r| action(r))
+}
+
+/// Every syscall number of every ABI, under the default profiles (and
+/// containers-common's where installed), decides as the rules say.
+#[test]
+fn every_number_of_every_abi_decides_as_the_rules_say() {
+    let mut profiles = vec![
+        default_profile(&default_caps()),
+        default_profile(&strings(&["CAP_SYS_ADMIN", "CAP_AUDIT_WRITE"])),
+        default_profile(&[]),
+    ];
+    if let Ok(text) = std::fs::read_to_string("/usr/share/containers/seccomp.json") {
+        profiles.push(load_profile_json(&text, &default_caps()).unwrap());
+    }
+    let argsets: [[u64; 6]; 5] = [
+        [0; 6],
+        [libc::AF_VSOCK as u64, 1, 0, 0, 0, 0],
+        [16, 3, libc::NETLINK_AUDIT as u64, 0, 0, 0],
+        [(libc::CLONE_NEWUSER | libc::SIGCHLD) as u64, 0, 0, 0, 0, 0],
+        [0xffff_ffff, 1 << 33, 7, 0, 0, u64::MAX],
+    ];
+    // (abi, arch, number as the filter sees it, number in the table)
+    let mut cases: Vec<(Abi, u32, u32, u32)> = Vec::new();
+    for nr in 0..1100 {
+        cases.push((Abi::Native, native(), nr, nr));
+        if cfg!(target_arch = "x86_64") {
+            cases.push((Abi::I386, bpf::AUDIT_ARCH_I386, nr, nr));
+            let x32 = bpf::X32_SYSCALL_BIT | nr;
+            let abi = if (512..=547).contains(&nr) {
+                Abi::X32Own
+            } else {
+                Abi::Native
+            };
+            cases.push((abi, native(), x32, nr));
+        }
+    }
+    let tables: Vec<(Abi, std::collections::HashMap<u32, &str>)> =
+        [Abi::Native, Abi::I386, Abi::X32Own]
+            .into_iter()
+            .map(|abi| {
+                let names = syscalls::names_in(abi).into_iter();
+                (
+                    abi,
+                    names
+                        .map(|n| (syscalls::number_in(abi, n).unwrap(), n))
+                        .collect(),
+                )
+            })
+            .collect();
+    let name_of = |abi: Abi, nr: u32| {
+        let table = &tables.iter().find(|(a, _)| *a == abi).unwrap().1;
+        table.get(&nr).copied()
+    };
+    let mut checked = 0;
+    for profile in &profiles {
+        let prog = compile(profile).unwrap();
+        let default =
+            bpf::action_value(profile.default_action(), profile.default_errno_ret()).unwrap();
+        for &(abi, arch, seen, nr) in &cases {
+            let name = name_of(abi, nr);
+            if abi == Abi::I386 && matches!(name, Some("socketcall" | "ipc")) {
+                continue; // see i386_multiplexers_follow_the_calls_they_stand_for
+            }
+            for args in argsets {
+                let want = name.map_or(default, |n| reference(profile, n, args, abi == Abi::I386));
+                let got = interp::run(&prog, seen, arch, args);
+                assert_eq!(got, want, "{abi:?} {name:?} ({seen:#x}) {args:x?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
 }
