@@ -40,6 +40,8 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "run" -d 'Run a command in
 complete -c cove -n "__fish_cove_needs_command" -f -a "create" -d 'Create a container without starting it'
 complete -c cove -n "__fish_cove_needs_command" -f -a "start" -d 'Start a created or exited container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal to running containers'
+complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "pull" -d 'Pull an image from a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "push" -d 'Push an image to a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "images" -d 'List images in local storage'
@@ -191,6 +193,34 @@ complete -c cove -n "__fish_cove_using_subcommand rm" -s v -l volumes -d 'Remove
 complete -c cove -n "__fish_cove_using_subcommand rm" -s i -l ignore -d 'Do not fail when a container does not exist'
 complete -c cove -n "__fish_cove_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand kill" -s s -l signal -d 'Signal to send (name or number)' -r
+complete -c cove -n "__fish_cove_using_subcommand kill" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand kill" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand kill" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand kill" -s a -l all -d 'Signal all running containers'
+complete -c cove -n "__fish_cove_using_subcommand kill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand kill" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand wait" -l condition -d 'State to wait for: stopped/exited (the default) or running' -r
+complete -c cove -n "__fish_cove_using_subcommand wait" -s i -l interval -d 'How often to check, e.g. 250ms or 1s' -r
+complete -c cove -n "__fish_cove_using_subcommand wait" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand wait" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand wait" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''
