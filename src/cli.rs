@@ -5,8 +5,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod ps;
 mod run;
 mod volume;
+pub use ps::*;
 pub use run::*;
 pub use volume::*;
 
@@ -87,6 +89,11 @@ pub enum Command {
     Kill(KillArgs),
     /// Wait for containers to stop and print their exit codes
     Wait(WaitArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(ContainerCommand),
     /// Pull an image from a registry
     Pull(PullArgs),
     /// Push an image to a registry
@@ -106,7 +113,7 @@ pub enum Command {
     Load(LoadArgs),
     /// Create an image from a tarball of a root filesystem
     Import(ImportArgs),
-    /// Display low-level information on images
+    /// Display low-level information on containers, images or volumes
     Inspect(InspectArgs),
     /// Log in to a container registry
     Login(LoginArgs),
@@ -265,7 +272,8 @@ pub struct ImageInspectArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct InspectArgs {
-    #[arg(value_name = "NAME", required = true)]
+    /// Containers, images or volumes (a name that is both is the container)
+    #[arg(value_name = "NAME")]
     pub names: Vec<String>,
     /// Output format: json (default) or a Go template such as {{.Id}}
     #[arg(short, long, value_name = "FORMAT")]
@@ -273,12 +281,20 @@ pub struct InspectArgs {
     /// Type of object to inspect
     #[arg(short = 't', long = "type", value_enum, default_value = "all")]
     pub kind: InspectKind,
+    /// Inspect the most recently created container
+    #[arg(short, long)]
+    pub latest: bool,
+    /// Show the containers' sizes (SizeRw, SizeRootFs)
+    #[arg(short, long)]
+    pub size: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InspectKind {
     All,
+    Container,
     Image,
+    Volume,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -759,7 +759,7 @@ impl Filter {
 
 /// Podman's label filter: every `KEY` or `KEY=VALUE` must be matched by a
 /// label (keys may be globs).
-fn labels_match(filters: &[String], labels: &BTreeMap<String, String>) -> bool {
+pub fn labels_match(filters: &[String], labels: &BTreeMap<String, String>) -> bool {
     filters.iter().all(|f| {
         let (key, value) = f.split_once('=').unwrap_or((f, ""));
         labels

@@ -1,10 +1,10 @@
 //! `images`, `image inspect|exists|history|untag|prune`, `tag`, `rmi`,
-//! and `inspect` for images.
+//! and the image documents `inspect` prints.
 
 use super::{local_name, Ctx};
 use crate::cli::{
-    HistoryArgs, ImageExistsArgs, ImageInspectArgs, ImagesArgs, InspectArgs, PruneArgs, RmiArgs,
-    TagArgs, UntagArgs,
+    HistoryArgs, ImageExistsArgs, ImageInspectArgs, ImagesArgs, PruneArgs, RmiArgs, TagArgs,
+    UntagArgs,
 };
 use crate::digest::short_id;
 use crate::error::{exit_error, silent_exit};
@@ -36,7 +36,7 @@ fn not_known(input: &str) -> anyhow::Error {
     exit_error(125, format!("{input}: image not known"))
 }
 
-fn catalog(ctx: &Ctx) -> anyhow::Result<(Option<Store>, Catalog)> {
+pub(super) fn catalog(ctx: &Ctx) -> anyhow::Result<(Option<Store>, Catalog)> {
     match ctx.store_if_exists() {
         Some(store) => {
             let c = store.catalog()?;
@@ -513,34 +513,7 @@ pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
 }
 
 pub fn inspect(ctx: &Ctx, args: &ImageInspectArgs) -> anyhow::Result<i32> {
-    inspect_images(ctx, &args.images, args.format.as_deref())
-}
-
-pub fn inspect_any(ctx: &Ctx, args: &InspectArgs) -> anyhow::Result<i32> {
-    inspect_images(ctx, &args.names, args.format.as_deref())
-}
-
-fn inspect_images(ctx: &Ctx, names: &[String], format: Option<&str>) -> anyhow::Result<i32> {
-    let (store, catalog) = catalog(ctx)?;
-    let mut docs = Vec::new();
-    let mut missing = Vec::new();
-    for name in names {
-        match (catalog.resolve(name)?, &store) {
-            (Some(img), Some(store)) => docs.push(inspect_json(store, img)?),
-            _ => missing.push(name.clone()),
-        }
-    }
-    if !docs.is_empty() || missing.is_empty() {
-        output::print_objects(&docs, format)?;
-    }
-    if !missing.is_empty() {
-        let msg: Vec<String> = missing
-            .iter()
-            .map(|m| format!("{m}: no such object"))
-            .collect();
-        return Err(exit_error(125, msg.join("\n")));
-    }
-    Ok(0)
+    super::inspect::image_inspect(ctx, args)
 }
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {

@@ -4,13 +4,15 @@
 mod archive;
 mod images;
 mod import;
+mod inspect;
 mod login;
+mod ps;
 mod pull;
 mod run;
 mod system;
 mod volume;
 
-use crate::cli::{Cli, Command, GlobalOpts, ImageCommand};
+use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand};
 use crate::paths::Paths;
 use crate::registries::RegistriesConf;
 use crate::store::Store;
@@ -72,6 +74,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rm(a) => run::remove(&ctx, &a),
         Command::Kill(a) => run::kill(&ctx, &a),
         Command::Wait(a) => run::wait(&ctx, &a),
+        Command::Ps(a) => ps::ps(&ctx, &a),
+        Command::Container(sub) => match sub {
+            ContainerCommand::Ls(a) => ps::ps(&ctx, &a),
+            ContainerCommand::Inspect(a) => inspect::container_inspect(&ctx, &a),
+            ContainerCommand::Rm(a) => run::remove(&ctx, &a),
+            ContainerCommand::Create(a) => run::create(&ctx, &a),
+            ContainerCommand::Run(a) => run::run(&ctx, &a),
+            ContainerCommand::Start(a) => run::start(&ctx, &a),
+        },
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),
@@ -80,7 +91,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Save(a) => archive::save(&ctx, &a),
         Command::Load(a) => archive::load(&ctx, &a),
         Command::Import(a) => import::import(&ctx, &a),
-        Command::Inspect(a) => images::inspect_any(&ctx, &a),
+        Command::Inspect(a) => inspect::inspect_any(&ctx, &a),
         Command::Login(a) => login::login(&ctx, &a),
         Command::Logout(a) => login::logout(&a),
         Command::Unshare(a) => system::unshare(&ctx, &a),

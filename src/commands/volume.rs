@@ -70,7 +70,7 @@ pub fn create(ctx: &Ctx, args: &VolumeCreateArgs) -> anyhow::Result<i32> {
 /// `omitempty` fields left out when empty.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct VolumeJson<'a> {
+pub(super) struct VolumeJson<'a> {
     name: &'a str,
     driver: &'a str,
     mountpoint: String,
@@ -85,7 +85,7 @@ struct VolumeJson<'a> {
     needs_copy_up: bool,
 }
 
-fn volume_json(v: &Volume) -> VolumeJson<'_> {
+pub(super) fn volume_json(v: &Volume) -> VolumeJson<'_> {
     VolumeJson {
         name: &v.name,
         driver: &v.driver,
@@ -102,7 +102,7 @@ fn volume_json(v: &Volume) -> VolumeJson<'_> {
 
 /// What a Go template sees: every field of Podman's struct, times as Go
 /// prints a `time.Time`.
-fn template_value(v: &Volume) -> Value {
+pub(super) fn template_value(v: &Volume) -> Value {
     json!({
         "Name": v.name,
         "Driver": v.driver,

@@ -223,13 +223,14 @@ pub fn create(
 
     let config = image.config.config().clone().unwrap_or_default();
     let image_env: Vec<String> = config.env().clone().unwrap_or_default();
-    let command = spec::command(
+    let (entrypoint, cmd) = spec::entrypoint_and_cmd(
         config.entrypoint().as_deref().unwrap_or_default(),
         config.cmd().as_deref().unwrap_or_default(),
         opts.entrypoint.as_deref(),
         opts.command(),
     )
     .map_err(|e| usage(format!("{e:#}")))?;
+    let command: Vec<String> = entrypoint.iter().chain(&cmd).cloned().collect();
 
     // The user, from -u or the image, resolved in the image's files.
     let passwd = read_image_file(&layers, "/etc/passwd");
@@ -585,7 +586,11 @@ pub fn create(
         id: id.clone(),
         name: name.clone(),
         image: opts.image().to_string(),
-        image_name: entry.names.first().cloned(),
+        // The name the user's input matched (Podman's resolved name).
+        image_name: catalog
+            .name_referred_to(opts.image(), &entry)
+            .or(entry.names.first())
+            .cloned(),
         image_id: entry.id.clone(),
         created: chrono::Local::now().to_rfc3339(),
         driver: choice.driver,
@@ -601,6 +606,19 @@ pub fn create(
         stop_signal,
         volumes: volumes_used,
         devices: device_binds,
+        create_info: record::CreateInfo {
+            entrypoint,
+            cmd,
+            user: user_spec.clone(),
+            user_volumes: user_mounts
+                .iter()
+                .map(|m| m.destination().to_string_lossy().to_string())
+                .collect(),
+            privileged: opts.privileged,
+            group_add: opts.group_add.clone(),
+            security_opt: opts.security_opt.clone(),
+            create_command: std::env::args().collect(),
+        },
     };
     let network = parsed.network;
     let made = record::create(

@@ -3,6 +3,7 @@
 
 pub mod create;
 pub mod image;
+pub mod inspect;
 pub mod options;
 pub mod record;
 pub mod spec;

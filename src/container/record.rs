@@ -5,7 +5,11 @@
 //! Creation is atomic: the directory is built under a temporary name, the
 //! name is claimed with a symlink in `containers/names/` (symlink creation
 //! either succeeds or finds the name taken), and only then renamed into
-//! place. Readers never lock.
+//! place. Readers never lock, except that `ps` and `inspect` probe the
+//! lock of a record that says `running` ([`ContainerDir::monitor_alive`]):
+//! a shared, non-blocking flock dropped at once. Commands that take the
+//! lock ([`ContainerDir::try_lock`]) retry for a few milliseconds, so such
+//! a probe does not make them fail.
 
 use crate::driver::Driver;
 use crate::error::exit_error;
@@ -46,6 +50,31 @@ pub struct ContainerConfig {
     pub volumes: Vec<VolumeUse>,
     /// Host devices bound in: (host path, container path).
     pub devices: Vec<(PathBuf, String)>,
+    /// What the user asked for that the runtime spec does not keep, for
+    /// `inspect` and `ps` (default in records written before it existed).
+    #[serde(default)]
+    pub create_info: CreateInfo,
+}
+
+/// Podman's view of a container's configuration that cannot be read back
+/// from the runtime spec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateInfo {
+    /// The entrypoint and command the container runs (Podman's
+    /// `Config.Entrypoint` and `Config.Cmd`; the spec only has both joined).
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    /// `-u` as given, else the image's `User`.
+    pub user: String,
+    /// Destinations of the user's mounts (-v, --mount, --tmpfs and the
+    /// image's volumes): Podman's `UserVolumes`.
+    pub user_volumes: Vec<String>,
+    pub privileged: bool,
+    pub group_add: Vec<String>,
+    pub security_opt: Vec<String>,
+    /// The command line that created the container.
+    pub create_command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,12 +169,47 @@ impl ContainerDir {
     /// Take the container's lock without waiting: held by whoever starts
     /// or runs it, for as long as it runs (the kernel drops it when that
     /// process dies, even by kill -9). None when someone holds it.
+    ///
+    /// A refusal is retried for a few milliseconds: `ps` and `inspect` take
+    /// the lock shared for an instant to tell whether the container's
+    /// monitor lives, and that must not look like a running container.
     pub fn try_lock(&self) -> anyhow::Result<Option<ContainerLock>> {
-        let file = crate::fsutil::open_lock_file(&self.path.join("lock"))?;
-        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => Ok(Some(lock)),
-            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
-            Err((_, e)) => Err(e).context("locking the container"),
+        let mut file = crate::fsutil::open_lock_file(&self.path.join("lock"))?;
+        for wait_ms in [1, 2, 0] {
+            match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+                Ok(lock) => return Ok(Some(lock)),
+                Err((f, nix::errno::Errno::EWOULDBLOCK)) => file = f,
+                Err((_, e)) => return Err(e).context("locking the container"),
+            }
+            if wait_ms == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        }
+        Ok(None)
+    }
+
+    /// Whether the process that started the container (its monitor: `run`
+    /// or `start`) still holds the lock. A record that says `running` whose
+    /// lock is free belongs to a monitor that died (killed with -9): its
+    /// container died with it (PR_SET_PDEATHSIG).
+    ///
+    /// Only looks: the lock is taken shared and non-blocking, and dropped
+    /// at once; nothing is created or written. [`ContainerDir::try_lock`]
+    /// retries briefly, so this instant does not make `start` or `rm` fail.
+    pub fn monitor_alive(&self) -> bool {
+        use std::os::unix::fs::OpenOptionsExt;
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(self.path.join("lock"))
+        else {
+            return false;
+        };
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockSharedNonblock) {
+            Ok(_released_on_drop) => false,
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => true,
+            Err(_) => false,
         }
     }
 
@@ -439,6 +503,7 @@ mod tests {
             stop_signal: 15,
             volumes: vec![],
             devices: vec![],
+            create_info: CreateInfo::default(),
         }
     }
 
@@ -502,6 +567,33 @@ mod tests {
             lookup(root.path(), &second.config.name).unwrap().config.id,
             second.config.id
         );
+    }
+
+    #[test]
+    fn monitor_probe_and_lock() {
+        let root = tempfile::tempdir().unwrap();
+        let (c, lock) = create(root.path(), config(&new_id(), "m"), false, |_| Ok(())).unwrap();
+        // Held from creation by whoever will start it.
+        assert!(c.monitor_alive());
+        assert!(c.try_lock().unwrap().is_none());
+        drop(lock);
+        assert!(!c.monitor_alive());
+        let held = c.try_lock().unwrap().unwrap();
+        assert!(c.monitor_alive());
+        drop(held);
+        // A probe's instant does not make a taker fail.
+        let probe = nix::fcntl::Flock::lock(
+            std::fs::File::open(c.path.join("lock")).unwrap(),
+            nix::fcntl::FlockArg::LockSharedNonblock,
+        )
+        .unwrap();
+        let release = std::thread::spawn(move || drop(probe));
+        assert!(c.try_lock().unwrap().is_some());
+        release.join().unwrap();
+        // No lock file: nothing to probe, and nothing created.
+        std::fs::remove_file(c.path.join("lock")).unwrap();
+        assert!(!c.monitor_alive());
+        assert!(!c.path.join("lock").exists());
     }
 
     #[test]

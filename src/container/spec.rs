@@ -328,6 +328,20 @@ pub fn command(
     entrypoint_flag: Option<&str>,
     command_line: &[String],
 ) -> anyhow::Result<Vec<String>> {
+    let (mut all, cmd) =
+        entrypoint_and_cmd(image_entrypoint, image_cmd, entrypoint_flag, command_line)?;
+    all.extend(cmd);
+    Ok(all)
+}
+
+/// [`command`] in its two parts, the entrypoint and the command (Podman's
+/// `Config.Entrypoint` and `Config.Cmd`).
+pub fn entrypoint_and_cmd(
+    image_entrypoint: &[String],
+    image_cmd: &[String],
+    entrypoint_flag: Option<&str>,
+    command_line: &[String],
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let entrypoint: Vec<String> = match entrypoint_flag {
         // A JSON array is taken as is, any other string is one word.
         Some(e) if e.trim_start().starts_with('[') => serde_json::from_str(e)
@@ -344,12 +358,10 @@ pub fn command(
     } else {
         image_cmd.to_vec()
     };
-    let mut all = entrypoint;
-    all.extend(cmd);
-    if all.is_empty() {
+    if entrypoint.is_empty() && cmd.is_empty() {
         anyhow::bail!("no command specified: the image has no Entrypoint or Cmd; give a command after the image name");
     }
-    Ok(all)
+    Ok((entrypoint, cmd))
 }
 
 /// The contents of /etc/hosts for a container; `name` is the name the
