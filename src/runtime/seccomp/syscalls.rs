@@ -7,7 +7,7 @@
 //! musl flavour of a target; `EXTRA` adds the flavour-specific ones. Syscalls
 //! missing here (newer than this `libc`) cannot be named in a filter: they
 //! get the profile's default action, which for the default profile is
-//! ENOSYS, i.e. "not implemented" to the caller.
+//! ENOSYS ("function not available") to the caller.
 //!
 //! `libc` has no numbers for an architecture's compat ABIs, so the i386 and
 //! x32 numbers of an x86_64 build are generated from the kernel's uapi
