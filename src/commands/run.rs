@@ -133,15 +133,6 @@ fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<s
     None
 }
 
-/// The pid of a container's first process while it runs: its lock is held
-/// by the process running it, and its state names the pid.
-fn running_pid(container: &record::ContainerDir) -> anyhow::Result<Option<i32>> {
-    if container.try_lock()?.is_some() {
-        return Ok(None);
-    }
-    Ok(container.state().pid)
-}
-
 /// `cove kill`: Podman's exit code 125 when a container is not running.
 pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
     let signal = crate::container::options::parse_signal(&args.signal)?;
@@ -165,7 +156,7 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
     };
     let mut failed = false;
     for (given, container) in targets {
-        match running_pid(&container)? {
+        match container.running_pid()? {
             Some(pid) => {
                 // SAFETY: kill with plain integers.
                 if unsafe { libc::kill(pid, signal) } != 0 {
@@ -224,7 +215,7 @@ pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
                     format!("container {name} was removed while waiting"),
                 ));
             }
-            let running = running_pid(&container)?.is_some();
+            let running = container.running_pid()?.is_some();
             let state = container.state();
             if want_running && running {
                 println!("-1");

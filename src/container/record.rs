@@ -213,6 +213,15 @@ impl ContainerDir {
         }
     }
 
+    /// The host pid of the container's first process while it runs: its
+    /// lock is held by the process running it, and its state names the pid.
+    pub fn running_pid(&self) -> anyhow::Result<Option<i32>> {
+        if self.try_lock()?.is_some() {
+            return Ok(None);
+        }
+        Ok(self.state().pid)
+    }
+
     pub fn save_state(&self, state: &State) -> anyhow::Result<()> {
         write_replace(
             &self.path.join("state.json"),
