@@ -81,8 +81,16 @@ pub enum Command {
     Run(RunArgs),
     /// Create a container without starting it
     Create(CreateArgs),
-    /// Start a created or exited container
+    /// Start created or exited containers
     Start(StartArgs),
+    /// Stop running containers
+    Stop(StopArgs),
+    /// Restart containers
+    Restart(RestartArgs),
+    /// Show a container's output
+    Logs(LogsArgs),
+    /// Attach to a running container's input and output
+    Attach(AttachArgs),
     /// Remove containers
     Rm(RmArgs),
     /// Send a signal to running containers
@@ -131,6 +139,9 @@ pub enum Command {
     Info(InfoArgs),
     /// Generate shell completion scripts
     Completion(CompletionArgs),
+    /// A detached container's monitor (started by cove itself)
+    #[command(hide = true)]
+    ContainerMonitor(MonitorArgs),
 }
 
 #[derive(Subcommand, Debug)]

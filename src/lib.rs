@@ -12,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 pub mod image;
 pub mod log;
+pub mod monitor;
 pub mod output;
 pub mod paths;
 pub mod progress;

@@ -1,6 +1,9 @@
 //! Flags of `ps` and the `container` command group.
 
-use super::{CreateArgs, RmArgs, RunArgs, StartArgs};
+use super::{
+    AttachArgs, CreateArgs, KillArgs, LogsArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StopArgs,
+    WaitArgs,
+};
 use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -80,6 +83,18 @@ pub enum ContainerCommand {
     Create(CreateArgs),
     /// Run a command in a new container
     Run(RunArgs),
-    /// Start a created or exited container
+    /// Start created or exited containers
     Start(StartArgs),
+    /// Stop running containers
+    Stop(StopArgs),
+    /// Restart containers
+    Restart(RestartArgs),
+    /// Send a signal to running containers
+    Kill(KillArgs),
+    /// Wait for containers to stop and print their exit codes
+    Wait(WaitArgs),
+    /// Show a container's output
+    Logs(LogsArgs),
+    /// Attach to a running container's input and output
+    Attach(AttachArgs),
 }

@@ -81,6 +81,18 @@ pub struct CreateOpts {
     /// Signal sent by `stop` (default: the image's, else SIGTERM)
     #[arg(long, value_name = "SIGNAL")]
     pub stop_signal: Option<String>,
+    /// Seconds `stop` waits after the stop signal before SIGKILL
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub stop_timeout: u64,
+    /// Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Where the container's output is logged: k8s-file (default), passthrough, none
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Logging option: max-size=SIZE
+    #[arg(long, value_name = "OPTION")]
+    pub log_opt: Vec<String>,
     /// Set a label: KEY=VALUE
     #[arg(short, long, value_name = "KEY=VALUE")]
     pub label: Vec<String>,
@@ -132,6 +144,9 @@ impl CreateOpts {
 #[derive(Args, Debug, Clone)]
 #[command(disable_help_flag = true)]
 pub struct RunArgs {
+    /// Run in the background and print the container id
+    #[arg(short, long)]
+    pub detach: bool,
     #[command(flatten)]
     pub create: CreateOpts,
     /// Print help
@@ -159,7 +174,86 @@ pub struct StartArgs {
     #[arg(short, long)]
     pub interactive: bool,
     #[arg(value_name = "CONTAINER", required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StopArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+    /// Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Stop all running containers
+    #[arg(short, long)]
+    pub all: bool,
+    /// Do not fail when a container does not exist
+    #[arg(short, long)]
+    pub ignore: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RestartArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+    /// Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Restart all containers
+    #[arg(short, long)]
+    pub all: bool,
+    /// Restart only running containers (with --all)
+    #[arg(long)]
+    pub running: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LogsArgs {
+    #[arg(value_name = "CONTAINER", required = true)]
+    pub containers: Vec<String>,
+    /// Keep printing new output until the container stops
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only the last N lines (-1: all)
+    #[arg(short = 'n', long, value_name = "N", allow_negative_numbers = true)]
+    pub tail: Option<i64>,
+    /// Only lines since this time: RFC 3339, a Unix time, or a duration such as 10m
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Show the time of each line
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Prefix each line with the container's name
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AttachArgs {
+    #[arg(value_name = "CONTAINER")]
     pub container: String,
+    /// Keys that detach: comma-separated, e.g. ctrl-p,ctrl-q ("" disables)
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    /// Do not attach stdin
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Forward signals received to the container (not with a terminal)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub sig_proxy: bool,
+}
+
+/// The hidden mode a detached container's monitor runs in.
+#[derive(Args, Debug, Clone)]
+pub struct MonitorArgs {
+    #[arg(long)]
+    pub lock_fd: i32,
+    #[arg(long)]
+    pub report_fd: i32,
+    pub id: String,
 }
 
 #[derive(Args, Debug, Clone)]

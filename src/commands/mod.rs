@@ -6,9 +6,11 @@ mod images;
 mod import;
 mod inspect;
 mod login;
+mod logs;
 mod ps;
 mod pull;
 mod run;
+mod stop;
 mod system;
 mod volume;
 
@@ -74,6 +76,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rm(a) => run::remove(&ctx, &a),
         Command::Kill(a) => run::kill(&ctx, &a),
         Command::Wait(a) => run::wait(&ctx, &a),
+        Command::Stop(a) => stop::stop(&ctx, &a),
+        Command::Restart(a) => stop::restart(&ctx, &a),
+        Command::Logs(a) => logs::logs(&ctx, &a),
+        Command::Attach(a) => logs::attach(&ctx, &a),
+        Command::ContainerMonitor(a) => crate::monitor::serve(&ctx, &a.id, a.lock_fd, a.report_fd),
         Command::Ps(a) => ps::ps(&ctx, &a),
         Command::Container(sub) => match sub {
             ContainerCommand::Ls(a) => ps::ps(&ctx, &a),
@@ -82,6 +89,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Create(a) => run::create(&ctx, &a),
             ContainerCommand::Run(a) => run::run(&ctx, &a),
             ContainerCommand::Start(a) => run::start(&ctx, &a),
+            ContainerCommand::Stop(a) => stop::stop(&ctx, &a),
+            ContainerCommand::Restart(a) => stop::restart(&ctx, &a),
+            ContainerCommand::Kill(a) => run::kill(&ctx, &a),
+            ContainerCommand::Wait(a) => run::wait(&ctx, &a),
+            ContainerCommand::Logs(a) => logs::logs(&ctx, &a),
+            ContainerCommand::Attach(a) => logs::attach(&ctx, &a),
         },
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),

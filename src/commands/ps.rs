@@ -563,6 +563,9 @@ mod tests {
                     user_volumes: vec!["/data".into()],
                     ..CreateInfo::default()
                 },
+                restart: Default::default(),
+                log: Default::default(),
+                stop_timeout: 10,
             },
         }
     }
@@ -581,6 +584,7 @@ mod tests {
             exit_code,
             started_at: Some("2024-01-01T00:00:00Z".into()),
             finished_at: Some("2024-01-01T00:02:00Z".into()),
+            restart_count: 0,
         }
     }
 

@@ -6,6 +6,9 @@ use crate::container::{create, record, start};
 use crate::error::{exit_error, silent_exit};
 
 pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
+    if args.detach {
+        return run_detached(ctx, args);
+    }
     let (container, lock) = create::create(ctx, &args.create)?;
     start::start_attached(
         ctx,
@@ -16,22 +19,74 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     )
 }
 
+/// `run -d`: create, hand the container to a detached monitor, print its
+/// id. A container that cannot start is removed, as in the foreground.
+fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
+    if args.create.log_driver.as_deref() == Some("passthrough") {
+        return Err(exit_error(
+            125,
+            "the passthrough log driver passes the caller's own stdio, so it cannot be used with --detach; use k8s-file or none",
+        ));
+    }
+    let (container, lock) = create::create(ctx, &args.create)?;
+    if let Err(e) = start::start_detached(ctx, &container, Some(lock)) {
+        if container.path.exists() {
+            // The monitor lets go of the lock as it exits.
+            for _ in 0..200 {
+                if let Ok(Some(_)) = container.try_lock() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let _ = start::remove_with_volumes(ctx, &container);
+        }
+        return Err(e);
+    }
+    println!("{}", container.config.id);
+    Ok(0)
+}
+
 pub fn create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
     let (container, _lock) = create::create(ctx, &args.create)?;
     println!("{}", container.config.id);
     Ok(0)
 }
 
+/// `cove start`: each container under a detached monitor, printing its
+/// name as given (a running one too, as Podman); with `-a`, one container
+/// in the foreground.
 pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
-    if !args.attach {
-        return Err(exit_error(
-            125,
-            "starting a container in the background needs its monitor, which this version of cove does not have yet; use `cove start --attach`",
-        ));
+    if args.attach {
+        if args.containers.len() > 1 {
+            return Err(exit_error(
+                125,
+                "you cannot start and attach multiple containers at once",
+            ));
+        }
+        let container = record::lookup(&ctx.paths.root, &args.containers[0])?;
+        let stdin_open = args.interactive || container.config.interactive;
+        return start::start_attached(ctx, &container, None, stdin_open, start::OnFailure::Keep);
     }
-    let container = record::lookup(&ctx.paths.root, &args.container)?;
-    let stdin_open = args.interactive || container.config.interactive;
-    start::start_attached(ctx, &container, None, stdin_open, start::OnFailure::Keep)
+    let mut failed = false;
+    for given in &args.containers {
+        let result = record::lookup(&ctx.paths.root, given).and_then(|container| {
+            match container.try_lock()? {
+                Some(lock) => start::start_detached(ctx, &container, Some(lock)),
+                None => Ok(()),
+            }
+        });
+        match result {
+            Ok(()) => println!("{given}"),
+            Err(e) => {
+                eprintln!("Error: {}", crate::error::describe(&e));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(silent_exit(125));
+    }
+    Ok(0)
 }
 
 /// `cove rm`: Podman's exit codes: 1 when a container does not exist, 2
@@ -110,7 +165,8 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
 /// SIGKILL a container's pid 1 (which ends its pid namespace) until the
 /// process running it lets go of its lock; gives the lock, or None after
 /// five seconds.
-fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<std::fs::File>> {
+pub fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    mark_stopped_by_user(container);
     // A container still starting has no pid yet: kill it once it has one.
     let mut killed = None;
     for _ in 0..500 {
@@ -131,6 +187,12 @@ fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<s
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     None
+}
+
+/// Tell the container's monitor not to apply the restart policy: the user
+/// stopped it (`stop`, `kill`, `rm -f`), as Podman does.
+pub fn mark_stopped_by_user(container: &record::ContainerDir) {
+    let _ = std::fs::write(container.path.join(crate::monitor::STOP_MARKER), b"");
 }
 
 /// `cove kill`: Podman's exit code 125 when a container is not running.
@@ -158,6 +220,7 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
     for (given, container) in targets {
         match container.running_pid()? {
             Some(pid) => {
+                mark_stopped_by_user(&container);
                 // SAFETY: kill with plain integers.
                 if unsafe { libc::kill(pid, signal) } != 0 {
                     let err = std::io::Error::last_os_error();

@@ -40,6 +40,8 @@ struct Parsed {
     annotations: BTreeMap<String, String>,
     stop_signal: Option<i32>,
     env: Vec<(String, String)>,
+    restart: crate::monitor::restart::RestartPolicy,
+    log: crate::monitor::LogConfig,
 }
 
 enum SeccompChoice {
@@ -139,6 +141,16 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     for e in &opts.env {
         env.extend(options::parse_env_arg(e, &host)?);
     }
+    let restart = match &opts.restart {
+        Some(r) => crate::monitor::restart::RestartPolicy::parse(r)?,
+        None => Default::default(),
+    };
+    if opts.rm && restart != crate::monitor::restart::RestartPolicy::No {
+        return Err(usage(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"",
+        ));
+    }
+    let log = crate::monitor::LogConfig::parse(opts.log_driver.as_deref(), &opts.log_opt)?;
     Ok(Parsed {
         name: opts.name.clone(),
         hostname: opts.hostname.clone(),
@@ -158,6 +170,8 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
         annotations,
         stop_signal,
         env,
+        restart,
+        log,
     })
 }
 
@@ -619,6 +633,9 @@ pub fn create(
             security_opt: opts.security_opt.clone(),
             create_command: std::env::args().collect(),
         },
+        restart: parsed.restart,
+        log: parsed.log.clone(),
+        stop_timeout: opts.stop_timeout,
     };
     let network = parsed.network;
     let made = record::create(

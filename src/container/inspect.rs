@@ -29,6 +29,7 @@ pub struct Live {
     pub exit_code: i32,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    pub restart_count: u32,
 }
 
 impl Live {
@@ -44,6 +45,7 @@ impl Live {
             exit_code: state.exit_code.unwrap_or(0),
             started_at: state.started_at.clone(),
             finished_at: state.finished_at.clone(),
+            restart_count: state.restart_count,
         }
     }
 
@@ -57,6 +59,7 @@ impl Live {
             exit_code: MONITOR_DIED_EXIT,
             started_at: state.started_at.clone(),
             finished_at: state.started_at.clone(),
+            restart_count: state.restart_count,
         }
     }
 
@@ -552,7 +555,7 @@ pub fn inspect_doc(
         "CreateCommand": json!(info.create_command),
         "Umask": json!("0022"),
         "Timeout": json!(0),
-        "StopTimeout": json!(10),
+        "StopTimeout": json!(config.stop_timeout),
     };
 
     let mut binds = Vec::new();
@@ -610,17 +613,21 @@ pub fn inspect_doc(
         "CgroupMode": private_or_host("cgroup"),
         "ContainerIDFile": json!(""),
         "LogConfig": obj! {
-            "Type": json!("passthrough"),
+            "Type": json!(config.log.driver.as_str()),
             "Config": Value::Null,
-            "Path": json!(""),
+            "Path": json!(if config.log.driver == crate::monitor::LogDriver::K8sFile {
+                container.log_path().display().to_string()
+            } else {
+                String::new()
+            }),
             "Tag": json!(""),
-            "Size": json!("0B"),
+            "Size": json!(config.log.max_size.map(|s| format!("{s}B")).unwrap_or("0B".into())),
         },
         "NetworkMode": json!(network_mode),
         "PortBindings": json!({}),
         "RestartPolicy": obj! {
-            "Name": json!(""),
-            "MaximumRetryCount": json!(0),
+            "Name": json!(config.restart.name()),
+            "MaximumRetryCount": json!(config.restart.max_retries()),
         },
         "AutoRemove": json!(config.rm),
         "VolumeDriver": json!(""),
@@ -710,7 +717,7 @@ pub fn inspect_doc(
         "ConmonPidFile": json!(""),
         "PidFile": json!(""),
         "Name": json!(config.name),
-        "RestartCount": json!(0),
+        "RestartCount": json!(live.restart_count),
         "Driver": json!(config.driver.name()),
         "MountLabel": json!(""),
         "ProcessLabel": json!(""),
@@ -788,6 +795,7 @@ mod tests {
             started_at: Some("2024-05-01T10:20:30.5+00:00".into()),
             finished_at: None,
             exit_code: None,
+            restart_count: 0,
         }
     }
 

@@ -54,6 +54,19 @@ pub struct ContainerConfig {
     /// `inspect` and `ps` (default in records written before it existed).
     #[serde(default)]
     pub create_info: CreateInfo,
+    /// `--restart`.
+    #[serde(default)]
+    pub restart: crate::monitor::restart::RestartPolicy,
+    /// `--log-driver` and `--log-opt`.
+    #[serde(default)]
+    pub log: crate::monitor::LogConfig,
+    /// Seconds `stop` waits before SIGKILL (`--stop-timeout`).
+    #[serde(default = "default_stop_timeout")]
+    pub stop_timeout: u64,
+}
+
+fn default_stop_timeout() -> u64 {
+    10
 }
 
 /// Podman's view of a container's configuration that cannot be read back
@@ -109,6 +122,9 @@ pub struct State {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub exit_code: Option<i32>,
+    /// Restarts by the restart policy since the last start.
+    #[serde(default)]
+    pub restart_count: u32,
 }
 
 impl State {
@@ -119,6 +135,7 @@ impl State {
             started_at: None,
             finished_at: None,
             exit_code: None,
+            restart_count: 0,
         }
     }
 }
@@ -152,6 +169,10 @@ impl ContainerDir {
         self.path.join("work")
     }
 
+    /// The k8s-file log.
+    pub fn log_path(&self) -> PathBuf {
+        self.path.join("ctr.log")
+    }
     pub fn spec(&self) -> anyhow::Result<oci_spec::runtime::Spec> {
         let bytes = std::fs::read(self.spec_path())
             .with_context(|| format!("reading {}", self.spec_path().display()))?;
@@ -513,6 +534,9 @@ mod tests {
             volumes: vec![],
             devices: vec![],
             create_info: CreateInfo::default(),
+                restart: Default::default(),
+                log: Default::default(),
+                stop_timeout: 10,
         }
     }
 

@@ -6,7 +6,7 @@ use super::record::{self, ContainerDir, State, Status};
 use crate::commands::Ctx;
 use crate::driver::{copy, Driver, RootfsPlan};
 use crate::error::exit_error;
-use crate::runtime::{self, LaunchPlan};
+use crate::runtime::{self, ContainerStdio, LaunchPlan};
 use crate::userns::IdMaps;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -19,9 +19,10 @@ pub enum OnFailure {
     Keep,
 }
 
-/// Start `container` attached and return the exit code for cove.
-/// `lock` is the container's lock when the caller holds it already (`run`
-/// from `create`).
+/// Start `container` attached and return the exit code for cove: this
+/// process is its monitor (see `crate::monitor`). `lock` is the
+/// container's lock when the caller holds it already (`run` from
+/// `create`).
 pub fn start_attached(
     ctx: &Ctx,
     container: &ContainerDir,
@@ -31,17 +32,12 @@ pub fn start_attached(
 ) -> anyhow::Result<i32> {
     let _lock = match lock {
         Some(l) => l,
-        None => container.try_lock()?.ok_or_else(|| {
-            exit_error(
-                125,
-                format!("container {} is already running", container.config.name),
-            )
-        })?,
+        None => lock_for_start(container)?,
     };
-    let state = container.state();
-    let launched = prepare_and_launch(ctx, container, stdin_open);
-    let (launched, mut signals) = match launched {
-        Ok(l) => l,
+    let _ = std::fs::remove_file(container.path.join(crate::monitor::STOP_MARKER));
+    let result = run_in_foreground(ctx, container, stdin_open);
+    let (code, started_at) = match result {
+        Ok(r) => r,
         Err(e) => {
             if on_failure == OnFailure::Remove || container.config.rm {
                 let _ = remove_with_volumes(ctx, container);
@@ -50,25 +46,13 @@ pub fn start_attached(
                     status: Status::Exited,
                     exit_code: Some(crate::error::exit_code(&e)),
                     finished_at: Some(chrono::Local::now().to_rfc3339()),
-                    ..state
+                    pid: None,
+                    ..container.state()
                 });
             }
             return Err(e);
         }
     };
-    let pid = launched.pid;
-    let started_at = chrono::Local::now().to_rfc3339();
-    container.save_state(&State {
-        status: Status::Running,
-        pid: Some(pid.as_raw()),
-        started_at: Some(started_at.clone()),
-        finished_at: None,
-        exit_code: None,
-    })?;
-    for v in &container.config.volumes {
-        let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
-    }
-    let code = runtime::supervise(launched, &mut signals, stdin_open)?;
     if !container.path.exists() {
         // Removed meanwhile (`cove rm -f`): nothing left to record.
         return Ok(code);
@@ -76,22 +60,131 @@ pub fn start_attached(
     if container.config.rm {
         remove_with_volumes(ctx, container)?;
     } else {
-        container.save_state(&State {
-            status: Status::Exited,
-            pid: None,
-            started_at: Some(started_at),
-            finished_at: Some(chrono::Local::now().to_rfc3339()),
-            exit_code: Some(code),
-        })?;
+        record_exit(container, started_at, code, 0)?;
     }
     Ok(code)
 }
 
-fn prepare_and_launch(
+/// Start `container` under a detached monitor (`run -d`, `start`).
+pub fn start_detached(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    lock: Option<record::ContainerLock>,
+) -> anyhow::Result<()> {
+    let lock = match lock {
+        Some(l) => l,
+        None => lock_for_start(container)?,
+    };
+    crate::monitor::spawn(ctx, container, lock)
+}
+
+fn lock_for_start(container: &ContainerDir) -> anyhow::Result<record::ContainerLock> {
+    container.try_lock()?.ok_or_else(|| {
+        exit_error(
+            125,
+            format!("container {} is already running", container.config.name),
+        )
+    })
+}
+
+/// Launch and supervise in this process; (exit code, start time).
+fn run_in_foreground(
     ctx: &Ctx,
     container: &ContainerDir,
     stdin_open: bool,
-) -> anyhow::Result<(runtime::Launched, nix::sys::signalfd::SignalFd)> {
+) -> anyhow::Result<(i32, String)> {
+    let config = &container.config;
+    let direct = config.tty || config.log.driver != crate::monitor::LogDriver::K8sFile;
+    if !direct {
+        let mut monitor = crate::monitor::Monitor::new(ctx, container, true, None)?;
+        let mut started_at = Ok(String::new());
+        let code = monitor.run_once(stdin_open, |pid| {
+            started_at = record_running(ctx, container, pid, 0);
+        })?;
+        return Ok((code, started_at?));
+    }
+    // A terminal (relayed here, and copied to the log), or the streams
+    // passed straight through (passthrough, none).
+    let plan = build_plan(
+        ctx,
+        container,
+        ContainerStdio::Inherit {
+            keep_stdin: stdin_open,
+        },
+    )?;
+    let (mut signals, old_mask) = runtime::block_signals()?;
+    let launched = match runtime::launch(&plan, &old_mask) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = nix::sys::signal::pthread_sigmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&old_mask),
+                None,
+            );
+            return Err(e);
+        }
+    };
+    let started_at = record_running(ctx, container, launched.pid, 0)?;
+    let mut log = match config.log.driver {
+        crate::monitor::LogDriver::K8sFile => Some(crate::monitor::log::LogWriter::open(
+            &container.log_path(),
+            config.log.max_size,
+        )?),
+        _ => None,
+    };
+    let mut tee = |chunk: &[u8]| {
+        if let Some(l) = log.as_mut() {
+            l.write(crate::monitor::log::Stream::Stdout, chunk)
+        }
+    };
+    let code = runtime::supervise(launched, &mut signals, stdin_open, Some(&mut tee))?;
+    Ok((code, started_at))
+}
+
+/// Record that the container runs as `pid`; returns the start time.
+pub fn record_running(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    pid: nix::unistd::Pid,
+    restart_count: u32,
+) -> anyhow::Result<String> {
+    let started_at = chrono::Local::now().to_rfc3339();
+    container.save_state(&State {
+        status: Status::Running,
+        pid: Some(pid.as_raw()),
+        started_at: Some(started_at.clone()),
+        finished_at: None,
+        exit_code: None,
+        restart_count,
+    })?;
+    for v in &container.config.volumes {
+        let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
+    }
+    Ok(started_at)
+}
+
+pub fn record_exit(
+    container: &ContainerDir,
+    started_at: String,
+    code: i32,
+    restart_count: u32,
+) -> anyhow::Result<()> {
+    container.save_state(&State {
+        status: Status::Exited,
+        pid: None,
+        started_at: Some(started_at),
+        finished_at: Some(chrono::Local::now().to_rfc3339()),
+        exit_code: Some(code),
+        restart_count,
+    })
+}
+
+/// Everything the runtime needs to launch `container` once.
+pub fn build_plan(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    stdio: ContainerStdio,
+) -> anyhow::Result<LaunchPlan> {
     let spec = container.spec()?;
     let config = &container.config;
     let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
@@ -146,21 +239,9 @@ fn prepare_and_launch(
         copy_ups,
         seccomp,
         devices: config.devices.clone(),
-        keep_stdin: stdin_open,
+        stdio,
     };
-    let (signals, old_mask) = runtime::block_signals()?;
-    let launched = runtime::launch(&plan, &old_mask);
-    match launched {
-        Ok(l) => Ok((l, signals)),
-        Err(e) => {
-            let _ = nix::sys::signal::pthread_sigmask(
-                nix::sys::signal::SigmaskHow::SIG_SETMASK,
-                Some(&old_mask),
-                None,
-            );
-            Err(e)
-        }
-    }
+    Ok(plan)
 }
 
 fn dir_is_empty(path: &Path) -> bool {

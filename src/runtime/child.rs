@@ -104,9 +104,7 @@ fn setup(
             super::tty::open_container_console(sock)?;
         }
         None => {
-            if !plan.keep_stdin {
-                redirect_stdin_to_null()?;
-            }
+            connect_stdio(&plan.stdio)?;
             // A session of its own: the terminal's ^C reaches only cove,
             // which forwards it once, as Podman's signal proxy does.
             let _ = nix::unistd::setsid();
@@ -178,6 +176,38 @@ fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
     }
     if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
         mounts::readonly_root()?;
+    }
+    Ok(())
+}
+
+fn connect_stdio(stdio: &super::ContainerStdio) -> anyhow::Result<()> {
+    use super::ContainerStdio;
+    let (stdin, out) = match stdio {
+        ContainerStdio::Inherit { keep_stdin: true } => return Ok(()),
+        ContainerStdio::Inherit { keep_stdin: false } => (None, None),
+        ContainerStdio::Pipes {
+            stdin,
+            stdout,
+            stderr,
+        } => (*stdin, Some((*stdout, *stderr))),
+    };
+    // dup2 clears close-on-exec on the copy, which is what the container
+    // inherits.
+    match stdin {
+        Some(fd) => dup2_raw(fd, 0).context("connecting stdin")?,
+        None => redirect_stdin_to_null()?,
+    }
+    if let Some((stdout, stderr)) = out {
+        dup2_raw(stdout, 1).context("connecting stdout")?;
+        dup2_raw(stderr, 2).context("connecting stderr")?;
+    }
+    Ok(())
+}
+
+fn dup2_raw(from: RawFd, to: RawFd) -> nix::Result<()> {
+    // SAFETY: plain descriptor numbers; `to` is a standard stream we own.
+    if unsafe { libc::dup2(from, to) } < 0 {
+        return Err(nix::errno::Errno::last());
     }
     Ok(())
 }

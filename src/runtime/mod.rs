@@ -47,8 +47,23 @@ pub struct LaunchPlan {
     pub seccomp: Option<Vec<libc::sock_filter>>,
     /// Host devices to bind (`--device`): (host path, container path).
     pub devices: Vec<(PathBuf, String)>,
-    /// Keep stdin connected (`-i`); otherwise it is /dev/null.
-    pub keep_stdin: bool,
+    /// Where the container's stdin, stdout and stderr go (no effect with a
+    /// terminal, which is all three).
+    pub stdio: ContainerStdio,
+}
+
+/// The container's standard streams when it has no terminal.
+pub enum ContainerStdio {
+    /// This process's own; stdin too with `keep_stdin` (`-i`), else
+    /// /dev/null.
+    Inherit { keep_stdin: bool },
+    /// These descriptors (pipes to the monitor) become 0, 1 and 2; no stdin
+    /// means /dev/null.
+    Pipes {
+        stdin: Option<std::os::fd::RawFd>,
+        stdout: std::os::fd::RawFd,
+        stderr: std::os::fd::RawFd,
+    },
 }
 
 /// A started container process.
@@ -244,14 +259,16 @@ pub fn exit_code_of(status: nix::sys::wait::WaitStatus) -> Option<i32> {
 
 /// Wait for the container, forwarding signals to it; relay the terminal
 /// when there is one. Returns its exit code.
+/// `tee` gets the terminal's output (the log).
 pub fn supervise(
     launched: Launched,
     signals: &mut SignalFd,
     stdin_open: bool,
+    tee: Option<tty::Tee<'_>>,
 ) -> anyhow::Result<i32> {
     let pid = launched.pid;
     if let Some(master) = launched.console {
-        return tty::relay(master, stdin_open, signals, pid);
+        return tty::relay(master, stdin_open, signals, pid, tee);
     }
     loop {
         if let Some(code) = reap(pid)? {

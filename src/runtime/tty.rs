@@ -188,13 +188,23 @@ fn above_stdio(fd: OwnedFd) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
+/// Gets a copy of every chunk of terminal output (the container's log).
+pub type Tee<'t> = &'t mut dyn FnMut(&[u8]);
+
 /// Relay between this process's stdin/stdout and the container's terminal
 /// until the container (`pid`) has exited; returns its exit code (128+N if
 /// killed by signal N). See [`relay_with`].
-pub fn relay(master: OwnedFd, stdin_open: bool, signals: &mut SignalFd, pid: Pid) -> Result<i32> {
+/// `tee` also gets every chunk of output (the container's log).
+pub fn relay(
+    master: OwnedFd,
+    stdin_open: bool,
+    signals: &mut SignalFd,
+    pid: Pid,
+    tee: Option<Tee<'_>>,
+) -> Result<i32> {
     // SAFETY: 0 and 1 stay open for the life of the process.
     let (host_in, host_out) = unsafe { (BorrowedFd::borrow_raw(0), BorrowedFd::borrow_raw(1)) };
-    relay_with(master, host_in, host_out, stdin_open, signals, pid)
+    relay_with(master, host_in, host_out, stdin_open, signals, pid, tee)
 }
 
 /// Relay between `host_in`/`host_out` and `master` until the container's
@@ -233,6 +243,7 @@ pub fn relay_with(
     stdin_open: bool,
     signals: &mut SignalFd,
     pid: Pid,
+    tee: Option<Tee<'_>>,
 ) -> Result<i32> {
     // Never block on the master: a container that does not read its input
     // must not stop us from draining its output.
@@ -257,6 +268,7 @@ pub fn relay_with(
         pending: Vec::new(),
         exit_code: None,
         buf: vec![0u8; 64 * 1024],
+        tee,
     };
     relay
         .run(signals, exit_fd.as_ref().map(|fd| fd.as_fd()))
@@ -264,7 +276,7 @@ pub fn relay_with(
     Ok(relay.exit_code.unwrap_or(255))
 }
 
-struct Loop<'a> {
+struct Loop<'a, 't> {
     master: BorrowedFd<'a>,
     host_in: BorrowedFd<'a>,
     host_out: BorrowedFd<'a>,
@@ -278,9 +290,11 @@ struct Loop<'a> {
     pending: Vec<u8>,
     exit_code: Option<i32>,
     buf: Vec<u8>,
+    /// Also gets every chunk of output (the log).
+    tee: Option<Tee<'t>>,
 }
 
-impl Loop<'_> {
+impl Loop<'_, '_> {
     fn run(&mut self, signals: &SignalFd, mut exit_fd: Option<BorrowedFd<'_>>) -> nix::Result<()> {
         // The container may be gone already (a pidfd of a zombie is
         // readable too, but without one we would wait for a SIGCHLD).
@@ -392,6 +406,9 @@ impl Loop<'_> {
             // to it has been read).
             Ok(0) | Err(Errno::EIO) => self.master_open = false,
             Ok(n) => {
+                if let Some(tee) = self.tee.as_mut() {
+                    tee(&self.buf[..n]);
+                }
                 if self.output_ok && write_all(self.host_out, &self.buf[..n]).is_err() {
                     self.output_ok = false;
                 }
@@ -442,7 +459,7 @@ fn add_poll<'f>(fds: &mut Vec<PollFd<'f>>, fd: BorrowedFd<'f>, events: PollFlags
 
 /// The terminal's EOF character, if it is in canonical mode (in raw mode
 /// there is no such thing as end of file on a terminal).
-fn canonical_eof_char(master: BorrowedFd<'_>) -> Option<u8> {
+pub(crate) fn canonical_eof_char(master: BorrowedFd<'_>) -> Option<u8> {
     // On a master, the termios read are the slave's (they are shared).
     let t = termios::tcgetattr(master).ok()?;
     if !t.local_flags.contains(LocalFlags::ICANON) {
@@ -480,21 +497,21 @@ fn reap(pid: Pid) -> Option<i32> {
     }
 }
 
-fn pidfd_open(pid: Pid) -> nix::Result<OwnedFd> {
+pub(crate) fn pidfd_open(pid: Pid) -> nix::Result<OwnedFd> {
     // SAFETY: pidfd_open takes two integers and returns a new descriptor.
     let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) })?;
     // SAFETY: a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
-fn set_nonblocking(fd: BorrowedFd<'_>) -> nix::Result<()> {
+pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> nix::Result<()> {
     let flags = OFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFL)?);
     fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map(drop)
 }
 
 /// Write everything, waiting if `fd` happens to be non-blocking (a host
 /// stdout shared with something that set O_NONBLOCK on it).
-fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> nix::Result<()> {
+pub(crate) fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> nix::Result<()> {
     while !data.is_empty() {
         match unistd::write(fd, data) {
             Ok(0) => return Err(Errno::EIO),
@@ -517,21 +534,37 @@ fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> nix::Result<()> {
 /// then sends SIGWINCH to the container's foreground process group. Best
 /// effort: without a host terminal there is no size to copy.
 fn copy_window_size(host_in: BorrowedFd<'_>, host_out: BorrowedFd<'_>, master: BorrowedFd<'_>) {
-    for fd in [host_in, host_out] {
-        let mut size = MaybeUninit::<libc::winsize>::zeroed();
-        // SAFETY: TIOCGWINSZ fills a struct winsize.
-        if unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, size.as_mut_ptr()) } == 0 {
-            // SAFETY: zero-initialised and filled in by the kernel.
-            let size = unsafe { size.assume_init() };
-            // SAFETY: TIOCSWINSZ reads a struct winsize.
-            unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
-            return;
-        }
+    if let Some((rows, cols)) = window_size(host_in).or_else(|| window_size(host_out)) {
+        set_window_size(master, rows, cols);
     }
 }
 
+/// A terminal's size: (rows, columns); None if `fd` is not a terminal.
+pub fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
+    let mut size = MaybeUninit::<libc::winsize>::zeroed();
+    // SAFETY: TIOCGWINSZ fills a struct winsize.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, size.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: zero-initialised and filled in by the kernel.
+    let size = unsafe { size.assume_init() };
+    Some((size.ws_row, size.ws_col))
+}
+
+/// Resize a terminal; the kernel tells its foreground process group.
+pub fn set_window_size(master: BorrowedFd<'_>, rows: u16, cols: u16) {
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a struct winsize.
+    unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+}
+
 /// The host terminal in raw mode; put back as it was when dropped.
-struct RawMode<'a> {
+pub struct RawMode<'a> {
     fd: BorrowedFd<'a>,
     original: Termios,
     /// Whether this guard filled the slot [`restore_terminal`] uses.
@@ -539,7 +572,7 @@ struct RawMode<'a> {
 }
 
 impl<'a> RawMode<'a> {
-    fn enter(fd: BorrowedFd<'a>) -> nix::Result<RawMode<'a>> {
+    pub fn enter(fd: BorrowedFd<'a>) -> nix::Result<RawMode<'a>> {
         let original = termios::tcgetattr(fd)?;
         let registered = SAVED.save(fd.as_raw_fd(), original.clone().into());
         let guard = RawMode {
@@ -732,6 +765,7 @@ mod tests {
                 stdin_open,
                 &mut signals,
                 pid,
+                None,
             )
             .unwrap();
             let after = termios::tcgetattr(&tty).unwrap();
@@ -953,7 +987,15 @@ mod tests {
             set.thread_block().unwrap();
             let mut signals = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC).unwrap();
             let start = thread_cpu_time();
-            let code = relay_with(master, tty.as_fd(), tty.as_fd(), true, &mut signals, pid);
+            let code = relay_with(
+                master,
+                tty.as_fd(),
+                tty.as_fd(),
+                true,
+                &mut signals,
+                pid,
+                None,
+            );
             (code.unwrap(), thread_cpu_time() - start)
         });
         let mut seen = Vec::new();
@@ -984,6 +1026,7 @@ mod tests {
                 true,
                 &mut signals,
                 pid,
+                None,
             )
             .unwrap()
         });

@@ -1,0 +1,805 @@
+//! The container monitor: the process that is the container's parent for
+//! as long as it runs. It reaps the container, records its exit, writes its
+//! log, serves `attach` and applies the restart policy.
+//!
+//! In the foreground (`run`, `start -a`) the command itself is the monitor
+//! and also copies the output to its own stdout and stderr. For `run -d`
+//! and `start`, [`spawn`] double-forks a detached process (its own session,
+//! stdio on /dev/null) that re-executes cove in its hidden
+//! `container-monitor` mode ([`serve`]); the command returns once the
+//! container runs, or with the reason it could not start.
+//!
+//! The container's lock is handed to the monitor as an inherited
+//! descriptor, so the container is never without an owner; the kernel
+//! releases it when the monitor dies, however it dies.
+
+pub mod attach;
+pub mod log;
+pub mod restart;
+
+use crate::commands::Ctx;
+use crate::container::record::{self, ContainerDir, State, Status};
+use crate::container::start;
+use crate::error::exit_error;
+use crate::runtime::{self, tty, ContainerStdio, Launched};
+use anyhow::Context;
+use log::{LogWriter, Stream};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::SigSet;
+use nix::sys::signalfd::SignalFd;
+use nix::unistd::Pid;
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::time::{Duration, Instant};
+
+/// A file in the container's directory whose presence means "the user
+/// stopped or killed it": the restart policy must not bring it back.
+pub const STOP_MARKER: &str = "stopped-by-user";
+
+/// How long to keep reading a terminal after the container exited: its
+/// output is drained by then, unless something else holds the terminal.
+const DRAIN_IDLE: Duration = Duration::from_millis(100);
+
+/// Start `container` under a detached monitor and return once it runs.
+/// `lock` (the container's, held by the caller) passes to the monitor.
+pub fn spawn(
+    ctx: &Ctx,
+    container: &ContainerDir,
+    lock: record::ContainerLock,
+) -> anyhow::Result<()> {
+    let exe = CString::new("/proc/self/exe").unwrap();
+    let lock_fd = lock.as_raw_fd();
+    let (report_read, report_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let mut argv = vec![
+        "cove".to_string(),
+        "--root".into(),
+        ctx.paths.root.to_string_lossy().into(),
+        "--runroot".into(),
+        ctx.paths.runroot.to_string_lossy().into(),
+        "--log-level".into(),
+        format!("{:?}", ctx.global.log_level).to_lowercase(),
+        "container-monitor".into(),
+        "--lock-fd".into(),
+        lock_fd.to_string(),
+        "--report-fd".into(),
+        report_write.as_raw_fd().to_string(),
+        container.config.id.clone(),
+    ];
+    let argv: Vec<CString> = argv
+        .drain(..)
+        .map(|a| CString::new(a).context("a path with a NUL byte"))
+        .collect::<anyhow::Result<_>>()?;
+    // SAFETY: single-threaded; the children only call async-signal-safe
+    // functions (setsid, fork, fcntl, dup2, open, execv, _exit).
+    match unsafe { nix::unistd::fork() }.context("starting the container's monitor")? {
+        nix::unistd::ForkResult::Child => {
+            let _ = nix::unistd::setsid();
+            // SAFETY: as above.
+            match unsafe { nix::unistd::fork() } {
+                Ok(nix::unistd::ForkResult::Child) => {
+                    exec_monitor(&exe, &argv, &[lock_fd, report_write.as_raw_fd()])
+                }
+                // SAFETY: leave the intermediate child at once.
+                _ => unsafe { libc::_exit(0) },
+            }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(report_write);
+            let _ = nix::sys::wait::waitpid(child, None);
+            // The monitor holds the lock now (same open file); unlocking
+            // here would unlock it for the monitor too.
+            std::mem::forget(lock);
+            let mut report = Vec::new();
+            use std::io::Read;
+            let _ = std::fs::File::from(report_read).read_to_end(&mut report);
+            match report.first() {
+                Some(0) => Ok(()),
+                Some(&code) => Err(exit_error(
+                    code as i32,
+                    String::from_utf8_lossy(&report[1..]).to_string(),
+                )),
+                None => Err(exit_error(
+                    125,
+                    "the container's monitor exited before the container started",
+                )),
+            }
+        }
+    }
+}
+
+/// The detached monitor's side of the fork: stdio on /dev/null, keep the
+/// lock and report descriptors across exec, become cove's monitor mode.
+fn exec_monitor(exe: &CString, argv: &[CString], keep: &[RawFd]) -> ! {
+    // SAFETY: async-signal-safe calls on plain descriptors.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            for fd in 0..3 {
+                libc::dup2(null, fd);
+            }
+            if null > 2 {
+                libc::close(null);
+            }
+        }
+        for &fd in keep {
+            libc::fcntl(fd, libc::F_SETFD, 0);
+        }
+    }
+    let _ = nix::unistd::execv(exe, argv);
+    // SAFETY: leave without unwinding.
+    unsafe { libc::_exit(127) }
+}
+
+/// Report the start's outcome to the command waiting in [`spawn`].
+fn report(fd: &mut Option<OwnedFd>, result: &anyhow::Result<()>) {
+    if let Some(fd) = fd.take() {
+        let bytes = match result {
+            Ok(()) => vec![0],
+            Err(e) => {
+                let mut b = vec![crate::error::exit_code(e).clamp(1, 255) as u8];
+                b.extend_from_slice(crate::error::describe(e).as_bytes());
+                b
+            }
+        };
+        let _ = nix::unistd::write(&fd, &bytes);
+    }
+}
+
+/// `cove container-monitor`: run the container until it stops for good.
+pub fn serve(ctx: &Ctx, id: &str, lock_fd: RawFd, report_fd: RawFd) -> anyhow::Result<i32> {
+    // SAFETY: descriptors handed over by `spawn`, owned by nobody else here.
+    let (_lock, report_fd) = unsafe {
+        (
+            OwnedFd::from_raw_fd(lock_fd),
+            OwnedFd::from_raw_fd(report_fd),
+        )
+    };
+    let _ = nix::fcntl::fcntl(
+        &report_fd,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    );
+    let _ = nix::fcntl::fcntl(
+        &_lock,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    );
+    let mut report_fd = Some(report_fd);
+    let container = match record::lookup(&ctx.paths.root, id) {
+        Ok(c) => c,
+        Err(e) => {
+            let r = Err(e);
+            report(&mut report_fd, &r);
+            return r.map(|_| 125);
+        }
+    };
+    let _ = std::fs::remove_file(container.path.join(STOP_MARKER));
+    let listener = match listen(ctx, &container) {
+        Ok(l) => l,
+        Err(e) => {
+            let r = Err(e);
+            report(&mut report_fd, &r);
+            return r.map(|_| 125);
+        }
+    };
+    let mut monitor = match Monitor::new(ctx, &container, false, Some(listener)) {
+        Ok(m) => m,
+        Err(e) => {
+            let r = Err(e);
+            report(&mut report_fd, &r);
+            return r.map(|_| 125);
+        }
+    };
+    let code = monitor.run_with_restarts(&mut report_fd);
+    let _ = std::fs::remove_dir_all(attach::runtime_dir(
+        &ctx.paths.runroot,
+        &container.config.id,
+    ));
+    code
+}
+
+fn listen(ctx: &Ctx, container: &ContainerDir) -> anyhow::Result<UnixListener> {
+    let path = attach::socket_path(&ctx.paths.runroot, &container.config.id);
+    let dir = path.parent().unwrap();
+    crate::fsutil::create_dir_all_mode(dir, 0o700)?;
+    let _ = std::fs::remove_file(&path);
+    let (short, _dir) = attach::short_socket_path(&path)?;
+    let listener = UnixListener::bind(&short)
+        .with_context(|| format!("creating the attach socket {}", path.display()))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// A command attached over the socket.
+struct Client {
+    stream: UnixStream,
+    frames: attach::FrameReader,
+    /// Output not yet accepted by the socket.
+    pending: Vec<u8>,
+}
+
+/// Output a slow client may fall behind by before it is dropped.
+const CLIENT_BACKLOG: usize = 4 << 20;
+
+/// One launch of the container.
+struct Running {
+    pid: Pid,
+    pidfd: Option<OwnedFd>,
+    /// Output descriptors still open: the terminal, or stdout and stderr.
+    outputs: Vec<(OwnedFd, Stream)>,
+    /// Where attached input goes: the terminal or the stdin pipe.
+    input: Option<OwnedFd>,
+    /// Input not yet accepted by the container.
+    pending_input: Vec<u8>,
+    tty: bool,
+    exit_code: Option<i32>,
+    exited_at: Option<Instant>,
+}
+
+pub struct Monitor<'a> {
+    ctx: &'a Ctx,
+    container: &'a ContainerDir,
+    signals: SignalFd,
+    old_mask: SigSet,
+    log: Option<LogWriter>,
+    /// Copy output to this process's stdout and stderr.
+    foreground: bool,
+    listener: Option<UnixListener>,
+    clients: Vec<Client>,
+    buf: Vec<u8>,
+}
+
+impl<'a> Monitor<'a> {
+    pub fn new(
+        ctx: &'a Ctx,
+        container: &'a ContainerDir,
+        foreground: bool,
+        listener: Option<UnixListener>,
+    ) -> anyhow::Result<Monitor<'a>> {
+        let log = open_log(container)?;
+        let (signals, old_mask) = runtime::block_signals()?;
+        Ok(Monitor {
+            ctx,
+            container,
+            signals,
+            old_mask,
+            log,
+            foreground,
+            listener,
+            clients: Vec::new(),
+            buf: vec![0u8; 64 * 1024],
+        })
+    }
+
+    /// Launch with the monitor's stdio: pipes (and a stdin pipe with
+    /// `-i`), or the terminal.
+    fn launch(&mut self, stdin_open: bool) -> anyhow::Result<Running> {
+        let tty = self.container.config.tty;
+        let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC);
+        let (stdio, ours, theirs) = if tty {
+            (
+                ContainerStdio::Inherit { keep_stdin: false },
+                vec![],
+                vec![],
+            )
+        } else {
+            let (out_r, out_w) = pipe()?;
+            let (err_r, err_w) = pipe()?;
+            let (stdin_fd, input, stdin_theirs) = if !stdin_open {
+                (None, None, None)
+            } else if self.foreground {
+                // The user's own stdin, passed straight through.
+                (Some(0), None, None)
+            } else {
+                let (in_r, in_w) = pipe()?;
+                (Some(in_r.as_raw_fd()), Some(in_w), Some(in_r))
+            };
+            let stdio = ContainerStdio::Pipes {
+                stdin: stdin_fd,
+                stdout: out_w.as_raw_fd(),
+                stderr: err_w.as_raw_fd(),
+            };
+            let mut theirs = vec![out_w, err_w];
+            theirs.extend(stdin_theirs);
+            (
+                stdio,
+                vec![
+                    (Some((out_r, Stream::Stdout)), None),
+                    (Some((err_r, Stream::Stderr)), None),
+                    (None, input),
+                ],
+                theirs,
+            )
+        };
+        let plan = start::build_plan(self.ctx, self.container, stdio)?;
+        let Launched { pid, console } = runtime::launch(&plan, &self.old_mask)?;
+        drop(theirs);
+        let mut outputs = Vec::new();
+        let mut input = None;
+        for (out, inp) in ours {
+            outputs.extend(out);
+            if inp.is_some() {
+                input = inp;
+            }
+        }
+        if let Some(master) = console {
+            let dup = nix::unistd::dup(&master)?;
+            let _ = nix::fcntl::fcntl(
+                &dup,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            );
+            outputs.push((master, Stream::Stdout));
+            if stdin_open {
+                input = Some(dup);
+            }
+        }
+        for (fd, _) in &outputs {
+            tty::set_nonblocking(fd.as_fd())?;
+        }
+        if let Some(fd) = &input {
+            tty::set_nonblocking(fd.as_fd())?;
+        }
+        Ok(Running {
+            pid,
+            pidfd: tty::pidfd_open(pid).ok(),
+            outputs,
+            input,
+            pending_input: Vec::new(),
+            tty,
+            exit_code: None,
+            exited_at: None,
+        })
+    }
+
+    /// Foreground: launch once, copy output to our stdout/stderr and the
+    /// log, return the exit code. `on_started` runs once the command runs.
+    pub fn run_once(
+        &mut self,
+        stdin_open: bool,
+        on_started: impl FnOnce(Pid),
+    ) -> anyhow::Result<i32> {
+        let mut running = self.launch(stdin_open)?;
+        on_started(running.pid);
+        self.pump(&mut running)
+    }
+
+    /// Detached: launch, report, supervise, and restart as the policy says.
+    fn run_with_restarts(&mut self, report_fd: &mut Option<OwnedFd>) -> anyhow::Result<i32> {
+        let config = &self.container.config;
+        let policy = config.restart;
+        let stdin_open = config.interactive;
+        let mut restarts = 0u32;
+        let mut in_a_row = 0u32;
+        loop {
+            let launched = self.launch(stdin_open);
+            let mut running = match launched {
+                Ok(r) => r,
+                Err(e) => {
+                    let code = crate::error::exit_code(&e);
+                    let _ = self.container.save_state(&State {
+                        status: Status::Exited,
+                        exit_code: Some(code),
+                        finished_at: Some(chrono::Local::now().to_rfc3339()),
+                        pid: None,
+                        ..self.container.state()
+                    });
+                    if report_fd.is_some() {
+                        if config.rm {
+                            let _ = start::remove_with_volumes(self.ctx, self.container);
+                        }
+                        let r = Err(e);
+                        report(report_fd, &r);
+                        return r.map(|_| 125);
+                    }
+                    return Ok(code);
+                }
+            };
+            let started = Instant::now();
+            let started_at =
+                start::record_running(self.ctx, self.container, running.pid, restarts)?;
+            report(report_fd, &Ok(()));
+            let code = self.pump(&mut running)?;
+            if !self.container.path.exists() {
+                return Ok(code);
+            }
+            start::record_exit(self.container, started_at, code, restarts)?;
+            let stopped = self.container.path.join(STOP_MARKER).exists();
+            if !policy.should_restart(code, restarts, stopped) {
+                if config.rm {
+                    start::remove_with_volumes(self.ctx, self.container)?;
+                }
+                return Ok(code);
+            }
+            if started.elapsed() >= restart::STABLE_RUN {
+                in_a_row = 0;
+            }
+            if !self.wait_before_restart(restart::backoff(in_a_row)) {
+                return Ok(code);
+            }
+            in_a_row += 1;
+            restarts += 1;
+        }
+    }
+
+    /// Sleep before a restart, giving up when the user stops the container
+    /// or removes it meanwhile.
+    fn wait_before_restart(&mut self, delay: Duration) -> bool {
+        let until = Instant::now() + delay;
+        while Instant::now() < until {
+            if self.container.path.join(STOP_MARKER).exists() || !self.container.path.exists() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
+        }
+        !self.container.path.join(STOP_MARKER).exists() && self.container.path.exists()
+    }
+
+    /// Relay until the container has exited and its output is drained;
+    /// returns its exit code.
+    fn pump(&mut self, run: &mut Running) -> anyhow::Result<i32> {
+        tty::set_nonblocking(self.signals.as_fd())?;
+        self.try_reap(run);
+        loop {
+            if run.exit_code.is_some() && run.outputs.is_empty() {
+                break;
+            }
+            let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+            let pidfd_slot = match (&run.pidfd, run.exit_code) {
+                (Some(fd), None) => {
+                    fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+                    Some(fds.len() - 1)
+                }
+                _ => None,
+            };
+            let outputs_from = fds.len();
+            for (fd, _) in &run.outputs {
+                fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+            }
+            let input_slot = match &run.input {
+                Some(fd) if !run.pending_input.is_empty() => {
+                    fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLOUT));
+                    Some(fds.len() - 1)
+                }
+                _ => None,
+            };
+            let listener_slot = self.listener.as_ref().map(|l| {
+                fds.push(PollFd::new(l.as_fd(), PollFlags::POLLIN));
+                fds.len() - 1
+            });
+            let clients_from = fds.len();
+            for c in &self.clients {
+                let mut events = PollFlags::POLLIN;
+                if !c.pending.is_empty() {
+                    events |= PollFlags::POLLOUT;
+                }
+                fds.push(PollFd::new(c.stream.as_fd(), events));
+            }
+            let timeout = match run.exited_at {
+                Some(_) => PollTimeout::try_from(DRAIN_IDLE).unwrap_or(PollTimeout::MAX),
+                None => PollTimeout::NONE,
+            };
+            let n = match poll(&mut fds, timeout) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e).context("waiting for the container"),
+            };
+            let revents: Vec<PollFlags> = fds
+                .iter()
+                .map(|f| f.revents().unwrap_or(PollFlags::empty()))
+                .collect();
+            drop(fds);
+            if n == 0 {
+                // Drained: nothing came for DRAIN_IDLE after the exit.
+                run.outputs.clear();
+                continue;
+            }
+            if !revents[0].is_empty() {
+                self.handle_signals(run);
+            }
+            if pidfd_slot.is_some_and(|i| !revents[i].is_empty()) {
+                self.try_reap(run);
+            }
+            let mut closed = Vec::new();
+            for i in 0..run.outputs.len() {
+                if revents[outputs_from + i].is_empty() {
+                    continue;
+                }
+                if !self.read_output(run, i) {
+                    closed.push(i);
+                }
+            }
+            for i in closed.into_iter().rev() {
+                run.outputs.remove(i);
+            }
+            if input_slot.is_some_and(|i| !revents[i].is_empty()) {
+                write_input(run);
+            }
+            let mut gone = Vec::new();
+            for i in 0..self.clients.len() {
+                let ev = revents[clients_from + i];
+                if ev.is_empty() {
+                    continue;
+                }
+                if !self.serve_client(run, i, ev) {
+                    gone.push(i);
+                }
+            }
+            for i in gone.into_iter().rev() {
+                self.clients.remove(i);
+            }
+            if listener_slot.is_some_and(|i| !revents[i].is_empty()) {
+                self.accept();
+            }
+        }
+        let code = run.exit_code.unwrap_or(255);
+        let exit = attach::frame(attach::EXIT, &code.to_le_bytes());
+        for mut c in self.clients.drain(..) {
+            c.pending.extend_from_slice(&exit);
+            let _ = c.stream.set_nonblocking(false);
+            let _ = c.stream.set_write_timeout(Some(Duration::from_secs(1)));
+            use std::io::Write;
+            let _ = c.stream.write_all(&c.pending);
+        }
+        Ok(code)
+    }
+
+    fn handle_signals(&mut self, run: &mut Running) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            match info.ssi_signo as i32 {
+                libc::SIGCHLD => self.try_reap(run),
+                libc::SIGWINCH => {}
+                signo if run.exit_code.is_none() => runtime::forward(run.pid, signo),
+                _ => {}
+            }
+        }
+    }
+
+    fn try_reap(&mut self, run: &mut Running) {
+        if run.exit_code.is_some() {
+            return;
+        }
+        if let Ok(Some(code)) = runtime::reap(run.pid) {
+            run.exit_code = Some(code);
+            run.exited_at = Some(Instant::now());
+            run.input = None;
+            run.pending_input.clear();
+        }
+    }
+
+    /// Read one output descriptor; false once it is closed.
+    fn read_output(&mut self, run: &mut Running, i: usize) -> bool {
+        let (fd, stream) = &run.outputs[i];
+        let stream = *stream;
+        let n = match nix::unistd::read(fd.as_fd(), &mut self.buf) {
+            Ok(0) => return false,
+            Ok(n) => n,
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return true,
+            // EIO: a terminal with no slave left.
+            Err(_) => return false,
+        };
+        let chunk = &self.buf[..n];
+        if let Some(log) = self.log.as_mut() {
+            log.write(stream, chunk);
+        }
+        if self.foreground {
+            let fd = if stream == Stream::Stdout { 1 } else { 2 };
+            // SAFETY: our standard streams stay open.
+            let _ = tty::write_all(unsafe { BorrowedFd::borrow_raw(fd) }, chunk);
+        }
+        let kind = if stream == Stream::Stdout {
+            attach::STDOUT
+        } else {
+            attach::STDERR
+        };
+        if !self.clients.is_empty() {
+            let framed = attach::frame(kind, chunk);
+            self.clients.retain_mut(|c| {
+                c.pending.extend_from_slice(&framed);
+                flush_client(c);
+                c.pending.len() < CLIENT_BACKLOG
+            });
+        }
+        let _ = run;
+        true
+    }
+
+    fn accept(&mut self) {
+        let Some(listener) = &self.listener else {
+            return;
+        };
+        while let Ok((stream, _)) = listener.accept() {
+            if stream.set_nonblocking(true).is_ok() {
+                self.clients.push(Client {
+                    stream,
+                    frames: attach::FrameReader::default(),
+                    pending: Vec::new(),
+                });
+            }
+        }
+    }
+
+    /// Handle a client's readiness; false when it is gone.
+    fn serve_client(&mut self, run: &mut Running, i: usize, ev: PollFlags) -> bool {
+        let client = &mut self.clients[i];
+        if ev.contains(PollFlags::POLLOUT) {
+            flush_client(client);
+        }
+        if !ev.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            return true;
+        }
+        let n = match nix::unistd::read(client.stream.as_fd(), &mut self.buf) {
+            Ok(0) => return false,
+            Ok(n) => n,
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return true,
+            Err(_) => return false,
+        };
+        client.frames.push(&self.buf[..n]);
+        loop {
+            match client.frames.next_frame() {
+                Ok(Some((attach::STDIN, data))) => {
+                    if run.input.is_some() {
+                        run.pending_input.extend_from_slice(&data);
+                        write_input(run);
+                    }
+                }
+                Ok(Some((attach::STDIN_EOF, _))) => {
+                    // A pipe's end of input; a terminal has no such thing.
+                    if !run.tty && run.pending_input.is_empty() {
+                        run.input = None;
+                    }
+                }
+                Ok(Some((attach::RESIZE, size))) if size.len() == 4 => {
+                    if run.tty {
+                        let rows = u16::from_le_bytes([size[0], size[1]]);
+                        let cols = u16::from_le_bytes([size[2], size[3]]);
+                        if let Some((fd, _)) = run.outputs.first() {
+                            tty::set_window_size(fd.as_fd(), rows, cols);
+                        }
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return true,
+                Err(attach::Malformed) => return false,
+            }
+        }
+    }
+}
+
+fn flush_client(client: &mut Client) {
+    while !client.pending.is_empty() {
+        match nix::unistd::write(&client.stream, &client.pending) {
+            Ok(n) => {
+                client.pending.drain(..n);
+            }
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn write_input(run: &mut Running) {
+    let Some(fd) = &run.input else {
+        run.pending_input.clear();
+        return;
+    };
+    while !run.pending_input.is_empty() {
+        match nix::unistd::write(fd, &run.pending_input) {
+            Ok(n) => {
+                run.pending_input.drain(..n);
+            }
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::EAGAIN) => return,
+            Err(_) => {
+                run.input = None;
+                run.pending_input.clear();
+                return;
+            }
+        }
+    }
+}
+
+/// The container's log, per its log driver.
+fn open_log(container: &ContainerDir) -> anyhow::Result<Option<LogWriter>> {
+    let cfg = &container.config.log;
+    match cfg.driver {
+        LogDriver::K8sFile => Ok(Some(LogWriter::open(&container.log_path(), cfg.max_size)?)),
+        LogDriver::None | LogDriver::Passthrough => Ok(None),
+    }
+}
+
+/// `--log-driver`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogDriver {
+    #[default]
+    K8sFile,
+    None,
+    Passthrough,
+}
+
+impl LogDriver {
+    pub fn parse(text: &str) -> anyhow::Result<LogDriver> {
+        match text {
+            "k8s-file" => Ok(LogDriver::K8sFile),
+            "none" => Ok(LogDriver::None),
+            "passthrough" => Ok(LogDriver::Passthrough),
+            "journald" => Err(exit_error(
+                125,
+                "--log-driver journald: cove does not write to the journal; use k8s-file (the default), passthrough or none",
+            )),
+            _ => Err(exit_error(
+                125,
+                format!("--log-driver {text}: expected k8s-file, passthrough or none"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogDriver::K8sFile => "k8s-file",
+            LogDriver::None => "none",
+            LogDriver::Passthrough => "passthrough",
+        }
+    }
+}
+
+/// The log settings recorded with a container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub driver: LogDriver,
+    /// `--log-opt max-size`: bytes.
+    pub max_size: Option<u64>,
+}
+
+impl LogConfig {
+    /// From `--log-driver` and `--log-opt` values.
+    pub fn parse(driver: Option<&str>, opts: &[String]) -> anyhow::Result<LogConfig> {
+        let mut cfg = LogConfig {
+            driver: match driver {
+                Some(d) => LogDriver::parse(d)?,
+                None => LogDriver::K8sFile,
+            },
+            max_size: None,
+        };
+        for opt in opts {
+            match opt.split_once('=') {
+                Some(("max-size", v)) => {
+                    let size = crate::container::options::parse_size(v)
+                        .map_err(|e| exit_error(125, format!("--log-opt {opt}: {e:#}")))?;
+                    cfg.max_size = (size > 0).then_some(size);
+                }
+                Some(("path", _)) | Some(("tag", _)) => {
+                    return Err(exit_error(
+                        125,
+                        format!("--log-opt {opt}: not supported by cove; the log is always the container's ctr.log"),
+                    ))
+                }
+                _ => {
+                    return Err(exit_error(
+                        125,
+                        format!("--log-opt {opt}: expected max-size=SIZE"),
+                    ))
+                }
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_config_parses() {
+        let c = LogConfig::parse(None, &["max-size=1k".into()]).unwrap();
+        assert_eq!(c.driver, LogDriver::K8sFile);
+        assert_eq!(c.max_size, Some(1024));
+        assert_eq!(
+            LogConfig::parse(Some("none"), &[]).unwrap().driver,
+            LogDriver::None
+        );
+        assert!(LogConfig::parse(Some("journald"), &[]).is_err());
+        assert!(LogConfig::parse(None, &["max-file=3".into()]).is_err());
+    }
+}
