@@ -1,6 +1,8 @@
 //! Flags of `ps` and the `container` command group.
 
-use super::{CreateArgs, RmArgs, RunArgs, StartArgs};
+use super::{
+    ContainerPruneArgs, CreateArgs, RenameArgs, RmArgs, RunArgs, StartArgs, StatsArgs, TopArgs,
+};
 use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -82,4 +84,12 @@ pub enum ContainerCommand {
     Run(RunArgs),
     /// Start a created or exited container
     Start(StartArgs),
+    /// Show the processes of a running container
+    Top(TopArgs),
+    /// Show CPU, memory, network and block I/O usage of containers
+    Stats(StatsArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Remove all stopped containers
+    Prune(ContainerPruneArgs),
 }

@@ -2,17 +2,22 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod df;
 mod images;
 mod import;
 mod inspect;
 mod login;
+mod prune;
 mod ps;
 mod pull;
+mod rename;
 mod run;
+mod stats;
 mod system;
+mod top;
 mod volume;
 
-use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand};
+use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand, SystemCommand};
 use crate::paths::Paths;
 use crate::registries::RegistriesConf;
 use crate::store::Store;
@@ -75,6 +80,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(a) => run::kill(&ctx, &a),
         Command::Wait(a) => run::wait(&ctx, &a),
         Command::Ps(a) => ps::ps(&ctx, &a),
+        Command::Top(a) => top::top(&ctx, &a),
+        Command::Stats(a) => stats::stats(&ctx, &a),
+        Command::Rename(a) => rename::rename(&ctx, &a),
         Command::Container(sub) => match sub {
             ContainerCommand::Ls(a) => ps::ps(&ctx, &a),
             ContainerCommand::Inspect(a) => inspect::container_inspect(&ctx, &a),
@@ -82,6 +90,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Create(a) => run::create(&ctx, &a),
             ContainerCommand::Run(a) => run::run(&ctx, &a),
             ContainerCommand::Start(a) => run::start(&ctx, &a),
+            ContainerCommand::Top(a) => top::top(&ctx, &a),
+            ContainerCommand::Stats(a) => stats::stats(&ctx, &a),
+            ContainerCommand::Rename(a) => rename::rename(&ctx, &a),
+            ContainerCommand::Prune(a) => prune::container_prune(&ctx, &a),
         },
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
@@ -99,6 +111,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
+        Command::System(sub) => match sub {
+            SystemCommand::Prune(a) => prune::system_prune(&ctx, &a),
+            SystemCommand::Df(a) => df::df(&ctx, &a),
+            SystemCommand::Reset(a) => prune::system_reset(&ctx, &a),
+        },
         Command::Image(sub) => match sub {
             ImageCommand::Ls(a) => images::list(&ctx, &a),
             ImageCommand::Inspect(a) => images::inspect(&ctx, &a),
