@@ -61,6 +61,9 @@ _cove() {
             cove,push)
                 cmd="cove__subcmd__push"
                 ;;
+            cove,rename)
+                cmd="cove__subcmd__rename"
+                ;;
             cove,rm)
                 cmd="cove__subcmd__rm"
                 ;;
@@ -76,8 +79,17 @@ _cove() {
             cove,start)
                 cmd="cove__subcmd__start"
                 ;;
+            cove,stats)
+                cmd="cove__subcmd__stats"
+                ;;
+            cove,system)
+                cmd="cove__subcmd__system"
+                ;;
             cove,tag)
                 cmd="cove__subcmd__tag"
+                ;;
+            cove,top)
+                cmd="cove__subcmd__top"
                 ;;
             cove,unshare)
                 cmd="cove__subcmd__unshare"
@@ -103,8 +115,14 @@ _cove() {
             cove__subcmd__container,ls)
                 cmd="cove__subcmd__container__subcmd__ls"
                 ;;
+            cove__subcmd__container,prune)
+                cmd="cove__subcmd__container__subcmd__prune"
+                ;;
             cove__subcmd__container,ps)
                 cmd="cove__subcmd__container__subcmd__ls"
+                ;;
+            cove__subcmd__container,rename)
+                cmd="cove__subcmd__container__subcmd__rename"
                 ;;
             cove__subcmd__container,rm)
                 cmd="cove__subcmd__container__subcmd__rm"
@@ -114,6 +132,12 @@ _cove() {
                 ;;
             cove__subcmd__container,start)
                 cmd="cove__subcmd__container__subcmd__start"
+                ;;
+            cove__subcmd__container,stats)
+                cmd="cove__subcmd__container__subcmd__stats"
+                ;;
+            cove__subcmd__container,top)
+                cmd="cove__subcmd__container__subcmd__top"
                 ;;
             cove__subcmd__image,exists)
                 cmd="cove__subcmd__image__subcmd__exists"
@@ -157,6 +181,15 @@ _cove() {
             cove__subcmd__image,untag)
                 cmd="cove__subcmd__image__subcmd__untag"
                 ;;
+            cove__subcmd__system,df)
+                cmd="cove__subcmd__system__subcmd__df"
+                ;;
+            cove__subcmd__system,prune)
+                cmd="cove__subcmd__system__subcmd__prune"
+                ;;
+            cove__subcmd__system,reset)
+                cmd="cove__subcmd__system__subcmd__reset"
+                ;;
             cove__subcmd__volume,create)
                 cmd="cove__subcmd__volume__subcmd__create"
                 ;;
@@ -188,7 +221,7 @@ _cove() {
 
     case "${cmd}" in
         cove)
-            opts="-h -V --root --runroot --storage-driver --log-level --help --version run create start rm kill wait ps container pull push images image tag rmi save load import inspect login logout unshare volume version info completion"
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version run create start rm kill wait ps top stats rename container pull push images image tag rmi save load import inspect login logout unshare volume version info system completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,7 +289,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container)
-            opts="-h -V --root --runroot --storage-driver --log-level --help --version ls list ps inspect rm create run start"
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version ls list ps inspect rm create run start top stats rename prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,7 +319,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,6 +576,70 @@ _cove() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cove__subcmd__container__subcmd__prune)
+            opts="-f -h -V --force --filter --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__container__subcmd__rename)
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cove__subcmd__container__subcmd__rm)
             opts="-a -f -v -i -h -V --all --force --volumes --ignore --root --runroot --storage-driver --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -574,7 +671,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,8 +866,80 @@ _cove() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cove__subcmd__container__subcmd__stats)
+            opts="-a -l -i -h -V --all --latest --no-stream --no-reset --no-trunc --interval --format --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__container__subcmd__top)
+            opts="-l -h -V --latest --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cove__subcmd__create)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1985,6 +2154,36 @@ _cove() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cove__subcmd__rename)
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cove__subcmd__rm)
             opts="-a -f -v -i -h -V --all --force --volumes --ignore --root --runroot --storage-driver --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2046,7 +2245,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__run)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2283,8 +2482,204 @@ _cove() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cove__subcmd__stats)
+            opts="-a -l -i -h -V --all --latest --no-stream --no-reset --no-trunc --interval --format --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__system)
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version prune df reset"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__system__subcmd__df)
+            opts="-v -h -V --verbose --format --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__system__subcmd__prune)
+            opts="-a -f -h -V --all --volumes --force --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__system__subcmd__reset)
+            opts="-f -h -V --force --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cove__subcmd__tag)
             opts="-h -V --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__top)
+            opts="-l -h -V --latest --root --runroot --storage-driver --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

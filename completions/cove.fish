@@ -43,6 +43,9 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers
 complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_needs_command" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_needs_command" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
+complete -c cove -n "__fish_cove_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "container" -d 'Manage containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "pull" -d 'Pull an image from a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "push" -d 'Push an image to a registry'
@@ -60,6 +63,7 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "unshare" -d 'Run a comman
 complete -c cove -n "__fish_cove_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "version" -d 'Show version information'
 complete -c cove -n "__fish_cove_needs_command" -f -a "info" -d 'Show system information'
+complete -c cove -n "__fish_cove_needs_command" -f -a "system" -d 'Manage cove\'s storage: prune, df, reset'
 complete -c cove -n "__fish_cove_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
 complete -c cove -n "__fish_cove_using_subcommand run" -l name -d 'Name for the container (default: a generated one)' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
@@ -104,6 +108,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand run" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand run" -l replace -d 'Remove (killing it if it runs) the container of the same --name first'
 complete -c cove -n "__fish_cove_using_subcommand run" -s i -l interactive -d 'Keep stdin open'
 complete -c cove -n "__fish_cove_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c cove -n "__fish_cove_using_subcommand run" -l env-host -d 'Pass the whole host environment into the container'
@@ -156,6 +161,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand create" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand create" -l replace -d 'Remove (killing it if it runs) the container of the same --name first'
 complete -c cove -n "__fish_cove_using_subcommand create" -s i -l interactive -d 'Keep stdin open'
 complete -c cove -n "__fish_cove_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c cove -n "__fish_cove_using_subcommand create" -l env-host -d 'Pass the whole host environment into the container'
@@ -252,26 +258,74 @@ complete -c cove -n "__fish_cove_using_subcommand ps" -l noheading -d 'Do not pr
 complete -c cove -n "__fish_cove_using_subcommand ps" -s s -l size -d 'Show disk usage: what the container wrote (and its whole root filesystem)'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand top" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand top" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand top" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand stats" -s i -l interval -d 'Seconds between reports' -r
+complete -c cove -n "__fish_cove_using_subcommand stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
+complete -c cove -n "__fish_cove_using_subcommand stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand stats" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand stats" -s a -l all -d 'Show all containers, not only running ones'
+complete -c cove -n "__fish_cove_using_subcommand stats" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand stats" -l no-stream -d 'Print one report and exit instead of refreshing'
+complete -c cove -n "__fish_cove_using_subcommand stats" -l no-reset -d 'Do not clear the terminal between reports'
+complete -c cove -n "__fish_cove_using_subcommand stats" -l no-trunc -d 'Do not truncate ids'
+complete -c cove -n "__fish_cove_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rename" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand rename" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "rename" -d 'Rename a container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start top stats rename prune" -f -a "prune" -d 'Remove all stopped containers'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -433,6 +487,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l replace -d 'Remove (killing it if it runs) the container of the same --name first'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep stdin open'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l env-host -d 'Pass the whole host environment into the container'
@@ -485,6 +540,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l replace -d 'Remove (killing it if it runs) the container of the same --name first'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep stdin open'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l env-host -d 'Pass the whole host environment into the container'
@@ -508,6 +564,64 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Attach the container\'s stdin'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s i -l interval -d 'Seconds between reports' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s a -l all -d 'Show all containers, not only running ones'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-stream -d 'Print one report and exit instead of refreshing'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-reset -d 'Do not clear the terminal between reports'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-trunc -d 'Do not truncate ids'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Only containers matching: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP (created before)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -1119,6 +1233,63 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand info" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -f -a "prune" -d 'Remove stopped containers, dangling images and, optionally, unused volumes'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -f -a "df" -d 'Show disk usage of images, containers and volumes'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -f -a "reset" -d 'Remove every container, image and volume, and the storage directories'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by a container, not only unnamed ones'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Also remove volumes no container uses'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Output format: json, or a Go template such as {{.Type}} {{.Size}}' -r
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -s v -l verbose -d 'Show each image, container and volume'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -s f -l force -d 'Do not ask for confirmation'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand completion" -s f -l file -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l runroot -d 'Runtime state directory' -r -F

@@ -5,9 +5,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod manage;
 mod ps;
 mod run;
 mod volume;
+pub use manage::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -99,6 +101,12 @@ pub enum Command {
     Wait(WaitArgs),
     /// List containers
     Ps(PsArgs),
+    /// Show the processes of a running container
+    Top(TopArgs),
+    /// Show CPU, memory, network and block I/O usage of containers
+    Stats(StatsArgs),
+    /// Rename a container
+    Rename(RenameArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -137,6 +145,9 @@ pub enum Command {
     Version(VersionArgs),
     /// Show system information
     Info(InfoArgs),
+    /// Manage cove's storage: prune, df, reset
+    #[command(subcommand)]
+    System(SystemCommand),
     /// Generate shell completion scripts
     Completion(CompletionArgs),
     /// A detached container's monitor (started by cove itself)

@@ -143,9 +143,50 @@ pub fn podman_time(rfc3339: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// go-units' `HumanSize` (`sizes` decimal, four significant digits, no
+/// space): "1.998MB", "24B". `binary` gives `BytesSize`: "1.5KiB".
+pub fn go_units_size(bytes: u64, binary: bool) -> String {
+    const DECIMAL: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    const BINARY: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let (base, units) = if binary {
+        (1024.0, BINARY)
+    } else {
+        (1000.0, DECIMAL)
+    };
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= base && unit < units.len() - 1 {
+        value /= base;
+        unit += 1;
+    }
+    // Go's %.4g: four significant digits, trailing zeros dropped.
+    let whole_digits = if value < 1.0 {
+        1
+    } else {
+        value.log10().floor() as i32 + 1
+    };
+    let decimals = (4 - whole_digits).max(0) as usize;
+    let mut text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text}{}", units[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_units_sizes() {
+        assert_eq!(go_units_size(0, false), "0B");
+        assert_eq!(go_units_size(24, false), "24B");
+        assert_eq!(go_units_size(1_998_000, false), "1.998MB");
+        assert_eq!(go_units_size(1_234_567, false), "1.235MB");
+        assert_eq!(go_units_size(16_700_000_000, false), "16.7GB");
+        assert_eq!(go_units_size(1536, true), "1.5KiB");
+        assert_eq!(go_units_size(1024 * 1024 * 1000, true), "1000MiB");
+    }
 
     #[test]
     fn durations_read_like_docker() {

@@ -1,8 +1,8 @@
 //! Flags of `ps` and the `container` command group.
 
 use super::{
-    AttachArgs, CreateArgs, KillArgs, LogsArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StopArgs,
-    WaitArgs,
+    AttachArgs, ContainerPruneArgs, CreateArgs, KillArgs, LogsArgs, RenameArgs, RestartArgs,
+    RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs, WaitArgs,
 };
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -97,4 +97,12 @@ pub enum ContainerCommand {
     Logs(LogsArgs),
     /// Attach to a running container's input and output
     Attach(AttachArgs),
+    /// Show the processes of a running container
+    Top(TopArgs),
+    /// Show CPU, memory, network and block I/O usage of containers
+    Stats(StatsArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Remove all stopped containers
+    Prune(ContainerPruneArgs),
 }

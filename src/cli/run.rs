@@ -15,6 +15,9 @@ pub struct CreateOpts {
     /// Remove the container (and its anonymous volumes) when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Remove (killing it if it runs) the container of the same --name first
+    #[arg(long)]
+    pub replace: bool,
     /// Keep stdin open
     #[arg(short, long)]
     pub interactive: bool,

@@ -406,28 +406,38 @@ pub fn prune(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<i32> {
     if !args.force && !confirm(args.all)? {
         return Ok(0);
     }
+    for (id, _) in prune_images(ctx, args.all)? {
+        println!("{}", id.strip_prefix("sha256:").unwrap_or(&id));
+    }
+    Ok(0)
+}
+
+/// Remove unnamed images (all unused ones with `all`) that no container
+/// uses; gives each removed id with its size. Unprivileged, this enters
+/// the storage user namespace.
+pub fn prune_images(ctx: &Ctx, all: bool) -> anyhow::Result<Vec<(String, u64)>> {
+    if ctx.store_if_exists().is_none() {
+        return Ok(Vec::new());
+    }
     let in_use = images_in_use(ctx);
     let (store, _) = ctx.store_for_writing()?;
     let removed = store.update_catalog(|c| {
-        let doomed: Vec<String> = c
+        let doomed: Vec<(String, u64)> = c
             .images
             .iter()
-            .filter(|i| args.all || i.names.is_empty())
+            .filter(|i| all || i.names.is_empty())
             .filter(|i| !in_use.contains_key(&i.id))
-            .map(|i| i.id.clone())
+            .map(|i| (i.id.clone(), i.size))
             .collect();
-        for id in &doomed {
+        for (id, _) in &doomed {
             c.remove(id);
         }
         Ok(doomed)
     })?;
-    for id in &removed {
-        println!("{}", id.strip_prefix("sha256:").unwrap_or(id));
-    }
     if !removed.is_empty() {
         store.collect_garbage()?;
     }
-    Ok(0)
+    Ok(removed)
 }
 
 /// Image ids that containers run from, with the containers' names: such

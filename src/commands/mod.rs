@@ -2,19 +2,24 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod df;
 mod images;
 mod import;
 mod inspect;
 mod login;
 mod logs;
+mod prune;
 mod ps;
 mod pull;
+mod rename;
 mod run;
 mod stop;
+mod stats;
 mod system;
+mod top;
 mod volume;
 
-use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand};
+use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand, SystemCommand};
 use crate::paths::Paths;
 use crate::registries::RegistriesConf;
 use crate::store::Store;
@@ -82,6 +87,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Attach(a) => logs::attach(&ctx, &a),
         Command::ContainerMonitor(a) => crate::monitor::serve(&ctx, &a.id, a.lock_fd, a.report_fd),
         Command::Ps(a) => ps::ps(&ctx, &a),
+        Command::Top(a) => top::top(&ctx, &a),
+        Command::Stats(a) => stats::stats(&ctx, &a),
+        Command::Rename(a) => rename::rename(&ctx, &a),
         Command::Container(sub) => match sub {
             ContainerCommand::Ls(a) => ps::ps(&ctx, &a),
             ContainerCommand::Inspect(a) => inspect::container_inspect(&ctx, &a),
@@ -95,6 +103,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Wait(a) => run::wait(&ctx, &a),
             ContainerCommand::Logs(a) => logs::logs(&ctx, &a),
             ContainerCommand::Attach(a) => logs::attach(&ctx, &a),
+            ContainerCommand::Top(a) => top::top(&ctx, &a),
+            ContainerCommand::Stats(a) => stats::stats(&ctx, &a),
+            ContainerCommand::Rename(a) => rename::rename(&ctx, &a),
+            ContainerCommand::Prune(a) => prune::container_prune(&ctx, &a),
         },
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
@@ -112,6 +124,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
+        Command::System(sub) => match sub {
+            SystemCommand::Prune(a) => prune::system_prune(&ctx, &a),
+            SystemCommand::Df(a) => df::df(&ctx, &a),
+            SystemCommand::Reset(a) => prune::system_reset(&ctx, &a),
+        },
         Command::Image(sub) => match sub {
             ImageCommand::Ls(a) => images::list(&ctx, &a),
             ImageCommand::Inspect(a) => images::inspect(&ctx, &a),

@@ -128,7 +128,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 worst = worst.max(2);
                 continue;
             }
-            lock = kill_and_lock(&container);
+            lock = crate::container::remove::kill_and_lock(&container);
             if !container.path.exists() {
                 // Its `cove run --rm` removed it on the way out.
                 println!("{}", container.config.id);
@@ -162,39 +162,6 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// SIGKILL a container's pid 1 (which ends its pid namespace) until the
-/// process running it lets go of its lock; gives the lock, or None after
-/// five seconds.
-pub fn kill_and_lock(container: &record::ContainerDir) -> Option<nix::fcntl::Flock<std::fs::File>> {
-    mark_stopped_by_user(container);
-    // A container still starting has no pid yet: kill it once it has one.
-    let mut killed = None;
-    for _ in 0..500 {
-        let pid = container.state().pid;
-        if let Some(p) = pid.filter(|p| killed != Some(*p)) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(p),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-            killed = Some(p);
-        }
-        if !container.path.exists() {
-            return None;
-        }
-        if let Ok(Some(lock)) = container.try_lock() {
-            return Some(lock);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    None
-}
-
-/// Tell the container's monitor not to apply the restart policy: the user
-/// stopped it (`stop`, `kill`, `rm -f`), as Podman does.
-pub fn mark_stopped_by_user(container: &record::ContainerDir) {
-    let _ = std::fs::write(container.path.join(crate::monitor::STOP_MARKER), b"");
-}
-
 /// `cove kill`: Podman's exit code 125 when a container is not running.
 pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
     let signal = crate::container::options::parse_signal(&args.signal)?;
@@ -220,7 +187,7 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
     for (given, container) in targets {
         match container.running_pid()? {
             Some(pid) => {
-                mark_stopped_by_user(&container);
+                crate::container::remove::mark_stopped_by_user(&container);
                 // SAFETY: kill with plain integers.
                 if unsafe { libc::kill(pid, signal) } != 0 {
                     let err = std::io::Error::last_os_error();

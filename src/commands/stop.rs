@@ -1,6 +1,6 @@
 //! `cove stop` and `cove restart`.
 
-use super::run::mark_stopped_by_user;
+use crate::container::remove::mark_stopped_by_user;
 use super::Ctx;
 use crate::cli::{RestartArgs, StopArgs};
 use crate::container::{record, start};

@@ -55,6 +55,9 @@ fn usage(message: impl Into<String>) -> anyhow::Error {
 }
 
 fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
+    if opts.replace && opts.name.is_none() {
+        return Err(usage("cannot replace container without --name being set"));
+    }
     if let Some(name) = &opts.name {
         options::validate_container_name(name).map_err(|e| usage(format!("{e:#}")))?;
     }
@@ -175,6 +178,20 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     })
 }
 
+/// `--replace`: remove the container that has the name, as `rm -f` (its
+/// volumes stay). Done once the flags are checked and the image is there,
+/// so a typo or a failed pull does not cost the old container.
+fn replace(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    match record::lookup(&ctx.paths.root, name) {
+        Ok(old) if old.config.name == name => {
+            super::remove::force_remove(&ctx.paths.root, &old)?;
+            Ok(())
+        }
+        // Not there (or the text only matched an id prefix): nothing to do.
+        _ => Ok(()),
+    }
+}
+
 /// Create the container described by `opts`; the image is pulled first
 /// when the pull policy says so.
 pub fn create(
@@ -183,6 +200,9 @@ pub fn create(
 ) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
     let parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
+    if let (true, Some(name)) = (opts.replace, &parsed.name) {
+        replace(ctx, name)?;
+    }
     let store = Store::open_existing(&ctx.paths.root).ok_or_else(|| {
         anyhow::anyhow!("the image store at {} is missing", ctx.paths.root.display())
     })?;

@@ -348,9 +348,22 @@ pub fn create(
 }
 
 fn claim_name(root: &Path, name: &str, id: &str) -> anyhow::Result<()> {
+    match claim(root, name, id)? {
+        None => Ok(()),
+        Some(owner) => Err(exit_error(
+            125,
+            format!(
+                "the container name \"{name}\" is already in use by {owner}. You have to remove that container to be able to reuse that name: that name is already in use"
+            ),
+        )),
+    }
+}
+
+/// Create the name's symlink to `id`; Some(owner) when the name is taken.
+fn claim(root: &Path, name: &str, id: &str) -> anyhow::Result<Option<String>> {
     let link = names_dir(root).join(name);
     match std::os::unix::fs::symlink(format!("../{id}"), &link) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let owner = std::fs::read_link(&link)
                 .ok()
@@ -369,17 +382,51 @@ fn claim_name(root: &Path, name: &str, id: &str) -> anyhow::Result<()> {
                 && owner != id
             {
                 let _ = std::fs::remove_file(&link);
-                return claim_name(root, name, id);
+                return claim(root, name, id);
             }
-            Err(exit_error(
-                125,
-                format!(
-                    "the container name \"{name}\" is already in use by {owner}. You have to remove that container to be able to reuse that name: that name is already in use"
-                ),
-            ))
+            Ok(Some(owner))
         }
         Err(e) => Err(e).context("claiming the container name"),
     }
+}
+
+/// Give a container a new name, running or not. The new name is claimed
+/// first (a name never points at two containers), `container.json` is
+/// replaced atomically, then the old name is released. Renames of one
+/// container are serialized by its `rename.lock` (its `lock` belongs to
+/// whoever runs it).
+pub fn rename(root: &Path, container: &ContainerDir, new_name: &str) -> anyhow::Result<()> {
+    let _guard = nix::fcntl::Flock::lock(
+        crate::fsutil::open_lock_file(&container.path.join("rename.lock"))?,
+        nix::fcntl::FlockArg::LockExclusive,
+    )
+    .map_err(|(_, e)| e)
+    .context("locking the container for renaming")?;
+    // Read again under the lock: another rename may have just finished.
+    let mut current = load_dir(container.path.clone())?;
+    let id = current.config.id.clone();
+    let old_name = current.config.name.clone();
+    if old_name == new_name {
+        return Ok(());
+    }
+    if claim(root, new_name, &id)?.is_some() {
+        return Err(exit_error(
+            125,
+            format!(
+                "renaming container {id}: name {new_name} already in use, cannot rename container {id}: container already exists"
+            ),
+        ));
+    }
+    current.config.name = new_name.to_string();
+    let written = serde_json::to_vec_pretty(&current.config)
+        .map_err(anyhow::Error::from)
+        .and_then(|bytes| write_replace(&current.path.join("container.json"), &bytes, 0o600));
+    if let Err(e) = written {
+        release_name(root, new_name, &id);
+        return Err(e.context(format!("renaming container {id}")));
+    }
+    release_name(root, &old_name, &id);
+    Ok(())
 }
 
 fn release_name(root: &Path, name: &str, id: &str) {
@@ -460,6 +507,10 @@ pub fn list(root: &Path) -> Vec<ContainerDir> {
 pub fn remove(root: &Path, container: &ContainerDir) -> anyhow::Result<()> {
     let graveyard = containers_dir(root).join(format!(".tmp-{}", unique_name("rm")));
     std::fs::rename(&container.path, &graveyard).context("removing the container")?;
+    // The name on disk: a rename may have happened since `container` was read.
+    if let Ok(now) = load_dir(graveyard.clone()) {
+        release_name(root, &now.config.name, &container.config.id);
+    }
     release_name(root, &container.config.name, &container.config.id);
     remove_tree(&graveyard)
 }
@@ -627,6 +678,26 @@ mod tests {
         std::fs::remove_file(c.path.join("lock")).unwrap();
         assert!(!c.monitor_alive());
         assert!(!c.path.join("lock").exists());
+    }
+
+    #[test]
+    fn renames_claim_then_release() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, _) = create(root.path(), config(&new_id(), "a"), false, |_| Ok(())).unwrap();
+        let (b, _) = create(root.path(), config(&new_id(), "b"), false, |_| Ok(())).unwrap();
+        let err = rename(root.path(), &a, "b").unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 125);
+        assert!(format!("{err:#}").contains("already in use"));
+        rename(root.path(), &a, "a").unwrap();
+        rename(root.path(), &a, "c").unwrap();
+        assert_eq!(lookup(root.path(), "c").unwrap().config.id, a.config.id);
+        assert!(lookup(root.path(), "a").is_err());
+        // The stale in-memory record still removes the name it has now.
+        remove(root.path(), &a).unwrap();
+        assert!(!names_dir(root.path()).join("c").exists());
+        // The old name is free for others.
+        rename(root.path(), &b, "a").unwrap();
+        assert_eq!(lookup(root.path(), "a").unwrap().config.id, b.config.id);
     }
 
     #[test]
