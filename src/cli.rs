@@ -5,9 +5,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod files;
 mod ps;
 mod run;
 mod volume;
+pub use files::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -91,6 +93,12 @@ pub enum Command {
     Wait(WaitArgs),
     /// List containers
     Ps(PsArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(CommitArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),

@@ -1,6 +1,6 @@
 //! Flags of `ps` and the `container` command group.
 
-use super::{CreateArgs, RmArgs, RunArgs, StartArgs};
+use super::{CommitArgs, CpArgs, CreateArgs, ExportArgs, RmArgs, RunArgs, StartArgs};
 use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -82,4 +82,10 @@ pub enum ContainerCommand {
     Run(RunArgs),
     /// Start a created or exited container
     Start(StartArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(CommitArgs),
 }

@@ -2,6 +2,8 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod commit;
+mod cp;
 mod images;
 mod import;
 mod inspect;
@@ -82,7 +84,13 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Create(a) => run::create(&ctx, &a),
             ContainerCommand::Run(a) => run::run(&ctx, &a),
             ContainerCommand::Start(a) => run::start(&ctx, &a),
+            ContainerCommand::Cp(a) => cp::cp(&ctx, &a),
+            ContainerCommand::Export(a) => cp::export(&ctx, &a),
+            ContainerCommand::Commit(a) => commit::commit(&ctx, &a),
         },
+        Command::Cp(a) => cp::cp(&ctx, &a),
+        Command::Export(a) => cp::export(&ctx, &a),
+        Command::Commit(a) => commit::commit(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),
