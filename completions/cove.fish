@@ -43,6 +43,9 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers
 complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_needs_command" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c cove -n "__fish_cove_needs_command" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c cove -n "__fish_cove_needs_command" -f -a "commit" -d 'Create a new image from a container\'s changes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "container" -d 'Manage containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "pull" -d 'Pull an image from a registry'
 complete -c cove -n "__fish_cove_needs_command" -f -a "push" -d 'Push an image to a registry'
@@ -252,26 +255,75 @@ complete -c cove -n "__fish_cove_using_subcommand ps" -l noheading -d 'Do not pr
 complete -c cove -n "__fish_cove_using_subcommand ps" -s s -l size -d 'Show disk usage: what the container wrote (and its whole root filesystem)'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand cp" -s a -l archive -d 'Chown files copied into a container to its user (false keeps the owners of the source)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand cp" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand cp" -l overwrite -d 'Replace a directory by a non-directory and vice versa'
+complete -c cove -n "__fish_cove_using_subcommand cp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c cove -n "__fish_cove_using_subcommand export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand export" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand export" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand commit" -s a -l author -d 'Author recorded in the image' -r
+complete -c cove -n "__fish_cove_using_subcommand commit" -s c -l change -d 'Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r
+complete -c cove -n "__fish_cove_using_subcommand commit" -s m -l message -d 'Commit message stored in the image history' -r
+complete -c cove -n "__fish_cove_using_subcommand commit" -l iidfile -d 'Write the image id to this file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand commit" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand commit" -s q -l quiet -d 'Print only the image id (cove prints nothing else anyway)'
+complete -c cove -n "__fish_cove_using_subcommand commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
+complete -c cove -n "__fish_cove_using_subcommand commit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand commit" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start cp export commit" -f -a "commit" -d 'Create a new image from a container\'s changes'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -508,6 +560,52 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Attach the container\'s stdin'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -s a -l archive -d 'Chown files copied into a container to its user (false keeps the owners of the source)' -r -f -a "true\t''
+false\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l overwrite -d 'Replace a directory by a non-directory and vice versa'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s a -l author -d 'Author recorded in the image' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s c -l change -d 'Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s m -l message -d 'Commit message stored in the image history' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l iidfile -d 'Write the image id to this file' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s q -l quiet -d 'Print only the image id (cove prints nothing else anyway)'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''
