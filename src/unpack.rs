@@ -166,7 +166,13 @@ pub fn put_tree<R: Read>(
     for entry in entries {
         let mut entry = entry.map_err(put_tar_error)?;
         if let Err(message) = unpacker.entry(&mut entry) {
-            return Err(UnpackError::new(Some(lossy(&entry.path_bytes())), message));
+            // Messages naming their path need no "layer entry" prefix.
+            let message = if message.contains('"') {
+                message
+            } else {
+                format!("\"{}\": {message}", lossy(&entry.path_bytes()))
+            };
+            return Err(UnpackError::new(None, message));
         }
     }
     unpacker.finish()?;
