@@ -5,10 +5,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod files;
 mod manage;
 mod ps;
 mod run;
 mod volume;
+pub use files::*;
 pub use manage::*;
 pub use ps::*;
 pub use run::*;
@@ -107,6 +109,12 @@ pub enum Command {
     Stats(StatsArgs),
     /// Rename a container
     Rename(RenameArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(CommitArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),

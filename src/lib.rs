@@ -22,6 +22,7 @@ pub mod registry;
 pub mod runtime;
 pub mod store;
 pub mod targuard;
+pub mod tarstream;
 pub mod template;
 pub mod unpack;
 pub mod userns;

@@ -120,6 +120,72 @@ pub fn unpack_layer<R: Read>(
     Ok(unpacker.stats)
 }
 
+/// How `cp` puts a tar stream into a directory tree (instead of making a
+/// layer): no whiteouts, owners forced or kept, the top name renamed, and
+/// a directory never silently replaced by a file or the other way round.
+#[derive(Debug, Clone, Default)]
+pub struct PutOptions {
+    /// Give every entry this owner (`cp --archive` into a container).
+    pub owner: Option<(u32, u32)>,
+    /// Keep the tar's owners (`cp --archive=false` into a container);
+    /// neither this nor `owner`: files belong to whoever extracts.
+    pub keep_ids: bool,
+    /// Rename the first path component `from` to `to`; an empty `from`
+    /// puts everything beneath `to` (the contents of `dir/.`).
+    pub rename: Option<(Vec<u8>, Vec<u8>)>,
+    /// Put everything beneath this path (relative to the root).
+    pub prefix: Vec<u8>,
+    /// Replace a directory by a non-directory and vice versa (`--overwrite`).
+    pub overwrite: bool,
+    /// Follow symlinks already in the tree, inside the root (the root is
+    /// the container's own `/`, as a chroot sees it), as `docker cp` does.
+    pub follow_in_root: bool,
+}
+
+/// Extracts a `cp` tar stream into `dest` (see [`PutOptions`]). Device
+/// nodes are skipped, as Podman's cp does.
+pub fn put_tree<R: Read>(
+    tar: R,
+    dest: &Path,
+    put: &PutOptions,
+) -> Result<UnpackStats, UnpackError> {
+    let opts = UnpackOptions {
+        preserve_ownership: put.owner.is_some() || put.keep_ids,
+        allow_devices: false,
+    };
+    let root = nix::fcntl::open(
+        dest,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| UnpackError::new(None, format!("cannot open {}: {e}", dest.display())))?;
+    let mut unpacker = Unpacker::new(root.as_fd(), &opts);
+    unpacker.put = Some(put);
+    let mut archive = tar::Archive::new(TarGuard::new(BufReader::with_capacity(READ_BUF, tar)));
+    let entries = archive.entries().map_err(put_tar_error)?;
+    for entry in entries {
+        let mut entry = entry.map_err(put_tar_error)?;
+        if let Err(message) = unpacker.entry(&mut entry) {
+            // Messages naming their path need no "layer entry" prefix.
+            let message = if message.contains('"') {
+                message
+            } else {
+                format!("\"{}\": {message}", lossy(&entry.path_bytes()))
+            };
+            return Err(UnpackError::new(None, message));
+        }
+    }
+    unpacker.finish()?;
+    Ok(unpacker.stats)
+}
+
+fn put_tar_error(e: io::Error) -> UnpackError {
+    match targuard::meta_too_large(&e) {
+        Some(too_large) => UnpackError::new(None, too_large.to_string()),
+        None => UnpackError::new(None, format!("reading the tar stream: {e}")),
+    }
+}
+
 /// A tar reading error; an oversized metadata entry explains itself.
 fn tar_error(e: io::Error) -> UnpackError {
     match targuard::meta_too_large(&e) {
@@ -163,6 +229,8 @@ enum XattrTarget<'a> {
 
 struct Unpacker<'r> {
     opts: &'r UnpackOptions,
+    /// Set for `cp` ([`put_tree`]), none for a layer.
+    put: Option<&'r PutOptions>,
     root: BorrowedFd<'r>,
     /// Parent directory of the previous entry; tars list siblings together.
     cache_path: Vec<u8>,
@@ -183,6 +251,7 @@ impl<'r> Unpacker<'r> {
     fn new(root: BorrowedFd<'r>, opts: &'r UnpackOptions) -> Self {
         Unpacker {
             opts,
+            put: None,
             root,
             cache_path: Vec::new(),
             cache_fd: None,
@@ -239,11 +308,21 @@ impl<'r> Unpacker<'r> {
                 kind = Kind::Dir;
             }
         }
+        if let Some(put) = self.put {
+            relocate(put, &mut path);
+        }
         link.clear();
         if matches!(kind, Kind::Symlink | Kind::Hardlink) {
             match entry.link_name_bytes() {
                 Some(l) => link.extend_from_slice(&l),
                 None => return Err("link entry without a link target".into()),
+            }
+            if let (Some(put), Kind::Hardlink) = (self.put, kind) {
+                // Hardlink targets name earlier entries: they move with them.
+                let mut target = Vec::new();
+                normalize(&link, &mut target).map_err(|_| ESCAPES.to_string())?;
+                relocate(put, &mut target);
+                link = target;
             }
         }
         let result = self.dispatch(entry, kind, &path, &link);
@@ -262,9 +341,16 @@ impl<'r> Unpacker<'r> {
         let meta = self.read_meta(entry)?;
         let (parent, name) = split_parent(path);
         if name.is_empty() {
+            if self.put.is_some() {
+                // `dir/.` into an existing directory: it keeps its metadata.
+                return Ok(());
+            }
             return self.root_entry(kind, &meta);
         }
-        if let Some(rest) = name.strip_prefix(WHITEOUT_PREFIX) {
+        let rest = name
+            .strip_prefix(WHITEOUT_PREFIX)
+            .filter(|_| self.put.is_none());
+        if let Some(rest) = rest {
             return if rest == b".wh..opq" {
                 self.opaque(parent)
             } else if rest.starts_with(WHITEOUT_PREFIX) {
@@ -276,7 +362,7 @@ impl<'r> Unpacker<'r> {
         }
         if matches!(kind, Kind::Char | Kind::Block) && !self.opts.allow_devices {
             // A 0/0 char device is exactly an overlay whiteout, which anyone may create.
-            let whiteout = kind == Kind::Char && device_number(entry)? == 0;
+            let whiteout = kind == Kind::Char && self.put.is_none() && device_number(entry)? == 0;
             if !whiteout {
                 self.stats
                     .skipped
@@ -310,11 +396,26 @@ impl<'r> Unpacker<'r> {
 
     /// Header metadata, with PAX records overriding it; collects PAX xattrs.
     fn read_meta<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<Meta, String> {
+        let mut meta = self.read_tar_meta(entry)?;
+        if let Some((uid, gid)) = self.put.and_then(|p| p.owner) {
+            meta.uid = uid.into();
+            meta.gid = gid.into();
+        }
+        Ok(meta)
+    }
+
+    fn read_tar_meta<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<Meta, String> {
         let h = entry.header();
         let bad = |what: &str, e: io::Error| format!("invalid {what} in tar header: {e}");
         let mode = h.mode().map_err(|e| bad("mode", e))? & 0o7777;
-        let mut uid = h.uid().map_err(|e| bad("uid", e))?;
-        let mut gid = h.gid().map_err(|e| bad("gid", e))?;
+        // Owners forced by `cp` need no valid owner fields.
+        let forced = self.put.is_some_and(|p| p.owner.is_some());
+        let mut uid = h
+            .uid()
+            .or_else(|e| if forced { Ok(0) } else { Err(bad("uid", e)) })?;
+        let mut gid = h
+            .gid()
+            .or_else(|e| if forced { Ok(0) } else { Err(bad("gid", e)) })?;
         let secs = h.mtime().map_err(|e| bad("mtime", e))?;
         let mut mtime = TimeSpec::new(secs.min(i64::MAX as u64) as i64, 0);
         self.xattrs.clear();
@@ -345,6 +446,24 @@ impl<'r> Unpacker<'r> {
         })
     }
 
+    /// Opens the directory `path` (relative to the root): beneath it with no
+    /// symlink on the way, or, for `cp` into a container, resolving
+    /// symlinks as if the root were `/` (it is the container's).
+    fn open_dir(&self, path: &[u8]) -> nix::Result<OwnedFd> {
+        if !self.put.is_some_and(|p| p.follow_in_root) {
+            return open_beneath(self.root, path);
+        }
+        let how = OpenHow::new()
+            .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        loop {
+            match openat2(self.root, path, how) {
+                Err(Errno::EAGAIN) => continue,
+                r => return r,
+            }
+        }
+    }
+
     /// Returns an fd for directory `path` beneath the root (None = the root
     /// itself), creating missing components. Give it back with `put_dir`.
     fn take_dir(&mut self, path: &[u8]) -> Result<Option<OwnedFd>, String> {
@@ -358,7 +477,7 @@ impl<'r> Unpacker<'r> {
             return Ok(self.cache_fd.take());
         }
         self.cache_fd = None;
-        match open_beneath(self.root, path) {
+        match self.open_dir(path) {
             Ok(fd) => Ok(Some(fd)),
             // Missing, or something in the way: walk it component by component,
             // which also gives a precise error.
@@ -384,7 +503,12 @@ impl<'r> Unpacker<'r> {
             let prefix = &path[..end];
             end += 1;
             let parent = cur.as_ref().map_or(self.root, |fd| fd.as_fd());
-            let next = match open_beneath(parent, comp) {
+            let found = if self.put.is_some_and(|p| p.follow_in_root) {
+                self.open_dir(prefix)
+            } else {
+                open_beneath(parent, comp)
+            };
+            let next = match found {
                 Ok(fd) => fd,
                 Err(Errno::ENOENT) => {
                     mkdirat(parent, comp, Mode::from_bits_truncate(0o755)).map_err(|e| {
@@ -463,6 +587,15 @@ impl<'r> Unpacker<'r> {
     ) -> Result<T, String> {
         match make() {
             Err(Errno::EEXIST) => {
+                if self.put.is_some_and(|put| !put.overwrite)
+                    && fstatat(p, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| stat_is_dir(&st))
+                {
+                    return Err(format!(
+                        "cannot overwrite directory \"{}\" with non-directory (use --overwrite)",
+                        lossy(path)
+                    ));
+                }
                 self.remove_existing(p, name, path)?;
                 make().map_err(|e| format!("cannot create: {e}"))
             }
@@ -512,6 +645,18 @@ impl<'r> Unpacker<'r> {
                     .map_err(|e| format!("cannot inspect existing entry: {e}"))?;
                 // A directory replacing a directory keeps its contents.
                 if !stat_is_dir(&st) {
+                    if let Some(put) = self.put {
+                        // A symlink to a directory (/lib -> usr/lib) stays.
+                        if put.follow_in_root && self.open_dir(path).is_ok() {
+                            return Ok(());
+                        }
+                        if !put.overwrite {
+                            return Err(format!(
+                                "cannot overwrite non-directory \"{}\" with directory (use --overwrite)",
+                                lossy(path)
+                            ));
+                        }
+                    }
                     opaque = stat_is_whiteout(&st);
                     unlinkat(p, name, UnlinkatFlags::NoRemoveDir)
                         .map_err(|e| format!("cannot replace existing entry: {e}"))?;
@@ -611,7 +756,7 @@ impl<'r> Unpacker<'r> {
         } else if tparent == parent {
             p
         } else {
-            tparent_owned = open_beneath(self.root, tparent).map_err(|e| match e {
+            tparent_owned = self.open_dir(tparent).map_err(|e| match e {
                 Errno::ENOENT => format!(
                     "hardlink target \"{}\" is not an earlier entry of this layer",
                     lossy(&target)
@@ -757,7 +902,7 @@ impl<'r> Unpacker<'r> {
             let fd = if d.path.is_empty() {
                 self.root
             } else {
-                match open_beneath(self.root, &d.path) {
+                match self.open_dir(&d.path) {
                     Ok(fd) => {
                         owned = fd;
                         owned.as_fd()
@@ -779,6 +924,36 @@ impl<'r> Unpacker<'r> {
             futimens(fd, &d.mtime, &d.mtime).map_err(|e| fail("mtime", e))?;
         }
         Ok(())
+    }
+}
+
+/// Applies `cp`'s rename and prefix to a normalised path.
+fn relocate(put: &PutOptions, path: &mut Vec<u8>) {
+    if let Some((from, to)) = &put.rename {
+        let (first, rest) = match path.iter().position(|&b| b == b'/') {
+            Some(i) => (&path[..i], &path[i..]),
+            None => (&path[..], &[][..]),
+        };
+        if from.is_empty() {
+            let mut out = to.clone();
+            if !path.is_empty() {
+                out.push(b'/');
+                out.extend_from_slice(path);
+            }
+            *path = out;
+        } else if first == from.as_slice() {
+            let mut out = to.clone();
+            out.extend_from_slice(rest);
+            *path = out;
+        }
+    }
+    if !put.prefix.is_empty() {
+        let mut out = put.prefix.clone();
+        if !path.is_empty() {
+            out.push(b'/');
+            out.extend_from_slice(path);
+        }
+        *path = out;
     }
 }
 

@@ -1,8 +1,8 @@
 //! Flags of `ps` and the `container` command group.
 
 use super::{
-    AttachArgs, ContainerPruneArgs, CreateArgs, KillArgs, LogsArgs, RenameArgs, RestartArgs,
-    RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs, WaitArgs,
+    AttachArgs, CommitArgs, ContainerPruneArgs, CpArgs, CreateArgs, ExportArgs, KillArgs, LogsArgs,
+    RenameArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs, WaitArgs,
 };
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -105,4 +105,10 @@ pub enum ContainerCommand {
     Rename(RenameArgs),
     /// Remove all stopped containers
     Prune(ContainerPruneArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(CommitArgs),
 }

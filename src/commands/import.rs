@@ -45,25 +45,9 @@ fn import_layer(
 ) -> anyhow::Result<String> {
     let tar = image::decompress(BufReader::with_capacity(256 << 10, input))
         .context("reading the tarball")?;
-    let mut blob = store.blob_writer()?;
-    let staging = store.stage_layer()?;
-    let stats = {
-        let mut tee = TeeReader {
-            inner: tar,
-            copy: &mut blob,
-        };
-        let stats = unpack::unpack_layer(&mut tee, &staging.diff_path(), opts)
-            .context("unpacking the tarball")?;
-        // The tar's end padding still belongs to the layer blob.
-        std::io::copy(&mut tee, &mut std::io::sink()).context("reading the tarball")?;
-        stats
-    };
-    let layer_size = blob.written();
-    if layer_size == 0 {
-        anyhow::bail!("the tarball is empty");
-    }
-    let diff_id = blob.commit(None)?;
-    staging.commit(&diff_id, stats.bytes.max(layer_size))?;
+    let layer = store_layer(store, opts, tar).context("unpacking the tarball")?;
+    let (diff_id, layer_size) = (layer.diff_id, layer.blob_size);
+    let stats_bytes = layer.unpacked_size;
 
     let host = Platform::host();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
@@ -97,7 +81,7 @@ fn import_layer(
                 manifest_media_type: image::OCI_MANIFEST.into(),
                 manifest_size: manifest_bytes.len() as u64,
                 created: Some(now.clone()),
-                size: stats.bytes.max(layer_size),
+                size: stats_bytes,
                 list_digest: None,
             },
             name,
@@ -105,6 +89,48 @@ fn import_layer(
         Ok(())
     })?;
     Ok(config_digest)
+}
+
+/// A layer stored by [`store_layer`].
+pub struct StoredLayer {
+    /// `sha256:…` of the uncompressed tar: blob digest and diff id at once.
+    pub diff_id: String,
+    pub blob_size: u64,
+    /// Bytes on disk once unpacked (at least the blob's size).
+    pub unpacked_size: u64,
+}
+
+/// Store an uncompressed layer tar as a blob and unpack it into the layer
+/// store, in one pass. The caller holds the store's writing lock.
+pub fn store_layer(
+    store: &Store,
+    opts: &UnpackOptions,
+    tar: impl Read,
+) -> anyhow::Result<StoredLayer> {
+    let mut blob = store.blob_writer()?;
+    let staging = store.stage_layer()?;
+    let stats = {
+        let mut tee = TeeReader {
+            inner: tar,
+            copy: &mut blob,
+        };
+        let stats = unpack::unpack_layer(&mut tee, &staging.diff_path(), opts)?;
+        // The tar's end padding still belongs to the layer blob.
+        std::io::copy(&mut tee, &mut std::io::sink()).context("reading the layer")?;
+        stats
+    };
+    let blob_size = blob.written();
+    if blob_size == 0 {
+        anyhow::bail!("the tarball is empty");
+    }
+    let diff_id = blob.commit(None)?;
+    let unpacked_size = stats.bytes.max(blob_size);
+    staging.commit(&diff_id, unpacked_size)?;
+    Ok(StoredLayer {
+        diff_id,
+        blob_size,
+        unpacked_size,
+    })
 }
 
 /// Copies everything read through it to a writer (the layer blob).

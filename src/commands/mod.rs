@@ -2,6 +2,8 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod commit;
+mod cp;
 mod df;
 mod images;
 mod import;
@@ -13,8 +15,8 @@ mod ps;
 mod pull;
 mod rename;
 mod run;
-mod stop;
 mod stats;
+mod stop;
 mod system;
 mod top;
 mod volume;
@@ -107,7 +109,13 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Stats(a) => stats::stats(&ctx, &a),
             ContainerCommand::Rename(a) => rename::rename(&ctx, &a),
             ContainerCommand::Prune(a) => prune::container_prune(&ctx, &a),
+            ContainerCommand::Cp(a) => cp::cp(&ctx, &a),
+            ContainerCommand::Export(a) => cp::export(&ctx, &a),
+            ContainerCommand::Commit(a) => commit::commit(&ctx, &a),
         },
+        Command::Cp(a) => cp::cp(&ctx, &a),
+        Command::Export(a) => cp::export(&ctx, &a),
+        Command::Commit(a) => commit::commit(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),

@@ -1,8 +1,8 @@
 //! `cove stop` and `cove restart`.
 
-use crate::container::remove::mark_stopped_by_user;
 use super::Ctx;
 use crate::cli::{RestartArgs, StopArgs};
+use crate::container::remove::mark_stopped_by_user;
 use crate::container::{record, start};
 use crate::error::{exit_error, silent_exit};
 use std::time::{Duration, Instant};

@@ -1,7 +1,9 @@
 //! Containers: records on disk, the runtime spec made from an image and
 //! the command line, and the create/start steps that `run` chains.
 
+pub mod access;
 pub mod create;
+pub mod diff;
 pub mod image;
 pub mod inspect;
 pub mod options;

@@ -585,9 +585,9 @@ mod tests {
             volumes: vec![],
             devices: vec![],
             create_info: CreateInfo::default(),
-                restart: Default::default(),
-                log: Default::default(),
-                stop_timeout: 10,
+            restart: Default::default(),
+            log: Default::default(),
+            stop_timeout: 10,
         }
     }
 

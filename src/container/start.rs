@@ -193,28 +193,14 @@ pub fn build_plan(
         }
         None => None,
     };
-    let layers = match (&config.id_maps, &config.storage_maps) {
-        (Some(target), Some(storage)) if target != storage => {
-            shifted_layers(&config.layers, storage, target)?
-        }
-        _ => config.layers.clone(),
-    };
+    let layers = rootfs_layers(container)?;
     let rootfs = match config.driver {
-        Driver::Overlay => {
-            let lowers = if layers.is_empty() {
-                let empty = container.path.join("empty");
-                std::fs::create_dir_all(&empty)?;
-                vec![empty]
-            } else {
-                layers
-            };
-            RootfsPlan::Overlay {
-                lowers,
-                upper: container.upper(),
-                work: container.work(),
-                target: container.rootfs(),
-            }
-        }
+        Driver::Overlay => RootfsPlan::Overlay {
+            lowers: overlay_lowers(container, layers)?,
+            upper: container.upper(),
+            work: container.work(),
+            target: container.rootfs(),
+        },
         Driver::Vfs => RootfsPlan::Vfs {
             layers: layers.into_iter().rev().collect(),
             target: container.rootfs(),
@@ -257,6 +243,32 @@ pub fn remove_with_volumes(ctx: &Ctx, container: &ContainerDir) -> anyhow::Resul
         let _ = crate::volume::remove(&ctx.paths.root, &v.name, true);
     }
     Ok(())
+}
+
+/// The layer directories a container's root filesystem is made of, top
+/// first: the image's, or copies re-owned for its id mapping (keep-id).
+pub fn rootfs_layers(container: &ContainerDir) -> anyhow::Result<Vec<PathBuf>> {
+    let config = &container.config;
+    match (&config.id_maps, &config.storage_maps) {
+        (Some(target), Some(storage)) if target != storage => {
+            shifted_layers(&config.layers, storage, target)
+        }
+        _ => Ok(config.layers.clone()),
+    }
+}
+
+/// Overlay lower directories: the layers, or an empty directory for an
+/// image without any (the kernel needs one).
+pub fn overlay_lowers(
+    container: &ContainerDir,
+    layers: Vec<PathBuf>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if !layers.is_empty() {
+        return Ok(layers);
+    }
+    let empty = container.path.join("empty");
+    std::fs::create_dir_all(&empty)?;
+    Ok(vec![empty])
 }
 
 /// Layers re-owned for a container whose id mapping differs from the

@@ -281,23 +281,7 @@ impl RootfsPlan {
                 marker,
                 shift,
             } => {
-                if !marker.exists() {
-                    // A start interrupted mid-copy starts over.
-                    if target.exists() {
-                        std::fs::remove_dir_all(target)
-                            .with_context(|| format!("clearing {}", target.display()))?;
-                    }
-                    std::fs::create_dir_all(target)?;
-                    let opts = copy::CopyOptions {
-                        apply_whiteouts: true,
-                        shift: shift.clone(),
-                    };
-                    for layer in layers {
-                        copy::copy_tree(layer, target, &opts)
-                            .with_context(|| format!("copying layer {}", layer.display()))?;
-                    }
-                    std::fs::write(marker, b"").context("recording the copied root filesystem")?;
-                }
+                populate_vfs(layers, target, marker, shift.as_ref())?;
                 // pivot_root needs a mount point.
                 nix::mount::mount(
                     Some(target.as_path()),
@@ -317,4 +301,33 @@ impl RootfsPlan {
             }
         }
     }
+}
+
+/// Copy the layers (bottom first) into a vfs root filesystem once; the
+/// marker says the copy is complete. Runs in the container's user
+/// namespace, so owners come out as the container sees them.
+pub fn populate_vfs(
+    layers: &[PathBuf],
+    target: &Path,
+    marker: &Path,
+    shift: Option<&copy::IdShift>,
+) -> anyhow::Result<()> {
+    if marker.exists() {
+        return Ok(());
+    }
+    // A start interrupted mid-copy starts over.
+    if target.exists() {
+        std::fs::remove_dir_all(target)
+            .with_context(|| format!("clearing {}", target.display()))?;
+    }
+    std::fs::create_dir_all(target)?;
+    let opts = copy::CopyOptions {
+        apply_whiteouts: true,
+        shift: shift.cloned(),
+    };
+    for layer in layers {
+        copy::copy_tree(layer, target, &opts)
+            .with_context(|| format!("copying layer {}", layer.display()))?;
+    }
+    std::fs::write(marker, b"").context("recording the copied root filesystem")
 }
