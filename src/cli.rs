@@ -80,6 +80,12 @@ pub enum LogLevel {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum HealthcheckCommand {
+    /// Run a container's health check now; exit 0 if healthy, 1 if not
+    Run(HealthcheckRunArgs),
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a command in a new container
     Run(RunArgs),
@@ -158,6 +164,9 @@ pub enum Command {
     System(SystemCommand),
     /// Generate shell completion scripts
     Completion(CompletionArgs),
+    /// Run containers' health checks
+    #[command(subcommand)]
+    Healthcheck(HealthcheckCommand),
     /// A detached container's monitor (started by cove itself)
     #[command(hide = true)]
     ContainerMonitor(MonitorArgs),

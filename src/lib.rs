@@ -8,6 +8,7 @@ pub mod commands;
 pub mod container;
 pub mod digest;
 pub mod driver;
+pub mod duration;
 pub mod error;
 pub mod fsutil;
 pub mod image;

@@ -96,6 +96,24 @@ pub struct CreateOpts {
     /// Logging option: max-size=SIZE
     #[arg(long, value_name = "OPTION")]
     pub log_opt: Vec<String>,
+    /// Command that checks the container's health (shell form, or a JSON array for the exec form)
+    #[arg(long, value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between health checks ("disable": only `cove healthcheck run`)
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub health_interval: String,
+    /// Failed checks in a row that make the container unhealthy
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub health_retries: u32,
+    /// Time a check may take before it counts as failed
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub health_timeout: String,
+    /// Time for the container to start during which failures do not count
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub health_start_period: String,
+    /// Run no health check
+    #[arg(long, conflicts_with = "health_cmd")]
+    pub no_healthcheck: bool,
     /// Set a label: KEY=VALUE
     #[arg(short, long, value_name = "KEY=VALUE")]
     pub label: Vec<String>,
@@ -247,6 +265,12 @@ pub struct AttachArgs {
     /// Forward signals received to the container (not with a terminal)
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub sig_proxy: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HealthcheckRunArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
 }
 
 /// The hidden mode a detached container's monitor runs in.

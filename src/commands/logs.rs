@@ -167,7 +167,7 @@ pub fn parse_time(
             }
         }
     }
-    if let Some(d) = parse_go_duration(text) {
+    if let Some(d) = crate::duration::parse_go_duration(text) {
         if let Ok(d) = chrono::Duration::from_std(d) {
             return Ok(now - d);
         }
@@ -176,37 +176,6 @@ pub fn parse_time(
         125,
         format!("{flag} {text}: expected a time (2026-11-23T10:00:00Z, 2026-11-23, a Unix time) or a duration (10m, 1h30m)"),
     ))
-}
-
-/// Go's duration syntax: a sequence of number+unit (h, m, s, ms, us, ns).
-fn parse_go_duration(text: &str) -> Option<Duration> {
-    let mut total = 0f64;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * scale;
-    }
-    Some(Duration::from_secs_f64(total))
 }
 
 /// `cove attach`: this terminal to a detached container's input and output

@@ -5,6 +5,7 @@ mod archive;
 mod commit;
 mod cp;
 mod df;
+mod health;
 mod images;
 mod import;
 mod inspect;
@@ -87,6 +88,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Restart(a) => stop::restart(&ctx, &a),
         Command::Logs(a) => logs::logs(&ctx, &a),
         Command::Attach(a) => logs::attach(&ctx, &a),
+        Command::Healthcheck(crate::cli::HealthcheckCommand::Run(a)) => health::run(&ctx, &a),
         Command::ContainerMonitor(a) => crate::monitor::serve(&ctx, &a.id, a.lock_fd, a.report_fd),
         Command::Ps(a) => ps::ps(&ctx, &a),
         Command::Top(a) => top::top(&ctx, &a),

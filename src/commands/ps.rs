@@ -163,7 +163,10 @@ fn image_name(c: &ContainerDir) -> &str {
 pub fn status_text(live: &Live, now: i64) -> String {
     let since = |t: Option<&str>| human_duration((now - inspect::unix_time(t)).max(0));
     match live.status {
-        Status::Running => format!("Up {}", since(live.started_at.as_deref())),
+        Status::Running => match &live.health {
+            Some(h) => format!("Up {} ({})", since(live.started_at.as_deref()), h.status),
+            None => format!("Up {}", since(live.started_at.as_deref())),
+        },
         Status::Exited => format!(
             "Exited ({}) {} ago",
             live.exit_code,
@@ -566,6 +569,7 @@ mod tests {
                 restart: Default::default(),
                 log: Default::default(),
                 stop_timeout: 10,
+                healthcheck: None,
             },
         }
     }
@@ -585,6 +589,7 @@ mod tests {
             started_at: Some("2024-01-01T00:00:00Z".into()),
             finished_at: Some("2024-01-01T00:02:00Z".into()),
             restart_count: 0,
+            health: None,
         }
     }
 

@@ -269,20 +269,12 @@ fn parse_interval(text: &str) -> anyhow::Result<std::time::Duration> {
             format!("--interval {text}: expected a duration such as 250ms or 1s"),
         )
     };
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (text, 1e-3)
+    // A bare number is milliseconds, as Podman takes it.
+    let parsed = match text.parse::<u64>() {
+        Ok(ms) => Some(std::time::Duration::from_millis(ms)),
+        Err(_) => crate::duration::parse_go_duration(text),
     };
-    let value: f64 = number.parse().map_err(|_| bad())?;
-    if value.is_nan() || value <= 0.0 {
-        return Err(bad());
-    }
-    Ok(std::time::Duration::from_secs_f64(value * scale))
+    parsed.filter(|d| !d.is_zero()).ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ struct Parsed {
     env: Vec<(String, String)>,
     restart: crate::monitor::restart::RestartPolicy,
     log: crate::monitor::LogConfig,
+    healthcheck: Option<crate::monitor::health::HealthConfig>,
 }
 
 enum SeccompChoice {
@@ -154,6 +155,17 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
         ));
     }
     let log = crate::monitor::LogConfig::parse(opts.log_driver.as_deref(), &opts.log_opt)?;
+    let healthcheck = if opts.no_healthcheck {
+        None
+    } else {
+        crate::monitor::health::HealthConfig::parse(
+            opts.health_cmd.as_deref(),
+            &opts.health_interval,
+            &opts.health_timeout,
+            &opts.health_start_period,
+            opts.health_retries,
+        )?
+    };
     Ok(Parsed {
         name: opts.name.clone(),
         hostname: opts.hostname.clone(),
@@ -175,6 +187,7 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
         env,
         restart,
         log,
+        healthcheck,
     })
 }
 
@@ -656,6 +669,7 @@ pub fn create(
         restart: parsed.restart,
         log: parsed.log.clone(),
         stop_timeout: opts.stop_timeout,
+        healthcheck: parsed.healthcheck.clone(),
     };
     let network = parsed.network;
     let made = record::create(

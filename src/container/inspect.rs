@@ -30,6 +30,8 @@ pub struct Live {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub restart_count: u32,
+    /// The health state, for a running container with a health check.
+    pub health: Option<crate::monitor::health::HealthState>,
 }
 
 impl Live {
@@ -46,6 +48,7 @@ impl Live {
             started_at: state.started_at.clone(),
             finished_at: state.finished_at.clone(),
             restart_count: state.restart_count,
+            health: None,
         }
     }
 
@@ -60,6 +63,7 @@ impl Live {
             started_at: state.started_at.clone(),
             finished_at: state.started_at.clone(),
             restart_count: state.restart_count,
+            health: None,
         }
     }
 
@@ -75,7 +79,12 @@ impl Live {
 pub fn live(container: &ContainerDir) -> Live {
     let state = container.state();
     if state.status != Status::Running || container.monitor_alive() {
-        return Live::from_state(&state);
+        let mut live = Live::from_state(&state);
+        if live.running() && container.config.healthcheck.is_some() {
+            live.health = crate::monitor::health::load(container)
+                .or_else(|| Some(crate::monitor::health::HealthState::starting()));
+        }
+        return live;
     }
     // A monitor records the exit before it lets go of the lock, so a
     // container that just ended normally now says so.
@@ -465,10 +474,17 @@ pub fn inspect_doc(
         "Error": json!(""),
         "StartedAt": json!(go_json_time(live.started_at.as_deref())),
         "FinishedAt": json!(go_json_time(live.finished_at.as_deref())),
-        "Health": obj! {
-            "Status": json!(""),
-            "FailingStreak": json!(0),
-            "Log": Value::Null,
+        "Health": match &live.health {
+            Some(h) => obj! {
+                "Status": json!(h.status),
+                "FailingStreak": json!(h.failing_streak),
+                "Log": json!(h.log),
+            },
+            None => obj! {
+                "Status": json!(""),
+                "FailingStreak": json!(0),
+                "Log": Value::Null,
+            },
         },
         "CheckpointedAt": json!(ZERO_TIME),
         "RestoredAt": json!(ZERO_TIME),
@@ -551,6 +567,16 @@ pub fn inspect_doc(
         "Labels": json!(config.labels),
         "Annotations": json!(string_map(&spec["annotations"])),
         "StopSignal": json!(config.stop_signal),
+        "Healthcheck": match &config.healthcheck {
+            Some(h) => json!({
+                "Test": h.test,
+                "Interval": h.interval.as_nanos() as u64,
+                "Timeout": h.timeout.as_nanos() as u64,
+                "StartPeriod": h.start_period.as_nanos() as u64,
+                "Retries": h.retries,
+            }),
+            None => Value::Null,
+        },
         "HealthcheckOnFailureAction": json!("none"),
         "CreateCommand": json!(info.create_command),
         "Umask": json!("0022"),

@@ -63,6 +63,9 @@ pub struct ContainerConfig {
     /// Seconds `stop` waits before SIGKILL (`--stop-timeout`).
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout: u64,
+    /// `--health-cmd` and friends.
+    #[serde(default)]
+    pub healthcheck: Option<crate::monitor::health::HealthConfig>,
 }
 
 fn default_stop_timeout() -> u64 {

@@ -14,6 +14,7 @@
 //! releases it when the monitor dies, however it dies.
 
 pub mod attach;
+pub mod health;
 pub mod log;
 pub mod restart;
 
@@ -235,6 +236,79 @@ struct Running {
     exited_at: Option<Instant>,
 }
 
+/// The monitor's schedule of health checks: one `cove healthcheck run`
+/// per interval, never two at once, killed if it overruns.
+struct HealthRunner {
+    interval: Duration,
+    /// The check's own timeout plus slack for cove's start.
+    limit: Duration,
+    due: Instant,
+    child: Option<(std::process::Child, Instant)>,
+}
+
+impl HealthRunner {
+    fn new(config: &health::HealthConfig) -> Option<HealthRunner> {
+        if config.interval.is_zero() {
+            return None;
+        }
+        Some(HealthRunner {
+            interval: config.interval,
+            limit: config.timeout + Duration::from_secs(2),
+            due: Instant::now() + config.interval,
+            child: None,
+        })
+    }
+
+    /// When the loop must wake up for us.
+    fn next_wake(&self) -> Instant {
+        match &self.child {
+            Some((_, deadline)) => (*deadline).min(Instant::now() + Duration::from_millis(100)),
+            None => self.due,
+        }
+    }
+
+    fn tick(&mut self, ctx: &Ctx, id: &str) {
+        let now = Instant::now();
+        if let Some((child, deadline)) = &mut self.child {
+            let finished = matches!(child.try_wait(), Ok(Some(_)) | Err(_));
+            if !finished && now < *deadline {
+                return;
+            }
+            if !finished {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            self.child = None;
+            self.due = now + self.interval;
+            return;
+        }
+        if now < self.due {
+            return;
+        }
+        let spawned = std::process::Command::new("/proc/self/exe")
+            .arg("--root")
+            .arg(&ctx.paths.root)
+            .arg("--runroot")
+            .arg(&ctx.paths.runroot)
+            .args(["healthcheck", "run", id])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match spawned {
+            Ok(child) => self.child = Some((child, now + self.limit)),
+            Err(_) => self.due = now + self.interval,
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some((mut child, _)) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 pub struct Monitor<'a> {
     ctx: &'a Ctx,
     container: &'a ContainerDir,
@@ -246,6 +320,7 @@ pub struct Monitor<'a> {
     listener: Option<UnixListener>,
     clients: Vec<Client>,
     buf: Vec<u8>,
+    health: Option<HealthRunner>,
 }
 
 impl<'a> Monitor<'a> {
@@ -267,6 +342,7 @@ impl<'a> Monitor<'a> {
             listener,
             clients: Vec::new(),
             buf: vec![0u8; 64 * 1024],
+            health: None,
         })
     }
 
@@ -313,6 +389,10 @@ impl<'a> Monitor<'a> {
         let plan = start::build_plan(self.ctx, self.container, stdio)?;
         let Launched { pid, console } = runtime::launch(&plan, &self.old_mask)?;
         drop(theirs);
+        if let Some(config) = &self.container.config.healthcheck {
+            health::reset(self.container)?;
+            self.health = HealthRunner::new(config);
+        }
         let mut outputs = Vec::new();
         let mut input = None;
         for (out, inp) in ours {
@@ -473,9 +553,14 @@ impl<'a> Monitor<'a> {
                 }
                 fds.push(PollFd::new(c.stream.as_fd(), events));
             }
-            let timeout = match run.exited_at {
-                Some(_) => PollTimeout::try_from(DRAIN_IDLE).unwrap_or(PollTimeout::MAX),
-                None => PollTimeout::NONE,
+            let timeout = match (run.exited_at, &self.health) {
+                (Some(_), _) => PollTimeout::try_from(DRAIN_IDLE).unwrap_or(PollTimeout::MAX),
+                (None, Some(h)) => {
+                    let wait = h.next_wake().saturating_duration_since(Instant::now());
+                    PollTimeout::try_from(wait + Duration::from_millis(1))
+                        .unwrap_or(PollTimeout::MAX)
+                }
+                (None, None) => PollTimeout::NONE,
             };
             let n = match poll(&mut fds, timeout) {
                 Ok(n) => n,
@@ -487,9 +572,16 @@ impl<'a> Monitor<'a> {
                 .map(|f| f.revents().unwrap_or(PollFlags::empty()))
                 .collect();
             drop(fds);
+            if let Some(h) = self.health.as_mut() {
+                if run.exit_code.is_none() {
+                    h.tick(self.ctx, &self.container.config.id);
+                }
+            }
             if n == 0 {
-                // Drained: nothing came for DRAIN_IDLE after the exit.
-                run.outputs.clear();
+                if run.exited_at.is_some() {
+                    // Drained: nothing came for DRAIN_IDLE after the exit.
+                    run.outputs.clear();
+                }
                 continue;
             }
             if !revents[0].is_empty() {
@@ -529,6 +621,9 @@ impl<'a> Monitor<'a> {
             if listener_slot.is_some_and(|i| !revents[i].is_empty()) {
                 self.accept();
             }
+        }
+        if let Some(h) = self.health.as_mut() {
+            h.stop();
         }
         let code = run.exit_code.unwrap_or(255);
         let exit = attach::frame(attach::EXIT, &code.to_le_bytes());
