@@ -5,9 +5,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod exec;
 mod ps;
 mod run;
 mod volume;
+pub use exec::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -83,6 +85,8 @@ pub enum Command {
     Create(CreateArgs),
     /// Start a created or exited container
     Start(StartArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
     /// Remove containers
     Rm(RmArgs),
     /// Send a signal to running containers

@@ -1,6 +1,6 @@
 //! Flags of `ps` and the `container` command group.
 
-use super::{CreateArgs, RmArgs, RunArgs, StartArgs};
+use super::{CreateArgs, ExecArgs, RmArgs, RunArgs, StartArgs};
 use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -82,4 +82,6 @@ pub enum ContainerCommand {
     Run(RunArgs),
     /// Start a created or exited container
     Start(StartArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
 }

@@ -2,6 +2,7 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod exec;
 mod images;
 mod import;
 mod inspect;
@@ -71,6 +72,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(a) => run::run(&ctx, &a),
         Command::Create(a) => run::create(&ctx, &a),
         Command::Start(a) => run::start(&ctx, &a),
+        Command::Exec(a) => exec::exec(&ctx, &a),
         Command::Rm(a) => run::remove(&ctx, &a),
         Command::Kill(a) => run::kill(&ctx, &a),
         Command::Wait(a) => run::wait(&ctx, &a),
@@ -82,6 +84,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Create(a) => run::create(&ctx, &a),
             ContainerCommand::Run(a) => run::run(&ctx, &a),
             ContainerCommand::Start(a) => run::start(&ctx, &a),
+            ContainerCommand::Exec(a) => exec::exec(&ctx, &a),
         },
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),

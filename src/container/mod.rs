@@ -2,6 +2,7 @@
 //! the command line, and the create/start steps that `run` chains.
 
 pub mod create;
+pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod options;
