@@ -39,6 +39,7 @@ complete -c cove -n "__fish_cove_needs_command" -s V -l version -d 'Print versio
 complete -c cove -n "__fish_cove_needs_command" -f -a "run" -d 'Run a command in a new container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "create" -d 'Create a container without starting it'
 complete -c cove -n "__fish_cove_needs_command" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_needs_command" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
@@ -179,6 +180,26 @@ complete -c cove -n "__fish_cove_using_subcommand start" -s a -l attach -d 'Atta
 complete -c cove -n "__fish_cove_using_subcommand start" -s i -l interactive -d 'Attach the container\'s stdin'
 complete -c cove -n "__fish_cove_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand start" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand exec" -s d -l detach -d 'Run the command in the background (prints nothing; its output goes to /dev/null)'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand exec" -l privileged -d 'Give the process every capability the user has'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l runroot -d 'Runtime state directory' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
@@ -252,26 +273,27 @@ complete -c cove -n "__fish_cove_using_subcommand ps" -l noheading -d 'Do not pr
 complete -c cove -n "__fish_cove_using_subcommand ps" -s s -l size -d 'Show disk usage: what the container wrote (and its whole root filesystem)'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand ps" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "start" -d 'Start a created or exited container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start exec" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -508,6 +530,26 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Attach the container\'s stdin'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Run the command in the background (prints nothing; its output goes to /dev/null)'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give the process every capability the user has'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''

@@ -332,5 +332,25 @@ fn exec_terminal_and_signals() {
         assert_eq!(exec.wait().unwrap().code(), Some(143), "[{label}]");
         assert!(!out(&env, &["exec", "c", "ps"]).contains("sleep 77"));
         stop(&env, "c", child);
+
+        // Without --init the command is pid 1 and the one joined.
+        let child = run_in_background(&env, "plain", &["app", "sleep", "1000"]);
+        let ns = out(
+            &env,
+            &[
+                "exec",
+                "plain",
+                "sh",
+                "-c",
+                "for n in mnt pid uts ipc net cgroup user; do \
+                 [ $(readlink /proc/1/ns/$n) = $(readlink /proc/self/ns/$n) ] || echo differs $n; done",
+            ],
+        );
+        assert_eq!(ns, "", "[{label}]");
+        assert_eq!(
+            out(&env, &["exec", "-u", "user", "plain", "whoami"]),
+            "user"
+        );
+        stop(&env, "plain", child);
     }
 }
