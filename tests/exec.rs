@@ -53,9 +53,22 @@ fn out(env: &Env, args: &[&str]) -> String {
     env.ok(args).trim().to_string()
 }
 
+/// A `cove run` in the background, killed (and its container with it) if
+/// a test fails before stopping it.
+struct Background(Option<std::process::Child>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Start `cove run --name NAME ARGS…` in the background and wait until
 /// the container runs.
-fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Child {
+fn run_in_background(env: &Env, name: &str, args: &[&str]) -> Background {
     let mut all = vec!["run", "--name", name];
     all.extend_from_slice(args);
     let mut child = env
@@ -70,7 +83,7 @@ fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Chil
             .status
             .success()
         {
-            return child;
+            return Background(Some(child));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -80,9 +93,11 @@ fn run_in_background(env: &Env, name: &str, args: &[&str]) -> std::process::Chil
 }
 
 /// Stop the background container and reap its `cove run`.
-fn stop(env: &Env, name: &str, mut child: std::process::Child) {
+fn stop(env: &Env, name: &str, mut running: Background) {
     env.ok(&["kill", name]);
-    let _ = child.wait();
+    if let Some(mut child) = running.0.take() {
+        let _ = child.wait();
+    }
 }
 
 #[test]
