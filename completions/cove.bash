@@ -37,8 +37,14 @@ _cove() {
             cove,create)
                 cmd="cove__subcmd__create"
                 ;;
+            cove,exec)
+                cmd="cove__subcmd__exec"
+                ;;
             cove,export)
                 cmd="cove__subcmd__export"
+                ;;
+            cove,healthcheck)
+                cmd="cove__subcmd__healthcheck"
                 ;;
             cove,image)
                 cmd="cove__subcmd__image"
@@ -139,6 +145,9 @@ _cove() {
             cove__subcmd__container,create)
                 cmd="cove__subcmd__container__subcmd__create"
                 ;;
+            cove__subcmd__container,exec)
+                cmd="cove__subcmd__container__subcmd__exec"
+                ;;
             cove__subcmd__container,export)
                 cmd="cove__subcmd__container__subcmd__export"
                 ;;
@@ -189,6 +198,9 @@ _cove() {
                 ;;
             cove__subcmd__container,wait)
                 cmd="cove__subcmd__container__subcmd__wait"
+                ;;
+            cove__subcmd__healthcheck,run)
+                cmd="cove__subcmd__healthcheck__subcmd__run"
                 ;;
             cove__subcmd__image,exists)
                 cmd="cove__subcmd__image__subcmd__exists"
@@ -272,7 +284,7 @@ _cove() {
 
     case "${cmd}" in
         cove)
-            opts="-h -V --root --runroot --storage-driver --log-level --help --version run create start stop restart logs attach rm kill wait ps top stats rename cp export commit container pull push images image tag rmi save load import inspect login logout unshare volume version info system completion container-monitor"
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version run create start stop restart logs attach exec rm kill wait ps top stats rename cp export commit container pull push images image tag rmi save load import inspect login logout unshare volume version info system completion healthcheck container-monitor"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,7 +448,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container)
-            opts="-h -V --root --runroot --storage-driver --log-level --help --version ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit"
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -638,7 +650,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --health-cmd --health-interval --health-retries --health-timeout --health-start-period --no-healthcheck --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,6 +760,26 @@ _cove() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -793,6 +825,64 @@ _cove() {
                     return 0
                     ;;
                 --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__container__subcmd__exec)
+            opts="-d -e -i -t -u -w -h -V --detach --env --env-file --interactive --privileged --tty --user --workdir --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1166,7 +1256,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -q -V --detach --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-d -i -t -e -w -u -h -v -l -q -V --detach --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --health-cmd --health-interval --health-retries --health-timeout --health-start-period --no-healthcheck --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1273,6 +1363,26 @@ _cove() {
                     return 0
                     ;;
                 --log-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1568,7 +1678,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__create)
-            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-i -t -e -w -u -h -v -l -q -V --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --health-cmd --health-interval --health-retries --health-timeout --health-start-period --no-healthcheck --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1678,6 +1788,26 @@ _cove() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1749,6 +1879,64 @@ _cove() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cove__subcmd__exec)
+            opts="-d -e -i -t -u -w -h -V --detach --env --env-file --interactive --privileged --tty --user --workdir --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cove__subcmd__export)
             opts="-o -h -V --output --root --runroot --storage-driver --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1764,6 +1952,66 @@ _cove() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__healthcheck)
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "trace debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cove__subcmd__healthcheck__subcmd__run)
+            opts="-h -V --root --runroot --storage-driver --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3012,7 +3260,7 @@ _cove() {
             return 0
             ;;
         cove__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -q -V --detach --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
+            opts="-d -i -t -e -w -u -h -v -l -q -V --detach --name --rm --replace --interactive --tty --env --env-file --env-host --workdir --user --group-add --entrypoint --hostname --init --read-only --read-only-tmpfs --tmpfs --volume --mount --cap-add --cap-drop --security-opt --privileged --ulimit --stop-signal --stop-timeout --restart --log-driver --log-opt --health-cmd --health-interval --health-retries --health-timeout --health-start-period --no-healthcheck --label --annotation --device --userns --net --network --pull --quiet --platform --tls-verify --authfile --creds --help --root --runroot --storage-driver --log-level --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3119,6 +3367,26 @@ _cove() {
                     return 0
                     ;;
                 --log-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

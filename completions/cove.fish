@@ -43,6 +43,7 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "stop" -d 'Stop running co
 complete -c cove -n "__fish_cove_needs_command" -f -a "restart" -d 'Restart containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "logs" -d 'Show a container\'s output'
 complete -c cove -n "__fish_cove_needs_command" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c cove -n "__fish_cove_needs_command" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "rm" -d 'Remove containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
@@ -72,6 +73,7 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "version" -d 'Show version
 complete -c cove -n "__fish_cove_needs_command" -f -a "info" -d 'Show system information'
 complete -c cove -n "__fish_cove_needs_command" -f -a "system" -d 'Manage cove\'s storage: prune, df, reset'
 complete -c cove -n "__fish_cove_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
+complete -c cove -n "__fish_cove_needs_command" -f -a "healthcheck" -d 'Run containers\' health checks'
 complete -c cove -n "__fish_cove_needs_command" -f -a "container-monitor" -d 'A detached container\'s monitor (started by cove itself)'
 complete -c cove -n "__fish_cove_using_subcommand run" -l name -d 'Name for the container (default: a generated one)' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
@@ -95,6 +97,11 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l stop-timeout -d 'Secon
 complete -c cove -n "__fish_cove_using_subcommand run" -l restart -d 'Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l log-driver -d 'Where the container\'s output is logged: k8s-file (default), passthrough, none' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l log-opt -d 'Logging option: max-size=SIZE' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l health-cmd -d 'Command that checks the container\'s health (shell form, or a JSON array for the exec form)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l health-interval -d 'Time between health checks ("disable": only `cove healthcheck run`)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l health-retries -d 'Failed checks in a row that make the container unhealthy' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l health-timeout -d 'Time a check may take before it counts as failed' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l health-start-period -d 'Time for the container to start during which failures do not count' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
@@ -128,6 +135,7 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l env-host -d 'Pass the 
 complete -c cove -n "__fish_cove_using_subcommand run" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
 complete -c cove -n "__fish_cove_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand run" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand run" -l no-healthcheck -d 'Run no health check'
 complete -c cove -n "__fish_cove_using_subcommand run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand run" -s V -l version -d 'Print version'
@@ -153,6 +161,11 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l stop-timeout -d 'Se
 complete -c cove -n "__fish_cove_using_subcommand create" -l restart -d 'Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l log-driver -d 'Where the container\'s output is logged: k8s-file (default), passthrough, none' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l log-opt -d 'Logging option: max-size=SIZE' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l health-cmd -d 'Command that checks the container\'s health (shell form, or a JSON array for the exec form)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l health-interval -d 'Time between health checks ("disable": only `cove healthcheck run`)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l health-retries -d 'Failed checks in a row that make the container unhealthy' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l health-timeout -d 'Time a check may take before it counts as failed' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l health-start-period -d 'Time for the container to start during which failures do not count' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
@@ -185,6 +198,7 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l env-host -d 'Pass t
 complete -c cove -n "__fish_cove_using_subcommand create" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
 complete -c cove -n "__fish_cove_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand create" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand create" -l no-healthcheck -d 'Run no health check'
 complete -c cove -n "__fish_cove_using_subcommand create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand create" -s V -l version -d 'Print version'
@@ -266,6 +280,26 @@ error\t''"
 complete -c cove -n "__fish_cove_using_subcommand attach" -l no-stdin -d 'Do not attach stdin'
 complete -c cove -n "__fish_cove_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand attach" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand exec" -s d -l detach -d 'Run the command in the background (prints nothing; its output goes to /dev/null)'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand exec" -l privileged -d 'Give the process every capability the user has'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l runroot -d 'Runtime state directory' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
@@ -429,39 +463,40 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s q -l quiet -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "start" -d 'Start created or exited containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "stop" -d 'Stop running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "restart" -d 'Restart containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "kill" -d 'Send a signal to running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "logs" -d 'Show a container\'s output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "attach" -d 'Attach to a running container\'s input and output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "top" -d 'Show the processes of a running container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "rename" -d 'Rename a container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "prune" -d 'Remove all stopped containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit" -f -a "commit" -d 'Create a new image from a container\'s changes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "start" -d 'Start created or exited containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stop" -d 'Stop running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "restart" -d 'Restart containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "kill" -d 'Send a signal to running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "logs" -d 'Show a container\'s output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rename" -d 'Rename a container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "prune" -d 'Remove all stopped containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "commit" -d 'Create a new image from a container\'s changes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -602,6 +637,11 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l log-driver -d 'Where the container\'s output is logged: k8s-file (default), passthrough, none' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l log-opt -d 'Logging option: max-size=SIZE' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l health-cmd -d 'Command that checks the container\'s health (shell form, or a JSON array for the exec form)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l health-interval -d 'Time between health checks ("disable": only `cove healthcheck run`)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l health-retries -d 'Failed checks in a row that make the container unhealthy' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l health-timeout -d 'Time a check may take before it counts as failed' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-period -d 'Time for the container to start during which failures do not count' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
@@ -634,6 +674,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'Run no health check'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -659,6 +700,11 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l log-driver -d 'Where the container\'s output is logged: k8s-file (default), passthrough, none' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l log-opt -d 'Logging option: max-size=SIZE' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l health-cmd -d 'Command that checks the container\'s health (shell form, or a JSON array for the exec form)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l health-interval -d 'Time between health checks ("disable": only `cove healthcheck run`)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l health-retries -d 'Failed checks in a row that make the container unhealthy' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l health-timeout -d 'Time a check may take before it counts as failed' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l health-start-period -d 'Time for the container to start during which failures do not count' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
@@ -692,6 +738,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a tiny init as pid 1 that forwards signals and reaps zombies'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability and device the user has'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'Run no health check'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
@@ -905,6 +952,26 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, KEY to copy the host\'s, KEY* for a prefix)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User (name or uid) and optional group to run as: USER[:GROUP]' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Run the command in the background (prints nothing; its output goes to /dev/null)'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep stdin open'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give the process every capability the user has'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing (only if not stored), never (use the stored image or fail), newer (when the registry\'s manifest differs; unchanged layers are never transferred)' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -1586,6 +1653,31 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Run a container\'s health check now; exit 0 if healthy, 1 if not'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l lock-fd -r
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l report-fd -r
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F

@@ -5,11 +5,13 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod exec;
 mod files;
 mod manage;
 mod ps;
 mod run;
 mod volume;
+pub use exec::*;
 pub use files::*;
 pub use manage::*;
 pub use ps::*;
@@ -101,6 +103,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Attach to a running container's input and output
     Attach(AttachArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
     /// Remove containers
     Rm(RmArgs),
     /// Send a signal to running containers

@@ -1,8 +1,9 @@
 //! Flags of `ps` and the `container` command group.
 
 use super::{
-    AttachArgs, CommitArgs, ContainerPruneArgs, CpArgs, CreateArgs, ExportArgs, KillArgs, LogsArgs,
-    RenameArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs, WaitArgs,
+    AttachArgs, CommitArgs, ContainerPruneArgs, CpArgs, CreateArgs, ExecArgs, ExportArgs, KillArgs,
+    LogsArgs, RenameArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs,
+    WaitArgs,
 };
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -111,4 +112,6 @@ pub enum ContainerCommand {
     Export(ExportArgs),
     /// Create a new image from a container's changes
     Commit(CommitArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
 }

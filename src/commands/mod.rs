@@ -5,6 +5,7 @@ mod archive;
 mod commit;
 mod cp;
 mod df;
+mod exec;
 mod health;
 mod images;
 mod import;
@@ -81,6 +82,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(a) => run::run(&ctx, &a),
         Command::Create(a) => run::create(&ctx, &a),
         Command::Start(a) => run::start(&ctx, &a),
+        Command::Exec(a) => exec::exec(&ctx, &a),
         Command::Rm(a) => run::remove(&ctx, &a),
         Command::Kill(a) => run::kill(&ctx, &a),
         Command::Wait(a) => run::wait(&ctx, &a),
@@ -114,6 +116,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Cp(a) => cp::cp(&ctx, &a),
             ContainerCommand::Export(a) => cp::export(&ctx, &a),
             ContainerCommand::Commit(a) => commit::commit(&ctx, &a),
+            ContainerCommand::Exec(a) => exec::exec(&ctx, &a),
         },
         Command::Cp(a) => cp::cp(&ctx, &a),
         Command::Export(a) => cp::export(&ctx, &a),

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod create;
 pub mod diff;
+pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod options;

@@ -239,11 +239,17 @@ impl ContainerDir {
 
     /// The host pid of the container's first process while it runs: its
     /// lock is held by the process running it, and its state names the pid.
+    /// Only probes the lock ([`ContainerDir::monitor_alive`]): no exclusive
+    /// lock, no retry delay (`exec` is on a hot path).
     pub fn running_pid(&self) -> anyhow::Result<Option<i32>> {
-        if self.try_lock()?.is_some() {
+        if !self.monitor_alive() {
             return Ok(None);
         }
-        Ok(self.state().pid)
+        let state = self.state();
+        Ok(match state.status {
+            Status::Running => state.pid,
+            _ => None,
+        })
     }
 
     pub fn save_state(&self, state: &State) -> anyhow::Result<()> {

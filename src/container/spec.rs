@@ -182,7 +182,7 @@ pub fn etc_mounts(
     Ok(out)
 }
 
-fn capability_set(names: &[String]) -> anyhow::Result<HashSet<Capability>> {
+pub(crate) fn capability_set(names: &[String]) -> anyhow::Result<HashSet<Capability>> {
     names
         .iter()
         .map(|n| {

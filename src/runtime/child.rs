@@ -64,18 +64,7 @@ fn setup(
     // each credential change, which clears it).
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
-    // Descriptors cove inherited (an IDE's, a CI runner's) must not reach
-    // the container: a directory fd would let it walk the host's tree.
-    // Close-on-exec rather than closed, so the report pipe keeps working.
-    // SAFETY: close_range with plain integer arguments.
-    unsafe {
-        libc::syscall(
-            libc::SYS_close_range,
-            3u32,
-            u32::MAX,
-            libc::CLOSE_RANGE_CLOEXEC,
-        )
-    };
+    close_inherited_fds();
     nix::sys::signal::pthread_sigmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,
         Some(old_mask),
@@ -110,7 +99,33 @@ fn setup(
             let _ = nix::unistd::setsid();
         }
     }
-    Ok(process::exec(plan, report.as_raw_fd()))
+    let process = spec
+        .process()
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the spec has no process"))?;
+    let process_plan = process::ProcessPlan {
+        process,
+        seccomp: plan.seccomp.as_deref(),
+        id_maps: plan.id_maps.as_ref(),
+        init: plan.init,
+        die_with_parent: true,
+    };
+    Ok(process::exec(&process_plan, report.as_raw_fd()))
+}
+
+/// Descriptors cove inherited (an IDE's, a CI runner's) must not reach
+/// the container: a directory fd would let it walk the host's tree.
+/// Close-on-exec rather than closed, so the report pipe keeps working.
+pub(super) fn close_inherited_fds() {
+    // SAFETY: close_range with plain integer arguments.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
 }
 
 fn become_namespace_root() -> anyhow::Result<()> {
@@ -212,7 +227,7 @@ fn dup2_raw(from: RawFd, to: RawFd) -> nix::Result<()> {
     Ok(())
 }
 
-fn redirect_stdin_to_null() -> anyhow::Result<()> {
+pub(super) fn redirect_stdin_to_null() -> anyhow::Result<()> {
     let null = nix::fcntl::open(
         "/dev/null",
         nix::fcntl::OFlag::O_RDONLY,

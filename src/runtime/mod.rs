@@ -10,6 +10,7 @@
 
 pub mod caps;
 mod child;
+pub mod exec;
 pub mod init;
 pub mod mounts;
 mod process;

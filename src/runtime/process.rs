@@ -6,7 +6,7 @@
 //! executed in 126, as a shell and Podman report them.
 
 use super::child::Failure;
-use super::LaunchPlan;
+use crate::userns::IdMaps;
 use anyhow::Context;
 use nix::unistd::{Gid, Uid};
 use oci_spec::runtime::Process;
@@ -14,19 +14,31 @@ use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+/// What the process becomes: shared by the container's first process
+/// (`child`) and the processes `cove exec` starts in it (`exec`).
+pub(super) struct ProcessPlan<'a> {
+    /// Command, environment, working directory, user, capabilities,
+    /// rlimits, no_new_privileges.
+    pub process: &'a Process,
+    /// Compiled seccomp filter, if any.
+    pub seccomp: Option<&'a [libc::sock_filter]>,
+    /// The maps of the user namespace the process is in (none as root).
+    pub id_maps: Option<&'a IdMaps>,
+    /// Fork `--init` as pid 1 and run the command as its child.
+    pub init: bool,
+    /// Die (SIGKILL) with the cove process that started it.
+    pub die_with_parent: bool,
+}
+
 /// `report` is the pipe to the parent, which `--init` must close in pid 1.
-pub(super) fn exec(plan: &LaunchPlan, report: i32) -> Failure {
+pub(super) fn exec(plan: &ProcessPlan, report: i32) -> Failure {
     match prepare_and_exec(plan, report) {
         Ok(f) | Err(f) => f,
     }
 }
 
-fn prepare_and_exec(plan: &LaunchPlan, report: i32) -> Result<Failure, Failure> {
-    let process = plan
-        .spec
-        .process()
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("the spec has no process"))?;
+fn prepare_and_exec(plan: &ProcessPlan, report: i32) -> Result<Failure, Failure> {
+    let process = plan.process;
     let args = process.args().clone().unwrap_or_default();
     if args.is_empty() {
         return Err(anyhow::anyhow!(
@@ -47,21 +59,21 @@ fn prepare_and_exec(plan: &LaunchPlan, report: i32) -> Result<Failure, Failure> 
     // Without no_new_privs the kernel wants CAP_SYS_ADMIN to install a
     // filter, which the container user may not keep: install it first.
     if !no_new_privs {
-        if let Some(filter) = &plan.seccomp {
+        if let Some(filter) = plan.seccomp {
             super::seccomp::install(filter).context("installing the seccomp filter")?;
         }
     }
-    switch_user(process, plan.id_maps.as_ref())?;
+    switch_user(process, plan.id_maps)?;
     if let Some(caps) = &caps {
         caps.apply().context("setting capabilities")?;
     }
     // The container dies with `cove run` while no monitor exists to keep
     // it; set after the uid change, which clears it.
-    // SAFETY: prctl with integer arguments.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
-    let cwd = process.cwd();
-    nix::unistd::chdir(cwd)
-        .with_context(|| format!("entering the working directory {}", cwd.display()))?;
+    if plan.die_with_parent {
+        // SAFETY: prctl with integer arguments.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    }
+    enter_cwd(process.cwd())?;
     if no_new_privs {
         // SAFETY: prctl with integer arguments.
         if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
@@ -69,7 +81,7 @@ fn prepare_and_exec(plan: &LaunchPlan, report: i32) -> Result<Failure, Failure> 
                 .context("setting no_new_privs")
                 .into());
         }
-        if let Some(filter) = &plan.seccomp {
+        if let Some(filter) = plan.seccomp {
             super::seccomp::install(filter).context("installing the seccomp filter")?;
         }
     }
@@ -86,6 +98,26 @@ fn prepare_and_exec(plan: &LaunchPlan, report: i32) -> Result<Failure, Failure> 
         .map_err(|_| anyhow::anyhow!("command path contains a NUL byte"))?;
     let err = nix::unistd::execve(&c_program, &c_args, &c_env).unwrap_err();
     Err(exec_failure(&args[0], err))
+}
+
+/// A missing directory is "not found" (127), as runc and Podman report a
+/// bad `exec -w`; `run` creates its working directory beforehand.
+fn enter_cwd(cwd: &Path) -> Result<(), Failure> {
+    use nix::errno::Errno;
+    match nix::unistd::chdir(cwd) {
+        Ok(()) => Ok(()),
+        Err(e @ (Errno::ENOENT | Errno::ENOTDIR)) => Err(Failure {
+            code: 127,
+            message: format!(
+                "chdir to the working directory {}: {}",
+                cwd.display(),
+                e.desc()
+            ),
+        }),
+        Err(e) => Err(anyhow::Error::from(e)
+            .context(format!("entering the working directory {}", cwd.display()))
+            .into()),
+    }
 }
 
 fn to_cstrings(items: &[String]) -> Result<Vec<CString>, Failure> {
@@ -136,7 +168,7 @@ fn reset_signal_dispositions() {
     }
 }
 
-fn switch_user(process: &Process, maps: Option<&crate::userns::IdMaps>) -> anyhow::Result<()> {
+fn switch_user(process: &Process, maps: Option<&IdMaps>) -> anyhow::Result<()> {
     let user = process.user();
     let uid = Uid::from_raw(user.uid());
     let gid = Gid::from_raw(user.gid());

@@ -116,6 +116,28 @@ bench_mode() {
     note "breakdown (medians): process start + CLI ${v} ms; create (record, spec, image lookup) ${cr} ms;"
     note "  start -a (namespaces, id maps, mounts, exec, wait, teardown) ${st} ms;"
     note "  run without a network namespace ${hostnet} ms vs ${full} ms with one"
+
+    # exec into a running container (a foreground run kept in the background).
+    say "$label: cove exec CONTAINER true"
+    "${cove[@]}" run --name bench-exec --network none bb sleep 1000 >/dev/null 2>&1 &
+    local runner=$!
+    local tries=0
+    until "${cove[@]}" wait --condition running --interval 20ms bench-exec >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 200 ] || die "the exec benchmark's container did not start"
+        sleep 0.05
+    done
+    local ecmds=("$q exec bench-exec true")
+    if [ -n "$pq" ] && eval "$pq run -d --name bench-exec --network none bb sleep 1000" >/dev/null 2>&1; then
+        ecmds+=("$pq exec bench-exec true")
+    fi
+    hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$home/exec.json" "${ecmds[@]}" >/dev/null 2>&1
+    read -r c p _ <<<"$(median_ms "$home/exec.json") NA"
+    note "median: cove ${c} ms${pq:+, podman ${p} ms (podman/cove $(awk -v a="$p" -v b="$c" 'BEGIN{printf "%.1f", a/b}')x)}"
+    "${cove[@]}" kill bench-exec >/dev/null
+    wait "$runner" 2>/dev/null || true
+    [ -n "$pq" ] && eval "$pq rm -f -t 0 bench-exec" >/dev/null 2>&1
+    return 0
 }
 
 say "container start benchmark — $(nproc) CPUs, $(uname -r), ${PODMAN:+$($PODMAN --version)}"

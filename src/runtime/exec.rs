@@ -1,0 +1,307 @@
+//! `cove exec`: start one more process in a running container, from the
+//! command's own process, with no monitor round trip.
+//!
+//! This process pins the container's first process with a pidfd
+//! ([`Target::open`]) and joins its namespaces with one `setns(pidfd, …)`
+//! ([`join`]; the kernel enters the user namespace first, so the others are
+//! checked against it). Joining the mount namespace also moves our root and
+//! working directory to the top of that namespace's root, which is the
+//! container's root after its pivot_root (runc and nsenter rely on the same
+//! rule). [`start`] then forks: the child is inside the container's pid
+//! namespace, sets up its terminal or stdio and ends in `process::exec`
+//! like the container's own process: rlimits, seccomp, user, capabilities,
+//! no_new_privs, working directory, exec. Errors before exec come back on a
+//! close-on-exec pipe with their exit code, as for `launch`.
+//!
+//! The process must be single-threaded: the kernel refuses to move a
+//! threaded process into a user or mount namespace.
+
+use super::child::Failure;
+use super::{process, tty, Launched};
+use crate::error::exit_error;
+use crate::userns::IdMaps;
+use anyhow::Context;
+use nix::sched::CloneFlags;
+use nix::sys::signal::SigSet;
+use nix::unistd::ForkResult;
+use oci_spec::runtime::Process;
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+
+/// Everything the new process needs, computed before any namespace is
+/// joined.
+pub struct ExecPlan {
+    /// The process to start: command, environment, working directory,
+    /// user, capabilities, rlimits, no_new_privileges, terminal.
+    pub process: Process,
+    /// Compiled seccomp filter, if any.
+    pub seccomp: Option<Vec<libc::sock_filter>>,
+    /// The maps of the container's user namespace (none as root).
+    pub id_maps: Option<IdMaps>,
+    /// Keep stdin connected (`-i`); otherwise it is /dev/null.
+    pub keep_stdin: bool,
+    /// `-d`: a session of its own, stdio on /dev/null, and it outlives us
+    /// (adopted by the container's pid 1 when we exit).
+    pub detach: bool,
+}
+
+/// The container's first process, pinned: its pidfd and the namespaces
+/// of it that differ from ours.
+pub struct Target {
+    pidfd: OwnedFd,
+    namespaces: CloneFlags,
+}
+
+/// The namespaces a container can have, by their /proc/<pid>/ns name; the
+/// user namespace is entered first by the kernel whatever the order.
+const NAMESPACES: [(&str, CloneFlags); 7] = [
+    ("user", CloneFlags::CLONE_NEWUSER),
+    ("mnt", CloneFlags::CLONE_NEWNS),
+    ("pid", CloneFlags::CLONE_NEWPID),
+    ("uts", CloneFlags::CLONE_NEWUTS),
+    ("ipc", CloneFlags::CLONE_NEWIPC),
+    ("net", CloneFlags::CLONE_NEWNET),
+    ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+];
+
+/// The kernel refused to show us a process's namespaces.
+#[derive(Debug)]
+struct Denied;
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("permission denied")
+    }
+}
+
+impl std::error::Error for Denied {}
+
+impl Target {
+    /// Pin the container's first process, `pid`. Fails with `not_running`
+    /// when it is gone or is not a container's (a container always has
+    /// its own pid namespace).
+    ///
+    /// A rootless `--init` is a forked cove that never execs and is made
+    /// non-dumpable, so the kernel hides its namespaces from its own user;
+    /// its child, the container's command, shares them and is used then.
+    ///
+    /// The pid comes from the container's state: the caller must check that
+    /// the container still runs *after* this, so that the pidfd is known to
+    /// be the container's and not a process that reused the number.
+    pub fn open(pid: i32, not_running: impl Fn() -> anyhow::Error) -> anyhow::Result<Target> {
+        match Self::open_one(pid, &not_running) {
+            Err(e) if e.downcast_ref::<Denied>().is_some() => {
+                let child = first_child(pid).ok_or_else(|| {
+                    e.context("reading the namespaces of the container's process")
+                })?;
+                let target = Self::open_one(child, &not_running)
+                    .map_err(|e| e.context("reading the namespaces of the container's command"))?;
+                // Pinned by the pidfd: make sure it is still the init's.
+                if parent_of(child) != Some(pid) {
+                    return Err(not_running());
+                }
+                Ok(target)
+            }
+            other => other,
+        }
+    }
+
+    fn open_one(pid: i32, not_running: &impl Fn() -> anyhow::Error) -> anyhow::Result<Target> {
+        // SAFETY: pidfd_open with integer arguments; returns a new fd.
+        let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if raw < 0 {
+            return Err(match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::ESRCH) => not_running(),
+                _ => anyhow::Error::from(std::io::Error::last_os_error())
+                    .context("pidfd_open on the container's process"),
+            });
+        }
+        // SAFETY: a new descriptor that nothing else owns.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+        let mut namespaces = CloneFlags::empty();
+        for (name, flag) in NAMESPACES {
+            let theirs =
+                std::fs::metadata(format!("/proc/{pid}/ns/{name}")).map_err(|e| {
+                    match e.raw_os_error() {
+                        Some(libc::ENOENT) | Some(libc::ESRCH) => not_running(),
+                        Some(libc::EACCES) | Some(libc::EPERM) => anyhow::Error::new(Denied),
+                        _ => {
+                            anyhow::Error::from(e).context(format!("reading /proc/{pid}/ns/{name}"))
+                        }
+                    }
+                })?;
+            let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
+                .with_context(|| format!("reading /proc/self/ns/{name}"))?;
+            if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+                namespaces |= flag;
+            }
+        }
+        // Still the same process (not reaped, so /proc/<pid> was its own).
+        // SAFETY: pidfd_send_signal with signal 0 only checks.
+        let alive = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                pidfd.as_raw_fd(),
+                0,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        if alive < 0 || !namespaces.contains(CloneFlags::CLONE_NEWPID) {
+            return Err(not_running());
+        }
+        Ok(Target { pidfd, namespaces })
+    }
+}
+
+/// The first child of `pid` (readable by anyone, unlike its namespaces).
+fn first_child(pid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The parent pid of `pid`, from /proc/<pid>/stat (after the command
+/// name, which may hold spaces and parentheses).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Move this process into the container's namespaces; from here on, `/`
+/// is the container's root. Must be called single-threaded.
+pub fn join(target: &Target) -> anyhow::Result<()> {
+    nix::sched::setns(target.pidfd.as_fd(), target.namespaces).map_err(|e| {
+        exit_error(
+            125,
+            format!("joining the container's namespaces: {}", e.desc()),
+        )
+    })?;
+    // setns moved us to the new root; say so explicitly for the child.
+    nix::unistd::chdir("/").context("entering the container's root")?;
+    Ok(())
+}
+
+/// Start the process, after [`join`]. Returns once it has exec'd (or
+/// failed to: the error carries 125, 126 or 127). The caller then
+/// supervises it, or with `detach` leaves it to the container.
+///
+/// `old_mask` is the signal mask to restore in the child (see
+/// `runtime::block_signals`). Must be called single-threaded.
+pub fn start(plan: &ExecPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
+    let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let console = if plan.process.terminal() == Some(true) {
+        Some(tty::socketpair_for_console()?)
+    } else {
+        None
+    };
+    // SAFETY: single-threaded (contract); the child execs or _exits.
+    match unsafe { nix::unistd::fork() }.context("forking the exec process")? {
+        ForkResult::Child => {
+            drop(err_read);
+            let console_child = console.as_ref().map(|(_, c)| c.as_fd());
+            child(plan, err_write, console_child, old_mask)
+        }
+        ForkResult::Parent { child } => {
+            drop(err_write);
+            let console_parent = console.map(|(p, c)| {
+                drop(c);
+                p
+            });
+            let mut report = Vec::new();
+            let _ = std::fs::File::from(err_read).read_to_end(&mut report);
+            if !report.is_empty() {
+                let _ = nix::sys::wait::waitpid(child, None);
+                let code = report[0] as i32;
+                let message = String::from_utf8_lossy(&report[1..]).to_string();
+                return Err(exit_error(code, message));
+            }
+            let console = match console_parent {
+                Some(sock) => Some(
+                    tty::recv_fd(sock.as_fd()).context("receiving the exec process's terminal")?,
+                ),
+                None => None,
+            };
+            Ok(Launched {
+                pid: child,
+                console,
+            })
+        }
+    }
+}
+
+fn child(plan: &ExecPlan, report: OwnedFd, console: Option<BorrowedFd>, old_mask: &SigSet) -> ! {
+    let failure = match setup(plan, console, old_mask, report.as_raw_fd()) {
+        Ok(f) | Err(f) => f,
+    };
+    let mut bytes = vec![failure.code];
+    bytes.extend_from_slice(failure.message.as_bytes());
+    let _ = nix::unistd::write(&report, &bytes);
+    // SAFETY: leave without unwinding into the parent's copy of the stack.
+    unsafe { libc::_exit(failure.code as i32) }
+}
+
+/// Returns only on failure (success is exec).
+fn setup(
+    plan: &ExecPlan,
+    console: Option<BorrowedFd>,
+    old_mask: &SigSet,
+    report: i32,
+) -> Result<Failure, Failure> {
+    if !plan.detach {
+        // Die with `cove exec`, which is all that waits for us.
+        // SAFETY: prctl with integer arguments.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+        // Our parent is outside the pid namespace, so it shows as pid 0;
+        // anything else means it died and the container's init adopted us.
+        if nix::unistd::getppid().as_raw() != 0 {
+            // SAFETY: it died before the prctl took effect.
+            unsafe { libc::_exit(125) };
+        }
+    }
+    super::child::close_inherited_fds();
+    nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(old_mask),
+        None,
+    )
+    .context("restoring the signal mask")?;
+    if plan.detach {
+        let _ = nix::unistd::setsid();
+        stdio_to_null().context("redirecting stdio to /dev/null")?;
+    } else if let Some(sock) = console {
+        tty::open_container_console(sock)?;
+    } else {
+        if !plan.keep_stdin {
+            super::child::redirect_stdin_to_null()?;
+        }
+        // A session of its own: the terminal's ^C reaches only cove, which
+        // forwards it once.
+        let _ = nix::unistd::setsid();
+    }
+    let process_plan = process::ProcessPlan {
+        process: &plan.process,
+        seccomp: plan.seccomp.as_deref(),
+        id_maps: plan.id_maps.as_ref(),
+        init: false,
+        die_with_parent: !plan.detach,
+    };
+    Ok(process::exec(&process_plan, report))
+}
+
+fn stdio_to_null() -> anyhow::Result<()> {
+    let null = nix::fcntl::open(
+        "/dev/null",
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    nix::unistd::dup2_stdin(&null)?;
+    nix::unistd::dup2_stdout(&null)?;
+    nix::unistd::dup2_stderr(&null)?;
+    Ok(())
+}
