@@ -50,7 +50,9 @@ pub fn run(ctx: &Ctx, args: &HealthcheckRunArgs) -> anyhow::Result<i32> {
 /// and a deadline.
 fn check(ctx: &Ctx, container: &ContainerDir, config: &HealthConfig) -> anyhow::Result<HealthLog> {
     let start = chrono::Local::now().to_rfc3339();
-    let (read, write) = std::io::pipe()?;
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let read = std::fs::File::from(read);
+    let write = std::fs::File::from(write);
     let mut child = std::process::Command::new("/proc/self/exe")
         .arg("--root")
         .arg(&ctx.paths.root)

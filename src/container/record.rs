@@ -597,6 +597,7 @@ mod tests {
             restart: Default::default(),
             log: Default::default(),
             stop_timeout: 10,
+            healthcheck: None,
         }
     }
 
