@@ -17,6 +17,7 @@ pub mod attach;
 pub mod health;
 pub mod log;
 pub mod restart;
+mod trim;
 
 use crate::commands::Ctx;
 use crate::container::record::{self, ContainerDir, State, Status};
@@ -477,6 +478,7 @@ impl<'a> Monitor<'a> {
             let started_at =
                 start::record_running(self.ctx, self.container, running.pid, restarts)?;
             report(report_fd, &Ok(()));
+            trim::drop_clean_file_pages();
             let code = self.pump(&mut running)?;
             if !self.container.path.exists() {
                 return Ok(code);

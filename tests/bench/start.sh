@@ -38,6 +38,8 @@ fi
 WORK="$(mktemp -d /tmp/cove-bench-start.XXXXXX)"
 chmod 755 "$WORK"
 cleanup() {
+    # Podman as root leaves its overlay mounted.
+    awk -v w="$WORK" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l 2>/dev/null
     # Stores may hold files of subordinate ids; remove them from inside a
     # user namespace when plain rm cannot.
     rm -rf "$WORK" 2>/dev/null || "$COVE" --root "$WORK/.u" unshare rm -rf "$WORK" 2>/dev/null || true
@@ -117,16 +119,21 @@ bench_mode() {
     note "  start -a (namespaces, id maps, mounts, exec, wait, teardown) ${st} ms;"
     note "  run without a network namespace ${hostnet} ms vs ${full} ms with one"
 
-    # exec into a running container (a foreground run kept in the background).
+    # run -d: create, hand over to a detached monitor, print the id.
+    say "$label: cove run -d IMAGE sleep 1000"
+    local dcmds=("$q run -d --network none bb sleep 1000")
+    [ -n "$pq" ] && dcmds+=("$pq run -d --network none bb sleep 1000")
+    hyperfine -N --warmup 3 --runs 20 --export-json "$home/detach.json" "${dcmds[@]}" >/dev/null 2>&1
+    read -r c p _ <<<"$(median_ms "$home/detach.json") NA"
+    note "median: cove ${c} ms${pq:+, podman ${p} ms (podman/cove $(awk -v a="$p" -v b="$c" 'BEGIN{printf "%.1f", a/b}')x)}"
+    "${cove[@]}" rm -af >/dev/null
+    [ -n "$pq" ] && eval "$pq rm -af -t 0" >/dev/null 2>&1
+
+    # exec into a detached container; the idle monitor's memory.
     say "$label: cove exec CONTAINER true"
-    "${cove[@]}" run --name bench-exec --network none bb sleep 1000 >/dev/null 2>&1 &
-    local runner=$!
-    local tries=0
-    until "${cove[@]}" wait --condition running --interval 20ms bench-exec >/dev/null 2>&1; do
-        tries=$((tries + 1))
-        [ "$tries" -lt 200 ] || die "the exec benchmark's container did not start"
-        sleep 0.05
-    done
+    local ctr
+    ctr="$("${cove[@]}" run -d --name bench-exec --network none bb sleep 1000)" ||
+        die "the exec benchmark's container did not start"
     local ecmds=("$q exec bench-exec true")
     if [ -n "$pq" ] && eval "$pq run -d --name bench-exec --network none bb sleep 1000" >/dev/null 2>&1; then
         ecmds+=("$pq exec bench-exec true")
@@ -134,8 +141,10 @@ bench_mode() {
     hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$home/exec.json" "${ecmds[@]}" >/dev/null 2>&1
     read -r c p _ <<<"$(median_ms "$home/exec.json") NA"
     note "median: cove ${c} ms${pq:+, podman ${p} ms (podman/cove $(awk -v a="$p" -v b="$c" 'BEGIN{printf "%.1f", a/b}')x)}"
-    "${cove[@]}" kill bench-exec >/dev/null
-    wait "$runner" 2>/dev/null || true
+    local mon
+    mon="$(pgrep -f "container-monitor .*$ctr" | head -n 1)"
+    [ -n "$mon" ] && note "idle monitor RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$mon/status")"
+    "${cove[@]}" rm -f bench-exec >/dev/null
     [ -n "$pq" ] && eval "$pq rm -f -t 0 bench-exec" >/dev/null 2>&1
     return 0
 }
