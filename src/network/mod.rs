@@ -70,19 +70,19 @@ impl SlirpOptions {
                         .parse()
                         .map_err(|_| anyhow::anyhow!("invalid slirp mtu {value:?}"))?;
                     if !(MIN_MTU..=MAX_MTU).contains(&mtu) {
-                        anyhow::bail!("slirp mtu must be between {MIN_MTU} and {MAX_MTU}, got {mtu}");
+                        anyhow::bail!(
+                            "slirp mtu must be between {MIN_MTU} and {MAX_MTU}, got {mtu}"
+                        );
                     }
                     opts.mtu = mtu;
                 }
-                "allow_host_loopback" => {
-                    opts.allow_host_loopback = match value {
-                        "true" => true,
-                        "false" => false,
-                        _ => anyhow::bail!(
-                            "invalid value {value:?} for allow_host_loopback: expected true or false"
-                        ),
-                    }
-                }
+                "allow_host_loopback" => opts.allow_host_loopback = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => anyhow::bail!(
+                        "invalid value {value:?} for allow_host_loopback: expected true or false"
+                    ),
+                },
                 _ => anyhow::bail!(
                     "unknown slirp option {key:?} (supported: mtu, allow_host_loopback)"
                 ),
@@ -133,7 +133,8 @@ mod tests {
 
     #[test]
     fn resolv_conf() {
-        let text = "# c\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver fe80::1%eth0\n";
+        let text =
+            "# c\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver fe80::1%eth0\n";
         assert_eq!(
             resolvers_from(text),
             vec![

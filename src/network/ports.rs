@@ -189,9 +189,7 @@ fn parse_protocols(text: &str) -> anyhow::Result<Vec<Protocol>> {
 fn parse_range(text: &str) -> Result<(u16, u16), String> {
     let parts: Vec<&str> = text.split('-').collect();
     if parts.len() > 2 {
-        return Err(
-            "invalid port format - port ranges are formatted as startPort-stopPort".into(),
-        );
+        return Err("invalid port format - port ranges are formatted as startPort-stopPort".into());
     }
     if parts[0].is_empty() {
         return Err("port numbers cannot be negative".into());
@@ -313,13 +311,13 @@ fn bind_error(port: &PublishedPort, addr: SocketAddr, err: &std::io::Error) -> a
                 port.host_port
             )
         }
-        Some(libc::EADDRNOTAVAIL) => format!(
-            " ({} is not an address of this host)",
-            addr.ip()
-        ),
+        Some(libc::EADDRNOTAVAIL) => format!(" ({} is not an address of this host)", addr.ip()),
         _ => String::new(),
     };
-    exit_error(125, format!("cannot publish port {}: {what}{hint}", port.container_port))
+    exit_error(
+        125,
+        format!("cannot publish port {}: {what}{hint}", port.container_port),
+    )
 }
 
 /// "address already in use", as Go (and so Podman) words it, not Rust's
@@ -361,7 +359,10 @@ mod tests {
     #[test]
     fn forms() {
         let m = ok("80");
-        assert_eq!((m.host_ip, m.host_port, m.container_port, m.range), (None, 0, 80, 1));
+        assert_eq!(
+            (m.host_ip, m.host_port, m.container_port, m.range),
+            (None, 0, 80, 1)
+        );
         assert_eq!(m.protocols, vec![Protocol::Tcp]);
         let m = ok("8080:80");
         assert_eq!((m.host_port, m.container_port), (8080, 80));
@@ -385,26 +386,71 @@ mod tests {
 
     #[test]
     fn podman_messages() {
-        assert_eq!(err("1/tcp/udp"), "invalid port format - protocol can only be specified once");
-        assert_eq!(err("::1]:80:80"), "invalid port format - IPv6 addresses must be enclosed by []");
-        assert_eq!(err("[::1]80"), "invalid port format - IPv6 address must be followed by a colon (':')");
-        assert_eq!(err("[::1]:80"), "invalid port format - must provide host and destination port if specifying an IP");
-        assert_eq!(err("[::1]:1:2:3"), "invalid port format - when v6 address specified, must be [ipv6]:hostPort:ctrPort");
-        assert_eq!(err("1:2:3:4"), "invalid port format - format is [[hostIP:]hostPort:]containerPort");
-        assert_eq!(err("8080:"), "must provide a non-empty container port to publish");
+        assert_eq!(
+            err("1/tcp/udp"),
+            "invalid port format - protocol can only be specified once"
+        );
+        assert_eq!(
+            err("::1]:80:80"),
+            "invalid port format - IPv6 addresses must be enclosed by []"
+        );
+        assert_eq!(
+            err("[::1]80"),
+            "invalid port format - IPv6 address must be followed by a colon (':')"
+        );
+        assert_eq!(
+            err("[::1]:80"),
+            "invalid port format - must provide host and destination port if specifying an IP"
+        );
+        assert_eq!(
+            err("[::1]:1:2:3"),
+            "invalid port format - when v6 address specified, must be [ipv6]:hostPort:ctrPort"
+        );
+        assert_eq!(
+            err("1:2:3:4"),
+            "invalid port format - format is [[hostIP:]hostPort:]containerPort"
+        );
+        assert_eq!(
+            err("8080:"),
+            "must provide a non-empty container port to publish"
+        );
         assert_eq!(err("abc"), "parsing container port: invalid port number: strconv.Atoi: parsing \"abc\": invalid syntax");
-        assert_eq!(err("0"), "parsing container port: port numbers must be between 1 and 65535 (inclusive), got 0");
+        assert_eq!(
+            err("0"),
+            "parsing container port: port numbers must be between 1 and 65535 (inclusive), got 0"
+        );
         assert_eq!(err("70000"), "parsing container port: port numbers must be between 1 and 65535 (inclusive), got 70000");
-        assert_eq!(err("-5"), "parsing container port: port numbers cannot be negative");
+        assert_eq!(
+            err("-5"),
+            "parsing container port: port numbers cannot be negative"
+        );
         assert_eq!(err("90-80"), "parsing container port: the end port of a range must be higher than the start port - 80 is not higher than 90");
-        assert_eq!(err("80-"), "parsing container port: must provide ending number for port range");
+        assert_eq!(
+            err("80-"),
+            "parsing container port: must provide ending number for port range"
+        );
         assert_eq!(err("1-2-3"), "parsing container port: invalid port format - port ranges are formatted as startPort-stopPort");
         assert_eq!(err("80/"), "must provide a non-empty protocol to publish");
-        assert_eq!(err("80/icmp"), "unrecognized protocol \"icmp\" in port mapping");
-        assert_eq!(err(":8080:80"), "must provide a non-empty container host IP to publish");
-        assert_eq!(err("1.2.3:8080:80"), "cannot parse \"1.2.3\" as an IP address");
-        assert_eq!(err("x:80"), "parsing host port: invalid port number: strconv.Atoi: parsing \"x\": invalid syntax");
-        assert_eq!(err("8000-8001:80-82"), "host and container port ranges have different lengths: 2 vs 3");
+        assert_eq!(
+            err("80/icmp"),
+            "unrecognized protocol \"icmp\" in port mapping"
+        );
+        assert_eq!(
+            err(":8080:80"),
+            "must provide a non-empty container host IP to publish"
+        );
+        assert_eq!(
+            err("1.2.3:8080:80"),
+            "cannot parse \"1.2.3\" as an IP address"
+        );
+        assert_eq!(
+            err("x:80"),
+            "parsing host port: invalid port number: strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            err("8000-8001:80-82"),
+            "host and container port ranges have different lengths: 2 vs 3"
+        );
     }
 
     #[test]

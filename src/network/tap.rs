@@ -83,12 +83,7 @@ pub fn create(config: &TapConfig) -> anyhow::Result<OwnedFd> {
 
 fn open_tap() -> std::io::Result<OwnedFd> {
     // SAFETY: open with a constant NUL-terminated path.
-    let fd = unsafe {
-        libc::open(
-            c"/dev/net/tun".as_ptr(),
-            libc::O_RDWR | libc::O_CLOEXEC,
-        )
-    };
+    let fd = unsafe { libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
@@ -125,7 +120,8 @@ fn configure(config: &TapConfig) -> anyhow::Result<()> {
 
     let mut req = ifreq(TAP_NAME);
     req.ifr_ifru.ifru_mtu = config.mtu as libc::c_int;
-    ioctl(fd, SIOCSIFMTU, &mut req).with_context(|| format!("setting the MTU to {}", config.mtu))?;
+    ioctl(fd, SIOCSIFMTU, &mut req)
+        .with_context(|| format!("setting the MTU to {}", config.mtu))?;
 
     let mut req = ifreq(TAP_NAME);
     req.ifr_ifru.ifru_addr = sockaddr(config.address);

@@ -21,7 +21,7 @@ mod tcp;
 mod udp;
 
 use super::ports::{BoundPort, HostSocket};
-use super::{CONTAINER_IP, DNS_IP, GATEWAY_IP, GUEST_MAC, GATEWAY_MAC, PREFIX_LEN};
+use super::{CONTAINER_IP, DNS_IP, GATEWAY_IP, GATEWAY_MAC, GUEST_MAC, PREFIX_LEN};
 use device::TapDevice;
 use nix::poll::PollFlags;
 use smoltcp::iface::{Config, Interface, SocketSet};
@@ -201,6 +201,12 @@ impl Slirp {
         self.tcp.flow_count() + self.udp.flow_count()
     }
 
+    /// Open TCP connections (and connects under way): what a container
+    /// that just exited may still have in flight.
+    pub fn tcp_connections(&self) -> usize {
+        self.tcp.flow_count()
+    }
+
     /// What to wait for: the tap, and every host socket with something to
     /// do.
     pub fn poll_fds(&self) -> Vec<(RawFd, PollFlags)> {
@@ -248,7 +254,8 @@ impl Slirp {
                 }
             }
         }
-        self.udp.from_host(&ready, &self.published, &mut self.emitter);
+        self.udp
+            .from_host(&ready, &self.published, &mut self.emitter);
         self.tcp
             .resolve_pending(&ready, &mut self.sockets, &mut self.device.rx);
         if ready.any(self.tap.as_raw_fd()) {
@@ -340,8 +347,7 @@ impl Slirp {
                     if src == CONTAINER_IP {
                         let target = self.translate(dst, d.dst_port());
                         let key = (d.src_port(), dst, d.dst_port());
-                        self.udp
-                            .outbound(key, d.payload(), target, &self.published);
+                        self.udp.outbound(key, d.payload(), target, &self.published);
                     }
                 }
                 true

@@ -379,7 +379,10 @@ impl Tcp {
 
     /// The earliest connect timeout.
     pub fn deadline(&self) -> Option<Instant> {
-        self.pending.values().map(|p| p.since + CONNECT_TIMEOUT).min()
+        self.pending
+            .values()
+            .map(|p| p.since + CONNECT_TIMEOUT)
+            .min()
     }
 }
 
