@@ -311,7 +311,7 @@ impl<'a> Monitor<'a> {
             )
         };
         let plan = start::build_plan(self.ctx, self.container, stdio)?;
-        let Launched { pid, console } = runtime::launch(&plan, &self.old_mask)?;
+        let Launched { pid, console, .. } = runtime::launch(&plan, &self.old_mask)?;
         drop(theirs);
         let mut outputs = Vec::new();
         let mut input = None;

@@ -38,6 +38,13 @@ pub const MIN_MTU: u32 = 576;
 /// The largest MTU a tap frame can carry (16-bit IP total length).
 pub const MAX_MTU: u32 = 65521;
 
+/// What the container process must set up for the slirp network (a field
+/// of the runtime's LaunchPlan): the tap, with this MTU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkPlan {
+    pub mtu: u32,
+}
+
 /// The options of `--network slirp[:opt=value,...]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlirpOptions {
@@ -76,13 +83,15 @@ impl SlirpOptions {
                     }
                     opts.mtu = mtu;
                 }
-                "allow_host_loopback" => opts.allow_host_loopback = match value {
-                    "true" => true,
-                    "false" => false,
-                    _ => anyhow::bail!(
+                "allow_host_loopback" => {
+                    opts.allow_host_loopback = match value {
+                        "true" => true,
+                        "false" => false,
+                        _ => anyhow::bail!(
                         "invalid value {value:?} for allow_host_loopback: expected true or false"
                     ),
-                },
+                    }
+                }
                 _ => anyhow::bail!(
                     "unknown slirp option {key:?} (supported: mtu, allow_host_loopback)"
                 ),

@@ -255,7 +255,7 @@ impl Slirp {
             }
         }
         self.udp
-            .from_host(&ready, &self.published, &mut self.emitter);
+            .relay_in(&ready, &self.published, &mut self.emitter);
         self.tcp
             .resolve_pending(&ready, &mut self.sockets, &mut self.device.rx);
         if ready.any(self.tap.as_raw_fd()) {

@@ -102,7 +102,7 @@ impl Udp {
     }
 
     /// Relay host datagrams that arrived to the container.
-    pub fn from_host(&mut self, ready: &Ready, published: &[BoundPort], emit: &mut Emitter) {
+    pub fn relay_in(&mut self, ready: &Ready, published: &[BoundPort], emit: &mut Emitter) {
         if self.buf.is_empty() {
             self.buf = vec![0; 65536];
         }
