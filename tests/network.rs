@@ -366,13 +366,21 @@ fn signal_ready(fd: &OwnedFd) {
 }
 
 fn published_tcp(mode: Mode) -> Result<(), String> {
-    let bound =
-        ports::bind_all(&[ports::parse("127.0.0.1::8080").unwrap()]).map_err(|e| e.to_string())?;
-    let host_port = bound[0].port.host_port;
+    // A range with random host ports: two container ports, two host ports.
+    let bound = ports::bind_all(&[ports::parse("127.0.0.1::8080-8081").unwrap()])
+        .map_err(|e| e.to_string())?;
+    let host_ports: Vec<u16> = bound.iter().map(|b| b.port.host_port).collect();
+    if host_ports.len() != 2 || host_ports.contains(&0) {
+        return Err(format!("bad host ports {host_ports:?}"));
+    }
     let (ready_r, ready_w) = ready_pipe();
+    let client_ports = host_ports.clone();
     let client = thread::spawn(move || -> Result<(), String> {
         wait_ready(ready_r)?;
-        ping_pong(&format!("127.0.0.1:{host_port}"))
+        for port in client_ports {
+            ping_pong(&format!("127.0.0.1:{port}"))?;
+        }
+        Ok(())
     });
     let result = run(
         mode,
@@ -381,24 +389,36 @@ fn published_tcp(mode: Mode) -> Result<(), String> {
         Duration::from_secs(30),
         move || {
             check(|| {
-                let l = io("listen", TcpListener::bind("0.0.0.0:8080"))?;
+                let listeners = [
+                    io("listen", TcpListener::bind("0.0.0.0:8080"))?,
+                    io("listen", TcpListener::bind("0.0.0.0:8081"))?,
+                ];
                 signal_ready(&ready_w);
-                let (mut s, peer) = io("accept", l.accept())?;
-                if peer.ip().to_string() != "10.0.2.2" {
-                    return Err(format!("connection from {peer}, expected 10.0.2.2"));
+                for l in &listeners {
+                    let (mut s, peer) = io("accept", l.accept())?;
+                    if peer.ip().to_string() != "10.0.2.2" {
+                        return Err(format!("connection from {peer}, expected 10.0.2.2"));
+                    }
+                    let mut buf = [0u8; 4];
+                    io("read", s.read_exact(&mut buf))?;
+                    io("write", s.write_all(b"pong:ping"))?;
+                    // Wait for the client to finish (its FIN).
+                    let _ = s.read(&mut buf);
                 }
-                let mut buf = [0u8; 4];
-                io("read", s.read_exact(&mut buf))?;
-                io("write", s.write_all(b"pong:ping"))?;
-                // Wait for the client to finish (its FIN) before exiting.
-                let _ = s.read(&mut buf);
                 Ok(())
             })
         },
     );
     let client = client.join().unwrap();
     result?;
-    client
+    client?;
+    // The network is gone with its container: so are its host ports.
+    for port in host_ports {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Err(format!("host port {port} still open after the container"));
+        }
+    }
+    Ok(())
 }
 
 fn udp_echo(mode: Mode) -> Result<(), String> {

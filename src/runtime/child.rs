@@ -93,6 +93,12 @@ fn setup(
     // namespace (root of the user namespace by now) and the host's
     // /dev/net/tun (before pivot_root).
     if let (Some(net), Some(sock)) = (&plan.network, tap_sock) {
+        if !has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
+            return Err(anyhow::anyhow!(
+                "the slirp network needs the container to have its own network namespace"
+            )
+            .into());
+        }
         let tap = crate::network::tap::create(&crate::network::tap::TapConfig::slirp(net.mtu))?;
         // SAFETY: the fd is the child's end of the tap socketpair.
         let sock = unsafe { BorrowedFd::borrow_raw(sock) };

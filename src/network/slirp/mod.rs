@@ -196,6 +196,12 @@ impl Slirp {
         self.published.iter().map(|b| b.port).collect()
     }
 
+    /// Give back the published ports' host sockets, to serve the next run
+    /// of the same container (restart policy) without binding them again.
+    pub fn into_published(self) -> Vec<BoundPort> {
+        self.published
+    }
+
     /// Flows being relayed (TCP connections and UDP flows).
     pub fn flow_count(&self) -> usize {
         self.tcp.flow_count() + self.udp.flow_count()
