@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod image;
 pub mod log;
 pub mod monitor;
+pub mod network;
 pub mod output;
 pub mod paths;
 pub mod progress;

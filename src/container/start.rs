@@ -226,6 +226,8 @@ pub fn build_plan(
         seccomp,
         devices: config.devices.clone(),
         stdio,
+        // The slirp network is wired by the monitor (see network/).
+        network: None,
     };
     Ok(plan)
 }

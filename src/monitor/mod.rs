@@ -388,7 +388,7 @@ impl<'a> Monitor<'a> {
             )
         };
         let plan = start::build_plan(self.ctx, self.container, stdio)?;
-        let Launched { pid, console } = runtime::launch(&plan, &self.old_mask)?;
+        let Launched { pid, console, .. } = runtime::launch(&plan, &self.old_mask)?;
         drop(theirs);
         if let Some(config) = &self.container.config.healthcheck {
             health::reset(self.container)?;

@@ -56,13 +56,12 @@ fn parse(smaps: &str) -> Vec<(usize, usize)> {
                 continue;
             }
         }
-        match first {
-            "Anonymous:" | "Private_Dirty:" | "Shared_Dirty:" | "Locked:" => {
-                if fields.next() != Some("0") {
-                    safe = false;
-                }
-            }
-            _ => {}
+        let dirtying = matches!(
+            first,
+            "Anonymous:" | "Private_Dirty:" | "Shared_Dirty:" | "Locked:"
+        );
+        if dirtying && fields.next() != Some("0") {
+            safe = false;
         }
     }
     flush(&mut current, safe);

@@ -34,9 +34,10 @@ pub(super) fn run(
     go: OwnedFd,
     report: OwnedFd,
     console: Option<RawFd>,
+    tap_sock: Option<RawFd>,
     old_mask: &SigSet,
 ) -> ! {
-    let failure = match setup(plan, go, console, old_mask, report.as_fd()) {
+    let failure = match setup(plan, go, console, tap_sock, old_mask, report.as_fd()) {
         Ok(f) | Err(f) => f,
     };
     let mut bytes = vec![failure.code];
@@ -51,6 +52,7 @@ fn setup(
     plan: &LaunchPlan,
     go: OwnedFd,
     console: Option<RawFd>,
+    tap_sock: Option<RawFd>,
     old_mask: &SigSet,
     report: BorrowedFd,
 ) -> Result<Failure, Failure> {
@@ -75,6 +77,21 @@ fn setup(
         become_namespace_root()?;
         // SAFETY: prctl with integer arguments.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    }
+    // The slirp network's tap: needs CAP_NET_ADMIN in the new network
+    // namespace (root of the user namespace by now) and the host's
+    // /dev/net/tun (before pivot_root).
+    if let (Some(net), Some(sock)) = (&plan.network, tap_sock) {
+        if !has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
+            return Err(anyhow::anyhow!(
+                "the slirp network needs the container to have its own network namespace"
+            )
+            .into());
+        }
+        let tap = crate::network::tap::create(&crate::network::tap::TapConfig::slirp(net.mtu))?;
+        // SAFETY: the fd is the child's end of the tap socketpair.
+        let sock = unsafe { BorrowedFd::borrow_raw(sock) };
+        super::tty::send_fd(sock, tap.as_fd()).context("sending the network device to cove")?;
     }
     prepare_filesystem(plan)?;
     let spec = &plan.spec;

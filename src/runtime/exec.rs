@@ -230,6 +230,7 @@ pub fn start(plan: &ExecPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
             Ok(Launched {
                 pid: child,
                 console,
+                tap: None,
             })
         }
     }

@@ -51,6 +51,9 @@ pub struct LaunchPlan {
     /// Where the container's stdin, stdout and stderr go (no effect with a
     /// terminal, which is all three).
     pub stdio: ContainerStdio,
+    /// The slirp network: the child creates the tap in its new network
+    /// namespace and sends it back (see `Launched::tap`).
+    pub network: Option<crate::network::NetworkPlan>,
 }
 
 /// The container's standard streams when it has no terminal.
@@ -72,6 +75,8 @@ pub struct Launched {
     pub pid: Pid,
     /// The pseudo-terminal master, with `-t`.
     pub console: Option<OwnedFd>,
+    /// The container's tap (slirp network), for `network::slirp::Slirp`.
+    pub tap: Option<OwnedFd>,
 }
 
 /// Block every catchable signal (they are forwarded to the container, as
@@ -152,6 +157,12 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
     } else {
         None
     };
+    // The tap travels like the console's master: created by the child in
+    // its namespace, sent over a socketpair.
+    let tap_sock = match plan.network {
+        Some(_) => Some(tty::socketpair_for_console()?),
+        None => None,
+    };
     let flags = clone_flags(&plan.spec, plan.id_maps.is_some());
     // SAFETY: a raw clone without CLONE_VM behaves as fork: the child gets a
     // copy of the address space. The process is single-threaded (contract).
@@ -179,12 +190,17 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         drop(go_write);
         drop(err_read);
         let console_child = console.as_ref().map(|(_, c)| c.as_raw_fd());
-        child::run(plan, go_read, err_write, console_child, old_mask);
+        let tap_child = tap_sock.as_ref().map(|(_, c)| c.as_raw_fd());
+        child::run(plan, go_read, err_write, console_child, tap_child, old_mask);
     }
     let pid = Pid::from_raw(pid as i32);
     drop(go_read);
     drop(err_write);
     let console_parent = console.map(|(p, c)| {
+        drop(c);
+        p
+    });
+    let tap_parent = tap_sock.map(|(p, c)| {
         drop(c);
         p
     });
@@ -219,7 +235,13 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         }
         None => None,
     };
-    Ok(Launched { pid, console })
+    let tap = match tap_parent {
+        Some(sock) => {
+            Some(tty::recv_fd(sock.as_fd()).context("receiving the container's network device")?)
+        }
+        None => None,
+    };
+    Ok(Launched { pid, console, tap })
 }
 
 fn namespace_hint(err: &std::io::Error) -> &'static str {

@@ -1,0 +1,155 @@
+//! cove's built-in user-mode network (`--network slirp`), the rootless
+//! default: the container gets its own network namespace with a tap device,
+//! and the container's monitor runs a user-mode TCP/IP stack on it that
+//! turns the container's flows into ordinary host sockets, as slirp4netns
+//! and pasta do, with no helper binary.
+//!
+//! - [`tap`]: creates and configures `tap0` inside the new namespace (runs
+//!   in the cloned child before exec).
+//! - [`slirp`]: the stack (smoltcp) and the NAT, driven by the monitor's
+//!   single-threaded poll loop.
+//! - [`ports`]: `-p` parsing and the host sockets of published ports.
+//!
+//! The addresses are slirp4netns's, which users and images already know.
+
+pub mod ports;
+pub mod slirp;
+pub mod tap;
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+/// The container's address on the tap.
+pub const CONTAINER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 100);
+/// The gateway (the monitor's stack); also the host's loopback when allowed.
+pub const GATEWAY_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
+/// The DNS forwarder (the monitor's stack).
+pub const DNS_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 3);
+/// The container's tap MAC address (fixed, so the stack can address
+/// frames to it before it has said anything).
+pub const GUEST_MAC: [u8; 6] = [0x02, 0x00, 0x0a, 0x00, 0x02, 0x64];
+/// The stack's MAC address, as the container sees the gateway.
+pub const GATEWAY_MAC: [u8; 6] = [0x02, 0x00, 0x0a, 0x00, 0x02, 0x02];
+/// The network's prefix length (10.0.2.0/24).
+pub const PREFIX_LEN: u8 = 24;
+/// Default MTU, as slirp4netns and pasta use: big frames cost less per byte.
+pub const DEFAULT_MTU: u32 = 65520;
+/// The smallest MTU IPv4 allows on a link.
+pub const MIN_MTU: u32 = 576;
+/// The largest MTU a tap frame can carry (16-bit IP total length).
+pub const MAX_MTU: u32 = 65521;
+
+/// What the container process must set up for the slirp network (a field
+/// of the runtime's LaunchPlan): the tap, with this MTU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkPlan {
+    pub mtu: u32,
+}
+
+/// The options of `--network slirp[:opt=value,...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlirpOptions {
+    pub mtu: u32,
+    /// Let the container reach the host's loopback as 10.0.2.2.
+    pub allow_host_loopback: bool,
+}
+
+impl Default for SlirpOptions {
+    fn default() -> Self {
+        SlirpOptions {
+            mtu: DEFAULT_MTU,
+            allow_host_loopback: false,
+        }
+    }
+}
+
+impl SlirpOptions {
+    /// Parse the text after `slirp:` (empty for plain `slirp`):
+    /// comma-separated `mtu=N` and `allow_host_loopback=true|false`.
+    pub fn parse(text: &str) -> anyhow::Result<SlirpOptions> {
+        let mut opts = SlirpOptions::default();
+        for item in text.split(',').filter(|s| !s.is_empty()) {
+            let (key, value) = item.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("invalid slirp option {item:?}: expected key=value")
+            })?;
+            match key {
+                "mtu" => {
+                    let mtu: u32 = value
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("invalid slirp mtu {value:?}"))?;
+                    if !(MIN_MTU..=MAX_MTU).contains(&mtu) {
+                        anyhow::bail!(
+                            "slirp mtu must be between {MIN_MTU} and {MAX_MTU}, got {mtu}"
+                        );
+                    }
+                    opts.mtu = mtu;
+                }
+                "allow_host_loopback" => {
+                    opts.allow_host_loopback = match value {
+                        "true" => true,
+                        "false" => false,
+                        _ => anyhow::bail!(
+                        "invalid value {value:?} for allow_host_loopback: expected true or false"
+                    ),
+                    }
+                }
+                _ => anyhow::bail!(
+                    "unknown slirp option {key:?} (supported: mtu, allow_host_loopback)"
+                ),
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// The host's resolvers from a resolv.conf text (`nameserver` lines), on
+/// port 53. Scoped IPv6 addresses (`fe80::1%eth0`) are skipped.
+pub fn resolvers_from(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            if words.next() != Some("nameserver") {
+                return None;
+            }
+            let ip: std::net::IpAddr = words.next()?.parse().ok()?;
+            Some(SocketAddr::new(ip, 53))
+        })
+        .collect()
+}
+
+/// The host's resolvers from /etc/resolv.conf; empty when it cannot be read.
+pub fn host_resolvers() -> Vec<SocketAddr> {
+    std::fs::read_to_string("/etc/resolv.conf")
+        .map(|t| resolvers_from(&t))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slirp_options() {
+        assert_eq!(SlirpOptions::parse("").unwrap(), SlirpOptions::default());
+        let o = SlirpOptions::parse("mtu=1500,allow_host_loopback=true").unwrap();
+        assert_eq!(o.mtu, 1500);
+        assert!(o.allow_host_loopback);
+        assert!(SlirpOptions::parse("mtu=100").is_err());
+        assert!(SlirpOptions::parse("mtu=x").is_err());
+        assert!(SlirpOptions::parse("allow_host_loopback=yes").is_err());
+        assert!(SlirpOptions::parse("foo=1").is_err());
+        assert!(SlirpOptions::parse("mtu").is_err());
+    }
+
+    #[test]
+    fn resolv_conf() {
+        let text =
+            "# c\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver fe80::1%eth0\n";
+        assert_eq!(
+            resolvers_from(text),
+            vec![
+                "127.0.0.53:53".parse().unwrap(),
+                "[::1]:53".parse().unwrap()
+            ]
+        );
+    }
+}

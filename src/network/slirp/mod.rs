@@ -1,0 +1,394 @@
+//! The user-mode network stack behind a container's tap: a smoltcp
+//! interface that is the gateway (10.0.2.2) and the DNS forwarder
+//! (10.0.2.3), and a NAT that turns the container's flows into host
+//! sockets and published ports' host sockets into flows in the container.
+//!
+//! Everything runs in the monitor's single poll loop (the monitor forks the
+//! container again on restart, so it must stay single-threaded): the loop
+//! asks [`Slirp::poll_fds`] what to wait for, polls them with
+//! [`Slirp::next_timeout`], and hands what was ready to [`Slirp::process`].
+//! Every descriptor is non-blocking; nothing here ever waits.
+//!
+//! Frames from the tap are sorted before the stack sees them: TCP SYNs
+//! that open flows go to the TCP NAT (see [`tcp`]), UDP to the UDP relay
+//! (see [`udp`]), ICMP echo requests to other hosts are dropped (no ping
+//! relay yet: answering them from the stack would fake reachability); the
+//! rest (ARP, TCP segments of known flows, pings of the gateway) goes to
+//! smoltcp.
+
+mod device;
+mod tcp;
+mod udp;
+
+use super::ports::{BoundPort, HostSocket};
+use super::{CONTAINER_IP, DNS_IP, GATEWAY_IP, GATEWAY_MAC, GUEST_MAC, PREFIX_LEN};
+use device::TapDevice;
+use nix::poll::PollFlags;
+use smoltcp::iface::{Config, Interface, SocketSet};
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{
+    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, HardwareAddress, IpAddress,
+    IpCidr, IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr, TcpPacket, UdpPacket, UdpRepr,
+};
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// Frames read from the tap in one `process` call at most, so host
+/// sockets get their turn when the container floods.
+const RX_BUDGET: usize = 512;
+/// Egress rounds in one `process` call at most (each sends up to one
+/// segment per socket).
+const EGRESS_ROUNDS: usize = 64;
+
+/// How the network behaves.
+#[derive(Debug, Clone)]
+pub struct SlirpConfig {
+    pub mtu: u32,
+    pub allow_host_loopback: bool,
+    /// Where DNS queries to 10.0.2.3 go (the first one).
+    pub dns_upstreams: Vec<SocketAddr>,
+}
+
+impl SlirpConfig {
+    /// From `--network slirp:...` options, with the host's resolvers.
+    pub fn new(options: &super::SlirpOptions) -> SlirpConfig {
+        SlirpConfig {
+            mtu: options.mtu,
+            allow_host_loopback: options.allow_host_loopback,
+            dns_upstreams: super::host_resolvers(),
+        }
+    }
+}
+
+/// Descriptors that poll() reported, with their events.
+pub(crate) struct Ready(HashMap<RawFd, PollFlags>);
+
+impl Ready {
+    fn any(&self, fd: RawFd) -> bool {
+        self.0.get(&fd).is_some_and(|f| !f.is_empty())
+    }
+    fn fds(&self) -> impl Iterator<Item = RawFd> + '_ {
+        self.0.keys().copied()
+    }
+}
+
+/// Builds frames to the container outside the stack (UDP replies).
+pub(crate) struct Emitter {
+    fd: RawFd,
+    guest_mac: EthernetAddress,
+    ip_mtu: usize,
+    buf: Vec<u8>,
+}
+
+impl Emitter {
+    /// A UDP datagram from `src` to the container's `dst_port`.
+    fn udp(&mut self, src: (Ipv4Addr, u16), dst_port: u16, payload: &[u8]) {
+        let udp = UdpRepr {
+            src_port: src.1,
+            dst_port,
+        };
+        let ip = Ipv4Repr {
+            src_addr: src.0,
+            dst_addr: CONTAINER_IP,
+            next_header: IpProtocol::Udp,
+            payload_len: udp.header_len() + payload.len(),
+            hop_limit: 64,
+        };
+        if ip.buffer_len() + ip.payload_len > self.ip_mtu {
+            // Too big for the link and we do not fragment: dropped, as a
+            // router with DF would.
+            return;
+        }
+        let eth = EthernetRepr {
+            src_addr: EthernetAddress(GATEWAY_MAC),
+            dst_addr: self.guest_mac,
+            ethertype: EthernetProtocol::Ipv4,
+        };
+        let len = eth.buffer_len() + ip.buffer_len() + ip.payload_len;
+        self.buf.resize(len, 0);
+        let caps = ChecksumCapabilities::default();
+        let mut frame = EthernetFrame::new_unchecked(&mut self.buf[..]);
+        eth.emit(&mut frame);
+        let mut packet = Ipv4Packet::new_unchecked(frame.payload_mut());
+        ip.emit(&mut packet, &caps);
+        let mut datagram = UdpPacket::new_unchecked(packet.payload_mut());
+        udp.emit(
+            &mut datagram,
+            &IpAddress::Ipv4(src.0),
+            &IpAddress::Ipv4(CONTAINER_IP),
+            payload.len(),
+            |p| p.copy_from_slice(payload),
+            &caps,
+        );
+        device::write_frame(self.fd, &self.buf[..len]);
+    }
+}
+
+/// One container's network: the tap, the stack, the NAT and the published
+/// ports' host sockets.
+pub struct Slirp {
+    tap: OwnedFd,
+    device: TapDevice,
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    config: SlirpConfig,
+    emitter: Emitter,
+    tcp: tcp::Tcp,
+    udp: udp::Udp,
+    published: Vec<BoundPort>,
+    epoch: Instant,
+    deadline: Option<Instant>,
+    frame: Vec<u8>,
+}
+
+impl Slirp {
+    /// Take over the container's tap (from [`super::tap::create`]) and
+    /// the published ports' sockets (from [`super::ports::bind_all`]).
+    pub fn new(
+        tap: OwnedFd,
+        config: SlirpConfig,
+        published: Vec<BoundPort>,
+    ) -> anyhow::Result<Slirp> {
+        crate::runtime::tty::set_nonblocking(std::os::fd::AsFd::as_fd(&tap))?;
+        let ip_mtu = config.mtu as usize;
+        let mut device = TapDevice::new(tap.as_raw_fd(), ip_mtu);
+        let epoch = Instant::now();
+        let mut iface_config = Config::new(HardwareAddress::Ethernet(EthernetAddress(GATEWAY_MAC)));
+        iface_config.random_seed = epoch.elapsed().as_nanos() as u64 ^ std::process::id() as u64;
+        let mut iface = Interface::new(iface_config, &mut device, smoltcp::time::Instant::ZERO);
+        iface.update_ip_addrs(|addrs| {
+            let _ = addrs.push(IpCidr::new(IpAddress::Ipv4(GATEWAY_IP), PREFIX_LEN));
+            let _ = addrs.push(IpCidr::new(IpAddress::Ipv4(DNS_IP), PREFIX_LEN));
+        });
+        // Accept packets for every address: the NAT decides what to do
+        // with them (any_ip needs a route through one of our addresses).
+        iface
+            .routes_mut()
+            .add_default_ipv4_route(GATEWAY_IP)
+            .map_err(|_| anyhow::anyhow!("setting up the network stack's route"))?;
+        iface.set_any_ip(true);
+        let emitter = Emitter {
+            fd: tap.as_raw_fd(),
+            guest_mac: EthernetAddress(GUEST_MAC),
+            ip_mtu,
+            buf: Vec::new(),
+        };
+        Ok(Slirp {
+            tap,
+            device,
+            iface,
+            sockets: SocketSet::new(Vec::new()),
+            config,
+            emitter,
+            tcp: tcp::Tcp::default(),
+            udp: udp::Udp::default(),
+            published,
+            epoch,
+            deadline: None,
+            frame: vec![0; ip_mtu + 14 + 4],
+        })
+    }
+
+    /// The published ports (host ports resolved).
+    pub fn published(&self) -> Vec<super::ports::PublishedPort> {
+        self.published.iter().map(|b| b.port).collect()
+    }
+
+    /// Give back the published ports' host sockets, to serve the next run
+    /// of the same container (restart policy) without binding them again.
+    pub fn into_published(self) -> Vec<BoundPort> {
+        self.published
+    }
+
+    /// Flows being relayed (TCP connections and UDP flows).
+    pub fn flow_count(&self) -> usize {
+        self.tcp.flow_count() + self.udp.flow_count()
+    }
+
+    /// Open TCP connections (and connects under way): what a container
+    /// that just exited may still have in flight.
+    pub fn tcp_connections(&self) -> usize {
+        self.tcp.flow_count()
+    }
+
+    /// What to wait for: the tap, and every host socket with something to
+    /// do.
+    pub fn poll_fds(&self) -> Vec<(RawFd, PollFlags)> {
+        let mut out = vec![(self.tap.as_raw_fd(), PollFlags::POLLIN)];
+        for b in &self.published {
+            out.push((b.as_fd().as_raw_fd(), PollFlags::POLLIN));
+        }
+        self.tcp.poll_fds(&self.sockets, &mut out);
+        self.udp.poll_fds(&mut out);
+        out
+    }
+
+    /// How long poll() may wait at most before [`Slirp::process`] must
+    /// run again (TCP timers, idle flows), None for "until a descriptor is
+    /// ready".
+    pub fn next_timeout(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    fn now(&self) -> smoltcp::time::Instant {
+        smoltcp::time::Instant::from_micros(self.epoch.elapsed().as_micros() as i64)
+    }
+
+    /// Do everything that can be done without waiting. `ready` holds the
+    /// descriptors poll() reported (from [`Slirp::poll_fds`]), with their
+    /// revents; calling it with nothing ready runs the timers.
+    pub fn process(&mut self, ready: &[(RawFd, PollFlags)]) {
+        let ready = Ready(
+            ready
+                .iter()
+                .filter(|(_, f)| !f.is_empty())
+                .copied()
+                .collect(),
+        );
+        for b in &self.published {
+            if let HostSocket::Tcp(listener) = &b.socket {
+                if ready.any(listener.as_raw_fd()) {
+                    self.tcp.accept(
+                        listener,
+                        b.port.container_port,
+                        &mut self.iface,
+                        &mut self.sockets,
+                    );
+                }
+            }
+        }
+        self.udp
+            .relay_in(&ready, &self.published, &mut self.emitter);
+        self.tcp
+            .resolve_pending(&ready, &mut self.sockets, &mut self.device.rx);
+        if ready.any(self.tap.as_raw_fd()) {
+            self.read_tap();
+        }
+        let now = self.now();
+        self.iface.poll(now, &mut self.device, &mut self.sockets);
+        self.tcp.relay(&ready, &mut self.sockets);
+        for _ in 0..EGRESS_ROUNDS {
+            let sent = self.iface.poll(now, &mut self.device, &mut self.sockets);
+            let moved = self.tcp.relay(&Ready(HashMap::new()), &mut self.sockets);
+            if sent == smoltcp::iface::PollResult::None && !moved {
+                break;
+            }
+        }
+        self.tcp.cleanup(&mut self.sockets);
+        self.udp.expire();
+        let stack = self
+            .iface
+            .poll_delay(self.now(), &self.sockets)
+            .map(|d| Instant::now() + Duration::from_micros(d.total_micros()));
+        self.deadline = [stack, self.tcp.deadline(), self.udp.deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+    }
+
+    /// Read what the container sent, up to the budget, and sort it.
+    fn read_tap(&mut self) {
+        for _ in 0..RX_BUDGET {
+            // SAFETY: read into our own buffer from our own descriptor.
+            let n = unsafe {
+                libc::read(
+                    self.tap.as_raw_fd(),
+                    self.frame.as_mut_ptr().cast(),
+                    self.frame.len(),
+                )
+            };
+            if n <= 0 {
+                if n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return;
+            }
+            let frame = self.frame[..n as usize].to_vec();
+            if !self.intercept(&frame) {
+                self.device.rx.push_back(frame);
+            }
+        }
+    }
+
+    /// Take the frames the NAT handles; false leaves it to the stack.
+    fn intercept(&mut self, frame: &[u8]) -> bool {
+        let Ok(eth) = EthernetFrame::new_checked(frame) else {
+            return true;
+        };
+        if eth.ethertype() != EthernetProtocol::Ipv4 {
+            return false;
+        }
+        if eth.src_addr().is_unicast() {
+            self.emitter.guest_mac = eth.src_addr();
+        }
+        let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) else {
+            return true;
+        };
+        if ip.more_frags() || ip.frag_offset() != 0 {
+            // Fragments: left to the stack, which drops them (the MTU is
+            // large enough that the container's stack rarely sends any).
+            return false;
+        }
+        let (src, dst) = (ip.src_addr(), ip.dst_addr());
+        match ip.next_header() {
+            IpProtocol::Tcp => {
+                let Ok(seg) = TcpPacket::new_checked(ip.payload()) else {
+                    return true;
+                };
+                let key = (src, seg.src_port(), dst, seg.dst_port());
+                if seg.syn() && !seg.ack() {
+                    let target = self.translate(dst, seg.dst_port());
+                    return self.tcp.syn(key, frame, target, &mut self.sockets);
+                }
+                if seg.rst() {
+                    self.tcp.rst(&key);
+                }
+                false
+            }
+            IpProtocol::Udp => {
+                if let Ok(d) = UdpPacket::new_checked(ip.payload()) {
+                    if src == CONTAINER_IP {
+                        let target = self.translate(dst, d.dst_port());
+                        let key = (d.src_port(), dst, d.dst_port());
+                        self.udp.outbound(key, d.payload(), target, &self.published);
+                    }
+                }
+                true
+            }
+            // Pings of our own addresses are answered by the stack.
+            IpProtocol::Icmp => !self.iface.has_ip_addr(IpAddress::Ipv4(dst)),
+            _ => false,
+        }
+    }
+
+    /// Where the container's flow to `dst:port` goes on the host; None to
+    /// refuse it.
+    fn translate(&self, dst: Ipv4Address, port: u16) -> Option<SocketAddr> {
+        if dst == GATEWAY_IP {
+            return self
+                .config
+                .allow_host_loopback
+                .then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+        }
+        if dst == DNS_IP {
+            return if port == 53 {
+                self.config.dns_upstreams.first().copied()
+            } else {
+                None
+            };
+        }
+        let network = u32::from(GATEWAY_IP) >> (32 - PREFIX_LEN);
+        if u32::from(dst) >> (32 - PREFIX_LEN) == network
+            || dst.is_loopback()
+            || dst.is_unspecified()
+            || dst.is_broadcast()
+            || dst.is_multicast()
+        {
+            return None;
+        }
+        Some(SocketAddr::from((dst, port)))
+    }
+}
