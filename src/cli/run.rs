@@ -236,7 +236,7 @@ pub struct LogsArgs {
     #[arg(short, long)]
     pub follow: bool,
     /// Only the last N lines (-1: all)
-    #[arg(short = 'n', long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub tail: Option<i64>,
     /// Only lines since this time: RFC 3339, a Unix time, or a duration such as 10m
     #[arg(long, value_name = "TIME")]
@@ -247,8 +247,8 @@ pub struct LogsArgs {
     /// Show the time of each line
     #[arg(short, long)]
     pub timestamps: bool,
-    /// Prefix each line with the container's name
-    #[arg(long)]
+    /// Prefix each line with the container's name (several containers: their short ids otherwise)
+    #[arg(short = 'n', long)]
     pub names: bool,
 }
 

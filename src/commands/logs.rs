@@ -60,7 +60,7 @@ pub fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<i32> {
             let skip = lines.len().saturating_sub(n as usize);
             lines.drain(..skip);
         }
-        print_lines(c, &lines, args.timestamps, prefix)?;
+        print_lines(c, &lines, args.timestamps, prefix, args.names)?;
     }
     if !args.follow {
         return Ok(0);
@@ -79,7 +79,7 @@ pub fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<i32> {
                 .into_iter()
                 .filter(filter)
                 .collect();
-            print_lines(c, &lines, args.timestamps, prefix)?;
+            print_lines(c, &lines, args.timestamps, prefix, args.names)?;
             if stopped || until.is_some_and(|u| chrono::Local::now().fixed_offset() > u) {
                 live[i] = false;
             }
@@ -93,17 +93,24 @@ fn print_lines(
     lines: &[Line],
     timestamps: bool,
     prefix: bool,
+    names: bool,
 ) -> anyhow::Result<()> {
+    // Podman: the name with --names, else the short id.
+    let label = if names {
+        c.config.name.as_str()
+    } else {
+        &c.config.id[..c.config.id.len().min(12)]
+    };
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     for line in lines {
         let mut text = Vec::with_capacity(line.text.len() + 64);
         if prefix {
-            text.extend_from_slice(c.config.name.as_bytes());
+            text.extend_from_slice(label.as_bytes());
             text.push(b' ');
         }
         if timestamps {
-            text.extend_from_slice(line.time.to_rfc3339().as_bytes());
+            text.extend_from_slice(go_rfc3339_nano(&line.time).as_bytes());
             text.push(b' ');
         }
         text.extend_from_slice(&line.text);
@@ -123,6 +130,24 @@ fn print_lines(
     }
     out.flush()?;
     Ok(())
+}
+
+/// Go's RFC3339Nano, as Podman prints log times: trailing zeros of the
+/// fraction dropped, `Z` for UTC.
+fn go_rfc3339_nano(t: &DateTime<FixedOffset>) -> String {
+    let mut out = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let fraction = format!("{:09}", t.timestamp_subsec_nanos());
+    let fraction = fraction.trim_end_matches('0');
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    if t.offset().local_minus_utc() == 0 {
+        out.push('Z');
+    } else {
+        out.push_str(&t.format("%:z").to_string());
+    }
+    out
 }
 
 /// A time for --since/--until: RFC 3339 (with or without a zone, then
@@ -158,13 +183,17 @@ pub fn parse_time(
             return Ok(t);
         }
     }
-    if let Ok(secs) = text.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            let whole = secs.trunc() as i64;
-            let nanos = ((secs - secs.trunc()) * 1e9) as u32;
-            if let Some(t) = DateTime::from_timestamp(whole, nanos) {
-                return Ok(t.with_timezone(now.offset()));
-            }
+    // Seconds and nanoseconds as integers: exact, as Podman.
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.len() <= 9
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        let secs: i64 = whole.parse().unwrap_or(i64::MAX);
+        let nanos: u32 = format!("{fraction:0<9}").parse().unwrap_or(0);
+        if let Some(t) = DateTime::from_timestamp(secs, nanos) {
+            return Ok(t.with_timezone(now.offset()));
         }
     }
     if let Some(d) = crate::duration::parse_go_duration(text) {
@@ -189,7 +218,7 @@ pub fn attach(ctx: &Ctx, args: &AttachArgs) -> anyhow::Result<i32> {
             format!(
                 "you can only attach to running containers: {} is {}",
                 container.config.name,
-                container.state().status.as_str()
+                crate::container::inspect::live(&container).status.as_str()
             ),
         ));
     };

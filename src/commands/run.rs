@@ -146,7 +146,13 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         let result = if args.volumes {
             start::remove_with_volumes(ctx, &container)
         } else {
-            record::remove(&ctx.paths.root, &container)
+            record::remove(&ctx.paths.root, &container).map(|()| {
+                // A monitor killed with -9 left its attach socket.
+                let _ = std::fs::remove_dir_all(crate::monitor::attach::runtime_dir(
+                    &ctx.paths.runroot,
+                    &container.config.id,
+                ));
+            })
         };
         match result {
             Ok(()) => println!("{}", container.config.id),
@@ -251,7 +257,13 @@ pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
                 println!("-1");
                 break;
             }
-            if !want_running && !running && state.status != record::Status::Created {
+            // A monitor between restarts holds the lock with no pid: the
+            // container is not done yet.
+            if !want_running
+                && !running
+                && state.status != record::Status::Created
+                && !container.monitor_alive()
+            {
                 println!("{}", state.exit_code.unwrap_or(-1));
                 break;
             }

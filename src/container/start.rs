@@ -75,6 +75,8 @@ pub fn start_detached(
         Some(l) => l,
         None => lock_for_start(container)?,
     };
+    // A stop of the previous run must not keep this one from restarting.
+    let _ = std::fs::remove_file(container.path.join(crate::monitor::STOP_MARKER));
     crate::monitor::spawn(ctx, container, lock)
 }
 
@@ -241,6 +243,10 @@ fn dir_is_empty(path: &Path) -> bool {
 /// Remove a container and the anonymous volumes it made.
 pub fn remove_with_volumes(ctx: &Ctx, container: &ContainerDir) -> anyhow::Result<()> {
     record::remove(&ctx.paths.root, container)?;
+    let _ = std::fs::remove_dir_all(crate::monitor::attach::runtime_dir(
+        &ctx.paths.runroot,
+        &container.config.id,
+    ));
     for v in container.config.volumes.iter().filter(|v| v.anonymous) {
         let _ = crate::volume::remove(&ctx.paths.root, &v.name, true);
     }

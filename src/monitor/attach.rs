@@ -230,9 +230,14 @@ pub fn run_client(socket: &Path, opts: &ClientOptions) -> anyhow::Result<Ended> 
         if sig_ready {
             while let Ok(Some(info)) = signals.read_signal() {
                 let signo = info.ssi_signo as i32;
+                let proxying = opts.sig_proxy && !opts.tty;
                 if signo == libc::SIGWINCH && opts.tty {
                     send_window_size(&mut stream, host_in, host_out);
-                } else if opts.sig_proxy && !opts.tty && signo != libc::SIGCHLD {
+                } else if !proxying && [libc::SIGINT, libc::SIGTERM, libc::SIGHUP].contains(&signo)
+                {
+                    // Not passed on: it ends the attach, not the container.
+                    return Ok(Ended::Detached);
+                } else if proxying && signo != libc::SIGCHLD && signo != libc::SIGWINCH {
                     if let Some(pid) = opts.pid {
                         // SAFETY: kill with plain integers.
                         unsafe { libc::kill(pid, signo) };

@@ -42,6 +42,8 @@ pub const STOP_MARKER: &str = "stopped-by-user";
 /// How long to keep reading a terminal after the container exited: its
 /// output is drained by then, unless something else holds the terminal.
 const DRAIN_IDLE: Duration = Duration::from_millis(100);
+/// The longest the output is drained after the exit.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// Start `container` under a detached monitor and return once it runs.
 /// `lock` (the container's, held by the caller) passes to the monitor.
@@ -89,14 +91,16 @@ pub fn spawn(
         nix::unistd::ForkResult::Parent { child } => {
             drop(report_write);
             let _ = nix::sys::wait::waitpid(child, None);
-            // The monitor holds the lock now (same open file); unlocking
-            // here would unlock it for the monitor too.
-            std::mem::forget(lock);
             let mut report = Vec::new();
             use std::io::Read;
             let _ = std::fs::File::from(report_read).read_to_end(&mut report);
             match report.first() {
-                Some(0) => Ok(()),
+                Some(0) => {
+                    // The monitor holds the lock now (same open file);
+                    // unlocking here would unlock it for the monitor too.
+                    std::mem::forget(lock);
+                    Ok(())
+                }
                 Some(&code) => Err(exit_error(
                     code as i32,
                     String::from_utf8_lossy(&report[1..]).to_string(),
@@ -124,9 +128,18 @@ fn exec_monitor(exe: &CString, argv: &[CString], keep: &[RawFd]) -> ! {
                 libc::close(null);
             }
         }
+        // Nothing the caller had open (a CI runner's pipe, a directory
+        // keeping a mount busy) stays open in a process that outlives it.
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
         for &fd in keep {
             libc::fcntl(fd, libc::F_SETFD, 0);
         }
+        libc::chdir(c"/".as_ptr());
     }
     let _ = nix::unistd::execv(exe, argv);
     // SAFETY: leave without unwinding.
@@ -174,7 +187,6 @@ pub fn serve(ctx: &Ctx, id: &str, lock_fd: RawFd, report_fd: RawFd) -> anyhow::R
             return r.map(|_| 125);
         }
     };
-    let _ = std::fs::remove_file(container.path.join(STOP_MARKER));
     let listener = match listen(ctx, &container) {
         Ok(l) => l,
         Err(e) => {
@@ -219,6 +231,10 @@ struct Client {
     pending: Vec<u8>,
 }
 
+/// Input queued for a container that does not read it before clients
+/// are made to wait.
+const INPUT_BACKLOG: usize = 1 << 20;
+
 /// Output a slow client may fall behind by before it is dropped.
 const CLIENT_BACKLOG: usize = 4 << 20;
 
@@ -232,6 +248,8 @@ struct Running {
     input: Option<OwnedFd>,
     /// Input not yet accepted by the container.
     pending_input: Vec<u8>,
+    /// A client ended its input: close the pipe once the queue drains.
+    input_eof: bool,
     tty: bool,
     exit_code: Option<i32>,
     exited_at: Option<Instant>,
@@ -332,6 +350,14 @@ impl<'a> Monitor<'a> {
         listener: Option<UnixListener>,
     ) -> anyhow::Result<Monitor<'a>> {
         let log = open_log(container)?;
+        // A client that went away must cost an EPIPE, not the monitor (and
+        // with it the container); children must be reapable whatever the
+        // caller did with SIGCHLD. The container resets both.
+        // SAFETY: installing SIG_IGN/SIG_DFL is always valid.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+        }
         let (signals, old_mask) = runtime::block_signals()?;
         Ok(Monitor {
             ctx,
@@ -425,6 +451,7 @@ impl<'a> Monitor<'a> {
             outputs,
             input,
             pending_input: Vec::new(),
+            input_eof: false,
             tty,
             exit_code: None,
             exited_at: None,
@@ -524,6 +551,12 @@ impl<'a> Monitor<'a> {
             if run.exit_code.is_some() && run.outputs.is_empty() {
                 break;
             }
+            // Something outside the container may hold its terminal or
+            // pipes and keep writing: the exit is recorded regardless.
+            if run.exited_at.is_some_and(|t| t.elapsed() > DRAIN_LIMIT) {
+                run.outputs.clear();
+                continue;
+            }
             let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
             let pidfd_slot = match (&run.pidfd, run.exit_code) {
                 (Some(fd), None) => {
@@ -548,8 +581,15 @@ impl<'a> Monitor<'a> {
                 fds.len() - 1
             });
             let clients_from = fds.len();
+            // Input the container does not read is not taken in without
+            // bound: clients wait.
+            let take_input = run.pending_input.len() < INPUT_BACKLOG;
             for c in &self.clients {
-                let mut events = PollFlags::POLLIN;
+                let mut events = if take_input {
+                    PollFlags::POLLIN
+                } else {
+                    PollFlags::empty()
+                };
                 if !c.pending.is_empty() {
                     events |= PollFlags::POLLOUT;
                 }
@@ -654,7 +694,12 @@ impl<'a> Monitor<'a> {
         if run.exit_code.is_some() {
             return;
         }
-        if let Ok(Some(code)) = runtime::reap(run.pid) {
+        let reaped = match runtime::reap(run.pid) {
+            Ok(code) => code,
+            // Reaped by someone else: the exit status is lost.
+            Err(_) => Some(255),
+        };
+        if let Some(code) = reaped {
             run.exit_code = Some(code);
             run.exited_at = Some(Instant::now());
             run.input = None;
@@ -740,8 +785,9 @@ impl<'a> Monitor<'a> {
                 }
                 Ok(Some((attach::STDIN_EOF, _))) => {
                     // A pipe's end of input; a terminal has no such thing.
-                    if !run.tty && run.pending_input.is_empty() {
-                        run.input = None;
+                    if !run.tty {
+                        run.input_eof = true;
+                        write_input(run);
                     }
                 }
                 Ok(Some((attach::RESIZE, size))) if size.len() == 4 => {
@@ -778,6 +824,10 @@ fn write_input(run: &mut Running) {
         run.pending_input.clear();
         return;
     };
+    if run.pending_input.is_empty() && run.input_eof {
+        run.input = None;
+        return;
+    }
     while !run.pending_input.is_empty() {
         match nix::unistd::write(fd, &run.pending_input) {
             Ok(n) => {
@@ -791,6 +841,9 @@ fn write_input(run: &mut Running) {
                 return;
             }
         }
+    }
+    if run.input_eof {
+        run.input = None;
     }
 }
 

@@ -11,7 +11,7 @@
 //! reaps every child, and exits with the command's status when it ends.
 //! Its exit takes the rest of the namespace down with it.
 
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use anyhow::{Context, Result};
 use nix::errno::Errno;
@@ -78,11 +78,28 @@ pub fn become_init(close_in_init: RawFd) -> Result<()> {
             // SAFETY: the init never returns to whoever owns this
             // descriptor, so closing it here cannot double-close.
             unsafe { libc::close(close_in_init) };
+            // The init never execs, so close-on-exec never fires: drop
+            // every other inherited descriptor (the monitor's report
+            // pipe, lock, log, stdin pipe) but the signalfd, or a
+            // `run -d --init` would wait for the container to exit.
+            close_all_but(3, signals.as_raw_fd());
             // Nothing in the container may ptrace or read the init's memory.
             // SAFETY: prctl with integer arguments.
             unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
             supervise(child, signals)
         }
+    }
+}
+
+/// Close every descriptor from `from` up except `keep`.
+fn close_all_but(from: i32, keep: i32) {
+    // SAFETY: close_range with plain integers; nothing in this process
+    // uses the closed descriptors afterwards.
+    unsafe {
+        if keep > from {
+            libc::syscall(libc::SYS_close_range, from as u32, (keep - 1) as u32, 0u32);
+        }
+        libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32);
     }
 }
 
