@@ -310,6 +310,21 @@ impl Pty {
         }
     }
 
+    /// Read until nothing more comes for a while (the shell waits at its
+    /// prompt).
+    fn settle(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let before = self.output.len();
+            if !self.pump(Duration::from_millis(200)) || Instant::now() > deadline {
+                return;
+            }
+            if self.output.len() == before {
+                return;
+            }
+        }
+    }
+
     /// Wait until the terminal is in raw mode (the attached command has
     /// taken it over): typed keys then go straight to it, not through
     /// the line discipline, which would swallow ctrl-q as XON.
@@ -439,6 +454,23 @@ fn run_detached_outlives_its_command_and_terminal_then_leaves_nothing() {
         );
         assert_eq!(inspect(env, &brief, "{{.State.Running}}"), "false");
         assert_eq!(inspect(env, &brief, "{{.State.ExitCode}}"), "4");
+
+        // --rm: removed once it exits.
+        let gone = run_d(env, &["--rm", "app", "sh", "-c", "sleep 0.2"]);
+        poll(
+            env,
+            "the --rm container to go",
+            Duration::from_secs(10),
+            || !env.run(&["inspect", &gone]).status.success(),
+        );
+        poll(env, "its monitor to exit", Duration::from_secs(5), || {
+            processes_mentioning(&gone).is_empty()
+        });
+        assert!(
+            !runtime_dir(env, &gone).exists(),
+            "{} runtime dir left",
+            label(env)
+        );
     });
 }
 
@@ -913,6 +945,38 @@ fn restart_policies() {
     });
 }
 
+/// As Podman, `wait` waits for a container to stop for good: a container
+/// its restart policy brings back has not.
+#[test]
+fn wait_returns_once_the_restarts_are_over() {
+    each_mode(|env| {
+        let id = run_d(
+            env,
+            &[
+                "--name",
+                "w",
+                "--restart",
+                "on-failure:2",
+                "app",
+                "sh",
+                "-c",
+                "sleep 0.3; exit 3",
+            ],
+        );
+        // Polling often, so as not to miss the pauses between restarts.
+        assert_eq!(out(env, &["wait", "--interval", "10ms", "w"]), "3");
+        assert_eq!(
+            inspect(env, "w", "{{.RestartCount}}"),
+            "2",
+            "{} wait returned before the last restart",
+            label(env)
+        );
+        poll(env, "the monitor to exit", Duration::from_secs(5), || {
+            monitors_of(&id).is_empty()
+        });
+    });
+}
+
 // 5. attach
 
 #[test]
@@ -950,21 +1014,25 @@ fn attach_input_terminal_and_detach_keys() {
         // Quoted so that the echo of the typed line does not match.
         term.write(b"echo hel''lo\r");
         term.expect(env, "hello\r\n");
+        // Detach while the container is quiet (a vanishing client while
+        // it writes is the test after this one).
+        term.settle();
         // ctrl-p ctrl-q: detached, exit 0, the container runs on.
         term.write(b"\x10\x11");
         let status = term.wait(env, "attach after ctrl-p ctrl-q");
         assert_eq!(status.code(), Some(0), "{} {}", label(env), term.text());
-        assert_eq!(inspect(env, "tt", "{{.State.Running}}"), "true");
+        assert_still_running(env, "tt");
 
         // Custom detach keys.
         let mut term = attach_on_pty(env, &["--detach-keys", "ctrl-a", "tt"]);
         term.wait_raw(env);
         term.write(b"echo wor''ld\r");
         term.expect(env, "world\r\n");
+        term.settle();
         term.write(b"\x01");
         let status = term.wait(env, "attach after ctrl-a");
         assert_eq!(status.code(), Some(0), "{} {}", label(env), term.text());
-        assert_eq!(inspect(env, "tt", "{{.State.Running}}"), "true");
+        assert_still_running(env, "tt");
 
         // The shell still answers; exiting it ends attach with its code.
         let mut term = attach_on_pty(env, &["tt"]);
@@ -975,6 +1043,67 @@ fn attach_input_terminal_and_detach_keys() {
         assert_eq!(out(env, &["wait", "tt"]), "3");
         env.fails(&["attach", "tt"], 125);
     });
+}
+
+/// An attached command that goes away (killed, its terminal closed) while
+/// the container writes must not take the container down with it: the
+/// monitor's next write to the dead client's socket fails with EPIPE and
+/// must not raise a fatal SIGPIPE.
+#[test]
+fn attach_clients_that_vanish_leave_the_container_running() {
+    each_mode(|env| {
+        let id = run_d(
+            env,
+            &[
+                "--name",
+                "chatty",
+                "--log-driver",
+                "none",
+                "app",
+                "sh",
+                "-c",
+                "while :; do echo tick; done",
+            ],
+        );
+        let monitor = monitors_of(&id);
+        assert_eq!(monitor.len(), 1, "{} {monitor:?}", label(env));
+        for round in 0..8 {
+            let mut client = env
+                .cove(&["attach", "chatty"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+            assert!(
+                client.try_wait().unwrap().is_none(),
+                "{} attach ended",
+                label(env)
+            );
+            client.kill().unwrap();
+            client.wait().unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+            assert!(
+                alive(monitor[0]),
+                "{} round {round}: the monitor died with its attach client; chatty is {}",
+                label(env),
+                inspect(env, "chatty", "{{.State.Status}} {{.State.ExitCode}}")
+            );
+            assert_still_running(env, "chatty");
+        }
+    });
+}
+
+/// The container runs; if not, what became of it.
+fn assert_still_running(env: &Env, name: &str) {
+    let state = inspect(env, name, "{{.State.Status}} {{.State.ExitCode}}");
+    assert!(
+        state.starts_with("running"),
+        "{} {name} is {state}; its log: {:?}",
+        label(env),
+        stdout(&env.run(&["logs", name]))
+    );
 }
 
 // 6. stop, restart, start
@@ -991,12 +1120,24 @@ fn stop_restart_and_start() {
                 "app",
                 "sh",
                 "-c",
-                "echo x >> /runs; echo run $(wc -l < /runs); trap 'exit 7' TERM; while :; do sleep 0.1; done",
+                "trap 'exit 7' TERM; echo x >> /runs; echo run $(wc -l < /runs); while :; do sleep 0.1; done",
             ],
         );
         // pid 1 without a handler: SIGTERM does nothing.
         run_d(env, &["--name", "deaf", "app", "sleep", "100"]);
+        // Run n has set its trap once it has said so (a SIGTERM before
+        // that would be ignored by pid 1).
+        let runs = |n: usize| {
+            let want: String = (1..=n).map(|i| format!("run {i}\n")).collect();
+            poll(
+                env,
+                &format!("run {n} of trap"),
+                Duration::from_secs(10),
+                || env.ok(&["logs", "trap"]) == want,
+            );
+        };
 
+        runs(1);
         let started = Instant::now();
         assert_eq!(out(env, &["stop", "trap"]), "trap");
         assert!(
@@ -1037,10 +1178,16 @@ fn stop_restart_and_start() {
         assert_eq!(out(env, &["start", "trap"]), "trap");
         let first: i32 = inspect(env, "trap", "{{.State.Pid}}").parse().unwrap();
         assert!(alive(first));
+        runs(2);
         // restart: stopped and run again, with a new process.
         let started = Instant::now();
         assert_eq!(out(env, &["restart", "trap"]), "trap");
-        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{} restart took {:?}",
+            label(env),
+            started.elapsed()
+        );
         assert_eq!(inspect(env, "trap", "{{.State.Running}}"), "true");
         let second: i32 = inspect(env, "trap", "{{.State.Pid}}").parse().unwrap();
         assert!(
@@ -1050,12 +1197,7 @@ fn stop_restart_and_start() {
         );
         assert!(!alive(first), "{} old pid {first} lives on", label(env));
         // Each run saw the files of the runs before.
-        poll(
-            env,
-            "the third run's output",
-            Duration::from_secs(5),
-            || env.ok(&["logs", "trap"]) == "run 1\nrun 2\nrun 3\n",
-        );
+        runs(3);
         // restart of a stopped container starts it.
         out(env, &["stop", "-t", "1", "deaf"]);
         assert_eq!(out(env, &["restart", "deaf"]), "deaf");
