@@ -1247,6 +1247,30 @@ fn a_killed_monitor_leaves_an_exited_container() {
     });
 }
 
+/// The refusal to attach to a container whose monitor died names the
+/// state `ps` and `inspect` show (exited), not the stale "running".
+#[test]
+fn attach_after_the_monitor_died_names_the_real_state() {
+    each_mode(|env| {
+        let id = run_d(env, &["--name", "orphan", "app", "sleep", "100"]);
+        let pid: i32 = inspect(env, "orphan", "{{.State.Pid}}").parse().unwrap();
+        let monitors = monitors_of(&id);
+        assert_eq!(monitors.len(), 1, "{} {monitors:?}", label(env));
+        // SAFETY: kill with plain integers.
+        unsafe { libc::kill(monitors[0], libc::SIGKILL) };
+        poll(env, "the container to die", Duration::from_secs(10), || {
+            !alive(pid) && !alive(monitors[0])
+        });
+        assert_eq!(inspect(env, "orphan", "{{.State.Status}}"), "exited");
+        let e = env.fails(&["attach", "orphan"], 125);
+        assert!(
+            e.contains("exited") && !e.contains("is running"),
+            "{} {e}",
+            label(env)
+        );
+    });
+}
+
 // 8. names under concurrency
 
 #[test]
