@@ -246,7 +246,7 @@ complete -c cove -n "__fish_cove_using_subcommand restart" -s a -l all -d 'Resta
 complete -c cove -n "__fish_cove_using_subcommand restart" -l running -d 'Restart only running containers (with --all)'
 complete -c cove -n "__fish_cove_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand restart" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand logs" -s n -l tail -d 'Only the last N lines (-1: all)' -r
+complete -c cove -n "__fish_cove_using_subcommand logs" -l tail -d 'Only the last N lines (-1: all)' -r
 complete -c cove -n "__fish_cove_using_subcommand logs" -l since -d 'Only lines since this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
@@ -261,7 +261,7 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container stops'
 complete -c cove -n "__fish_cove_using_subcommand logs" -s t -l timestamps -d 'Show the time of each line'
-complete -c cove -n "__fish_cove_using_subcommand logs" -l names -d 'Prefix each line with the container\'s name'
+complete -c cove -n "__fish_cove_using_subcommand logs" -s n -l names -d 'Prefix each line with the container\'s name (several containers: their short ids otherwise)'
 complete -c cove -n "__fish_cove_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand attach" -l detach-keys -d 'Keys that detach: comma-separated, e.g. ctrl-p,ctrl-q ("" disables)' -r
@@ -814,7 +814,7 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l tail -d 'Only the last N lines (-1: all)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l tail -d 'Only the last N lines (-1: all)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only lines since this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
@@ -829,7 +829,7 @@ warn\t''
 error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container stops'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Show the time of each line'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l names -d 'Prefix each line with the container\'s name'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l names -d 'Prefix each line with the container\'s name (several containers: their short ids otherwise)'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l detach-keys -d 'Keys that detach: comma-separated, e.g. ctrl-p,ctrl-q ("" disables)' -r

@@ -1397,3 +1397,58 @@ fn bad_input_is_refused_clearly() {
         );
     });
 }
+
+#[test]
+fn health_checks_move_between_states() {
+    each_mode(|env| {
+        run_d(
+            env,
+            &[
+                "--name",
+                "hc",
+                "--health-cmd",
+                "test -e /ok",
+                "--health-interval",
+                "1s",
+                "--health-retries",
+                "2",
+                "app",
+                "sleep",
+                "100",
+            ],
+        );
+        assert_eq!(inspect(env, "hc", "{{.State.Health.Status}}"), "starting");
+        // The monitor's checks fail twice in a row: unhealthy.
+        poll(env, "unhealthy", Duration::from_secs(10), || {
+            inspect(env, "hc", "{{.State.Health.Status}}") == "unhealthy"
+        });
+        let ps = out(env, &["ps", "--format", "{{.Names}} {{.Status}}"]);
+        assert!(ps.contains("hc Up") && ps.ends_with("(unhealthy)"), "{ps}");
+        // A check by hand fails with exit 1 and says so.
+        let o = env.run(&["healthcheck", "run", "hc"]);
+        assert_eq!(o.status.code(), Some(1), "{}", label(env));
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "unhealthy");
+        env.ok(&["exec", "hc", "sh", "-c", ": > /ok"]);
+        env.ok(&["healthcheck", "run", "hc"]);
+        assert_eq!(inspect(env, "hc", "{{.State.Health.Status}}"), "healthy");
+        assert_eq!(inspect(env, "hc", "{{.State.Health.FailingStreak}}"), "0");
+        // A container without a check, and a stopped one: 125.
+        run_d(env, &["--name", "plain", "app", "sleep", "100"]);
+        let e = env.fails(&["healthcheck", "run", "plain"], 125);
+        assert!(e.contains("no defined healthcheck"), "{e}");
+        env.ok(&["stop", "-t", "0", "hc"]);
+        env.fails(&["healthcheck", "run", "hc"], 125);
+        env.fails(
+            &[
+                "run",
+                "--health-interval",
+                "soon",
+                "--health-cmd",
+                "true",
+                "app",
+                "true",
+            ],
+            125,
+        );
+    });
+}
