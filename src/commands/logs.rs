@@ -38,7 +38,8 @@ pub fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<i32> {
         }
         containers.push(c);
     }
-    let prefix = args.names || containers.len() > 1;
+    // As Podman: one container is never prefixed, even with --names.
+    let prefix = containers.len() > 1;
     let mut readers: Vec<(ContainerDir, LogReader)> = containers
         .into_iter()
         .map(|c| {
