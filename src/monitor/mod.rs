@@ -179,29 +179,17 @@ pub fn serve(ctx: &Ctx, id: &str, lock_fd: RawFd, report_fd: RawFd) -> anyhow::R
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
     );
     let mut report_fd = Some(report_fd);
-    let container = match record::lookup(&ctx.paths.root, id) {
-        Ok(c) => c,
-        Err(e) => {
-            let r = Err(e);
-            report(&mut report_fd, &r);
-            return r.map(|_| 125);
-        }
-    };
-    let listener = match listen(ctx, &container) {
-        Ok(l) => l,
-        Err(e) => {
-            let r = Err(e);
-            report(&mut report_fd, &r);
-            return r.map(|_| 125);
-        }
+    let setup = record::lookup(&ctx.paths.root, id).and_then(|c| {
+        let listener = listen(ctx, &c)?;
+        Ok((c, listener))
+    });
+    let (container, listener) = match setup {
+        Ok(s) => s,
+        Err(e) => return report_failure(&mut report_fd, e),
     };
     let mut monitor = match Monitor::new(ctx, &container, false, Some(listener)) {
         Ok(m) => m,
-        Err(e) => {
-            let r = Err(e);
-            report(&mut report_fd, &r);
-            return r.map(|_| 125);
-        }
+        Err(e) => return report_failure(&mut report_fd, e),
     };
     let code = monitor.run_with_restarts(&mut report_fd);
     let _ = std::fs::remove_dir_all(attach::runtime_dir(
@@ -209,6 +197,13 @@ pub fn serve(ctx: &Ctx, id: &str, lock_fd: RawFd, report_fd: RawFd) -> anyhow::R
         &container.config.id,
     ));
     code
+}
+
+/// Tell the waiting command why the monitor could not start, and end.
+fn report_failure(report_fd: &mut Option<OwnedFd>, e: anyhow::Error) -> anyhow::Result<i32> {
+    let result = Err(e);
+    report(report_fd, &result);
+    result.map(|()| 125)
 }
 
 fn listen(ctx: &Ctx, container: &ContainerDir) -> anyhow::Result<UnixListener> {
@@ -494,9 +489,7 @@ impl<'a> Monitor<'a> {
                         if config.rm {
                             let _ = start::remove_with_volumes(self.ctx, self.container);
                         }
-                        let r = Err(e);
-                        report(report_fd, &r);
-                        return r.map(|_| 125);
+                        return report_failure(report_fd, e);
                     }
                     return Ok(code);
                 }
@@ -708,7 +701,7 @@ impl<'a> Monitor<'a> {
     }
 
     /// Read one output descriptor; false once it is closed.
-    fn read_output(&mut self, run: &mut Running, i: usize) -> bool {
+    fn read_output(&mut self, run: &Running, i: usize) -> bool {
         let (fd, stream) = &run.outputs[i];
         let stream = *stream;
         let n = match nix::unistd::read(fd.as_fd(), &mut self.buf) {
@@ -740,7 +733,6 @@ impl<'a> Monitor<'a> {
                 c.pending.len() < CLIENT_BACKLOG
             });
         }
-        let _ = run;
         true
     }
 
