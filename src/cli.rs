@@ -115,6 +115,8 @@ pub enum Command {
     Ps(PsArgs),
     /// Show the processes of a running container
     Top(TopArgs),
+    /// List a container's published ports
+    Port(PortArgs),
     /// Show CPU, memory, network and block I/O usage of containers
     Stats(StatsArgs),
     /// Rename a container

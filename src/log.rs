@@ -34,3 +34,7 @@ pub fn debug(message: &str) {
 pub fn info(message: &str) {
     log(LogLevel::Info, message);
 }
+
+pub fn warn(message: &str) {
+    log(LogLevel::Warn, message);
+}

@@ -1,4 +1,4 @@
-//! Flags of `top`, `stats`, `rename`, `container prune` and the `system`
+//! Flags of `top`, `port`, `stats`, `rename`, `container prune` and the `system`
 //! group (`prune`, `df`, `reset`).
 
 use clap::{Args, Subcommand};
@@ -13,6 +13,19 @@ pub struct TopArgs {
     /// hgroup, or the AIX forms (%U %p %C ...); commas or spaces between
     #[arg(value_name = "FORMAT-DESCRIPTORS", allow_hyphen_values = true)]
     pub descriptors: Vec<String>,
+    /// Use the most recently created container
+    #[arg(short, long)]
+    pub latest: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PortArgs {
+    /// The container, then optionally a port: PORT[/tcp|udp]
+    #[arg(value_name = "CONTAINER [PORT]", num_args = 0..=2)]
+    pub args: Vec<String>,
+    /// Show the ports of every running container
+    #[arg(short, long)]
+    pub all: bool,
     /// Use the most recently created container
     #[arg(short, long)]
     pub latest: bool,

@@ -2,8 +2,8 @@
 
 use super::{
     AttachArgs, CommitArgs, ContainerPruneArgs, CpArgs, CreateArgs, ExecArgs, ExportArgs, KillArgs,
-    LogsArgs, RenameArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs, TopArgs,
-    WaitArgs,
+    LogsArgs, PortArgs, RenameArgs, RestartArgs, RmArgs, RunArgs, StartArgs, StatsArgs, StopArgs,
+    TopArgs, WaitArgs,
 };
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -100,6 +100,8 @@ pub enum ContainerCommand {
     Attach(AttachArgs),
     /// Show the processes of a running container
     Top(TopArgs),
+    /// List a container's published ports
+    Port(PortArgs),
     /// Show CPU, memory, network and block I/O usage of containers
     Stats(StatsArgs),
     /// Rename a container

@@ -126,9 +126,27 @@ pub struct CreateOpts {
     /// User namespace: "" (default), host, keep-id[:uid=N,gid=N]
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
-    /// Network: none or host
+    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none
     #[arg(long, visible_alias = "net", value_name = "MODE")]
     pub network: Option<String>,
+    /// Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END
+    #[arg(short, long, value_name = "PORTS")]
+    pub publish: Vec<String>,
+    /// Publish every port the image exposes on a random host port
+    #[arg(short = 'P', long)]
+    pub publish_all: bool,
+    /// Name server for the container's /etc/resolv.conf (none: no name server)
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
+    /// Search domain for the container's /etc/resolv.conf ("." for none)
+    #[arg(long, value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// Resolver option for the container's /etc/resolv.conf
+    #[arg(long, value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Add a line to the container's /etc/hosts: HOST:IP (host-gateway for the host)
+    #[arg(long, value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
     /// When to pull the image
     #[arg(long, value_enum, default_value = "missing", value_name = "POLICY")]
     pub pull: PullPolicy,

@@ -12,6 +12,7 @@ mod import;
 mod inspect;
 mod login;
 mod logs;
+mod port;
 mod prune;
 mod ps;
 mod pull;
@@ -94,6 +95,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::ContainerMonitor(a) => crate::monitor::serve(&ctx, &a.id, a.lock_fd, a.report_fd),
         Command::Ps(a) => ps::ps(&ctx, &a),
         Command::Top(a) => top::top(&ctx, &a),
+        Command::Port(a) => port::port(&ctx, &a),
         Command::Stats(a) => stats::stats(&ctx, &a),
         Command::Rename(a) => rename::rename(&ctx, &a),
         Command::Container(sub) => match sub {
@@ -110,6 +112,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Logs(a) => logs::logs(&ctx, &a),
             ContainerCommand::Attach(a) => logs::attach(&ctx, &a),
             ContainerCommand::Top(a) => top::top(&ctx, &a),
+            ContainerCommand::Port(a) => port::port(&ctx, &a),
             ContainerCommand::Stats(a) => stats::stats(&ctx, &a),
             ContainerCommand::Rename(a) => rename::rename(&ctx, &a),
             ContainerCommand::Prune(a) => prune::container_prune(&ctx, &a),

@@ -217,7 +217,20 @@ fn json_entry(item: &Item, now: i64) -> Doc {
         "Pid": json!(live.pid.unwrap_or(0)),
         "Pod": json!(""),
         "PodName": json!(""),
-        "Ports": Value::Null,
+        "Ports": if live.ports.is_empty() {
+            Value::Null
+        } else {
+            json!(crate::network::ports::runs(&live.ports)
+                .iter()
+                .map(|(p, n)| json!({
+                    "host_ip": p.host_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                    "container_port": p.container_port,
+                    "host_port": p.host_port,
+                    "range": n,
+                    "protocol": p.protocol.as_str(),
+                }))
+                .collect::<Vec<_>>())
+        },
         "Restarts": json!(0),
         "Size": size,
         "StartedAt": json!(inspect::unix_time(live.started_at.as_deref())),
@@ -272,7 +285,7 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
         },
         "StartedAt": inspect::unix_time(live.started_at.as_deref()),
         "Size": size,
-        "Ports": "",
+        "Ports": crate::network::ports::ps_text(&live.ports),
         "Networks": "",
         "Pod": "",
         "PodName": "",
@@ -570,6 +583,8 @@ mod tests {
                 log: Default::default(),
                 stop_timeout: 10,
                 healthcheck: None,
+                network: Default::default(),
+                ports: Vec::new(),
             },
         }
     }
@@ -590,6 +605,7 @@ mod tests {
             finished_at: Some("2024-01-01T00:02:00Z".into()),
             restart_count: 0,
             health: None,
+            ports: Vec::new(),
         }
     }
 

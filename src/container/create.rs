@@ -4,15 +4,18 @@
 //! Every flag is parsed and checked before anything is pulled or written,
 //! so bad input costs nothing and leaves nothing behind.
 
-use super::options::{self, MountSpec, NetworkMode, SecurityOpt, UsernsMode, VolumeSource};
+use super::options::{self, MountSpec, SecurityOpt, UsernsMode, VolumeSource};
 use super::record::{self, ContainerConfig, ContainerDir, VolumeUse};
-use super::spec::{self, Network, Rlimit, SpecInput};
+use super::spec::{self, Rlimit, SpecInput};
 use super::user;
 use crate::cli::CreateOpts;
 use crate::commands::Ctx;
 use crate::driver::{self, Driver};
 use crate::error::exit_error;
 use crate::image::StoredImage;
+use crate::network::etc::{self as netfiles, DnsFlags, ExtraHost};
+use crate::network::ports::{self, PortMapping, Protocol};
+use crate::network::NetworkMode;
 use crate::runtime::{caps, seccomp};
 use crate::store::Store;
 use crate::userns::{self, IdMaps, IdRange};
@@ -24,7 +27,10 @@ use std::path::{Path, PathBuf};
 struct Parsed {
     name: Option<String>,
     hostname: Option<String>,
-    network: Network,
+    network: NetworkMode,
+    ports: Vec<PortMapping>,
+    dns: DnsFlags,
+    add_hosts: Vec<ExtraHost>,
     userns: UsernsMode,
     volumes: Vec<options::VolumeSpec>,
     mounts: Vec<MountSpec>,
@@ -65,15 +71,41 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     if let Some(h) = &opts.hostname {
         options::validate_hostname(h).map_err(|e| usage(format!("{e:#}")))?;
     }
-    let network = match options::parse_network(opts.network.as_deref().unwrap_or("none"))? {
-        NetworkMode::None => Network::None,
-        NetworkMode::Host => Network::Host,
-        NetworkMode::Other(other) => {
-            return Err(usage(format!(
-                "--network {other}: unknown network mode; this version supports none and host"
-            )))
-        }
+    let network = NetworkMode::parse(opts.network.as_deref().unwrap_or("slirp"))
+        .map_err(|e| usage(format!("{e:#}")))?;
+    if let NetworkMode::Container { .. } = network {
+        return Err(usage(
+            "--network container:NAME is not supported yet; use slirp (the default), pasta, host or none",
+        ));
+    }
+    if matches!(network, NetworkMode::Pasta { .. }) && userns::is_root() {
+        return Err(usage(
+            "--network pasta is only supported for rootless containers (pasta will not run as root); use slirp",
+        ));
+    }
+    let mut ports = Vec::new();
+    for p in &opts.publish {
+        ports.push(ports::parse(p)?);
+    }
+    if (!ports.is_empty() || opts.publish_all) && !network.publishes_ports() {
+        // Podman's warning, word for word: scripts look for it.
+        crate::log::warn(
+            "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use",
+        );
+        ports.clear();
+    }
+    let dns = DnsFlags {
+        servers: opts.dns.clone(),
+        search: opts.dns_search.clone(),
+        options: opts.dns_option.clone(),
     };
+    netfiles::check_dns(&dns).map_err(|e| usage(format!("{e:#}")))?;
+    let add_hosts = opts
+        .add_host
+        .iter()
+        .map(|h| netfiles::parse_add_host(h, &network))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(|e| usage(format!("{e:#}")))?;
     let userns = options::parse_userns(opts.userns.as_deref().unwrap_or(""))?;
     let mut volumes = Vec::new();
     for v in &opts.volume {
@@ -170,6 +202,9 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
         name: opts.name.clone(),
         hostname: opts.hostname.clone(),
         network,
+        ports,
+        dns,
+        add_hosts,
         userns,
         volumes,
         mounts,
@@ -189,6 +224,23 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
         log,
         healthcheck,
     })
+}
+
+/// The image's EXPOSE list (`80/tcp`, `53/udp`, `8080`) as random host
+/// ports (`-P`); entries that are not ports are skipped.
+fn exposed_ports(exposed: &[String]) -> Vec<PortMapping> {
+    exposed
+        .iter()
+        .filter_map(|e| {
+            let (port, proto) = e.split_once('/').unwrap_or((e, "tcp"));
+            let proto = match proto {
+                "udp" => Protocol::Udp,
+                "tcp" => Protocol::Tcp,
+                _ => return None,
+            };
+            Some(PortMapping::random(port.parse().ok()?, proto))
+        })
+        .collect()
 }
 
 /// `--replace`: remove the container that has the name, as `rm -f` (its
@@ -269,6 +321,12 @@ pub fn create(
     };
 
     let config = image.config.config().clone().unwrap_or_default();
+    let mut published = parsed.ports.clone();
+    if opts.publish_all && parsed.network.publishes_ports() {
+        published.extend(exposed_ports(
+            config.exposed_ports().as_deref().unwrap_or_default(),
+        ));
+    }
     let image_env: Vec<String> = config.env().clone().unwrap_or_default();
     let (entrypoint, cmd) = spec::entrypoint_and_cmd(
         config.entrypoint().as_deref().unwrap_or_default(),
@@ -589,7 +647,7 @@ pub fn create(
         rlimits: parsed.ulimits.clone(),
         read_only: opts.read_only,
         read_only_tmpfs: opts.read_only_tmpfs,
-        network: parsed.network,
+        network: parsed.network.clone(),
         id_maps: id_maps.clone(),
         user_mounts: user_mounts.clone(),
         bundle: final_dir.clone(),
@@ -670,20 +728,30 @@ pub fn create(
         log: parsed.log.clone(),
         stop_timeout: opts.stop_timeout,
         healthcheck: parsed.healthcheck.clone(),
+        network: parsed.network.clone(),
+        ports: published,
     };
-    let network = parsed.network;
+    let hosts = netfiles::hosts_file(
+        &parsed.network,
+        &hostname,
+        parsed.name.as_deref(),
+        &parsed.add_hosts,
+        &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
+    );
+    let resolv = netfiles::resolv_conf(
+        &parsed.network,
+        &parsed.dns,
+        &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+    );
     let made = record::create(
         &ctx.paths.root,
         container_config,
         parsed.name.is_none(),
         |dir| {
             std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
-            std::fs::write(
-                dir.join("hosts"),
-                spec::hosts_file(&hostname, parsed.name.as_deref(), network),
-            )?;
+            std::fs::write(dir.join("hosts"), &hosts)?;
             std::fs::write(dir.join("hostname"), format!("{hostname}\n"))?;
-            std::fs::write(dir.join("resolv.conf"), spec::resolv_conf())?;
+            std::fs::write(dir.join("resolv.conf"), &resolv)?;
             std::fs::write(
                 dir.join("containerenv"),
                 containerenv(&id, &name, opts.image(), &entry.id, rootless),

@@ -4,6 +4,7 @@
 
 use super::record::{ContainerDir, State, Status};
 use crate::driver::Driver;
+use crate::network::NetworkMode;
 use crate::store::ImageEntry;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Value};
@@ -32,6 +33,8 @@ pub struct Live {
     pub restart_count: u32,
     /// The health state, for a running container with a health check.
     pub health: Option<crate::monitor::health::HealthState>,
+    /// Published ports of a running container, host ports resolved.
+    pub ports: Vec<crate::network::ports::PublishedPort>,
 }
 
 impl Live {
@@ -49,6 +52,11 @@ impl Live {
             finished_at: state.finished_at.clone(),
             restart_count: state.restart_count,
             health: None,
+            ports: if state.status == Status::Running {
+                state.ports.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -64,6 +72,7 @@ impl Live {
             finished_at: state.started_at.clone(),
             restart_count: state.restart_count,
             health: None,
+            ports: Vec::new(),
         }
     }
 
@@ -430,6 +439,23 @@ fn cap_changes(spec: &Value, privileged: bool) -> (Vec<String>, Vec<String>) {
     (add, drop)
 }
 
+/// Podman's port map: `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`
+/// (a random port not yet chosen has an empty HostPort).
+fn port_map(ports: &[crate::network::ports::PublishedPort]) -> Value {
+    let mut map = serde_json::Map::new();
+    for p in ports {
+        let key = format!("{}/{}", p.container_port, p.protocol.as_str());
+        let entry = map.entry(key).or_insert_with(|| json!([]));
+        if let Some(list) = entry.as_array_mut() {
+            list.push(json!({
+                "HostIp": p.host_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                "HostPort": if p.host_port == 0 { String::new() } else { p.host_port.to_string() },
+            }));
+        }
+    }
+    Value::Object(map)
+}
+
 fn has_namespace(spec: &Value, kind: &str) -> bool {
     spec["linux"]["namespaces"].as_array().is_some_and(|ns| {
         ns.iter()
@@ -520,26 +546,47 @@ pub fn inspect_doc(
         inspect_mounts.push(inspect_mount(m));
     }
 
-    let network_mode = if has_namespace(&spec, "network") {
-        "none"
+    // Records made before cove had a network say none; the spec knows.
+    let network_mode = match &config.network {
+        NetworkMode::None if !has_namespace(&spec, "network") => "host",
+        mode => mode.name(),
+    };
+    let slirp = matches!(config.network, NetworkMode::Slirp(_)) && live.running();
+    let (gateway, address, prefix_len, mac) = if slirp {
+        let mac = crate::network::GUEST_MAC
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        (
+            crate::network::GATEWAY_IP.to_string(),
+            crate::network::CONTAINER_IP.to_string(),
+            crate::network::PREFIX_LEN,
+            mac,
+        )
     } else {
-        "host"
+        Default::default()
+    };
+    let published = if live.running() {
+        live.ports.clone()
+    } else {
+        Vec::new()
     };
     let network_settings = obj! {
         "EndpointID": json!(""),
-        "Gateway": json!(""),
-        "IPAddress": json!(""),
-        "IPPrefixLen": json!(0),
+        "Gateway": json!(gateway),
+        "IPAddress": json!(address),
+        "IPPrefixLen": json!(prefix_len),
         "IPv6Gateway": json!(""),
         "GlobalIPv6Address": json!(""),
         "GlobalIPv6PrefixLen": json!(0),
-        "MacAddress": json!(""),
+        "MacAddress": json!(mac),
         "Bridge": json!(""),
         "SandboxID": json!(""),
         "HairpinMode": json!(false),
         "LinkLocalIPv6Address": json!(""),
         "LinkLocalIPv6PrefixLen": json!(0),
-        "Ports": json!({}),
+        "Ports": port_map(&published),
         "SandboxKey": json!(""),
     };
 
@@ -650,7 +697,7 @@ pub fn inspect_doc(
             "Size": json!(config.log.max_size.map(|s| format!("{s}B")).unwrap_or("0B".into())),
         },
         "NetworkMode": json!(network_mode),
-        "PortBindings": json!({}),
+        "PortBindings": port_map(&crate::network::ports::expand(&config.ports)),
         "RestartPolicy": obj! {
             "Name": json!(config.restart.name()),
             "MaximumRetryCount": json!(config.restart.max_retries()),
@@ -822,6 +869,7 @@ mod tests {
             finished_at: None,
             exit_code: None,
             restart_count: 0,
+            ports: Vec::new(),
         }
     }
 

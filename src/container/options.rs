@@ -1,7 +1,7 @@
 //! Flag values of `cove run` and `cove create`, parsed as Podman 4 parses
 //! them: `--volume`, `--mount`, `--tmpfs`, `--ulimit`, `--device`, `--env`
 //! and `--env-file`, `--label`/`--annotation`, `--stop-signal`,
-//! `--hostname`, `--name`, `--security-opt`, `--userns`, `--network`, and
+//! `--hostname`, `--name`, `--security-opt`, `--userns`, and
 //! the size strings they share.
 //!
 //! Everything here is pure: no mounts, no namespaces, no reads of the host
@@ -1506,31 +1506,6 @@ pub fn parse_userns(arg: &str) -> Result<UsernsMode> {
     }
 }
 
-// ---------------------------------------------------------------------------
-// --network
-
-/// The `--network` mode, as far as cove supports it for now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NetworkMode {
-    /// A network namespace with only loopback.
-    None,
-    /// The host's network namespace.
-    Host,
-    /// Anything else (bridge, slirp4netns, pasta, a network name...),
-    /// kept verbatim for the caller to refuse or handle.
-    Other(String),
-}
-
-/// Classify a `--network`/`--net` value. Never fails yet; the Result is
-/// there for when options such as `pasta:...` get parsed.
-pub fn parse_network(arg: &str) -> Result<NetworkMode> {
-    Ok(match arg {
-        "none" => NetworkMode::None,
-        "host" => NetworkMode::Host,
-        other => NetworkMode::Other(other.to_string()),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2393,20 +2368,6 @@ mod tests {
             assert!(e.contains("--userns"), "{bad:?}: {e}");
             assert!(e.contains(want), "{bad:?}: {e}");
         }
-    }
-
-    #[test]
-    fn network_modes() {
-        assert_eq!(parse_network("none").unwrap(), NetworkMode::None);
-        assert_eq!(parse_network("host").unwrap(), NetworkMode::Host);
-        assert_eq!(
-            parse_network("bridge").unwrap(),
-            NetworkMode::Other("bridge".into())
-        );
-        assert_eq!(
-            parse_network("pasta:-T,8080").unwrap(),
-            NetworkMode::Other("pasta:-T,8080".into())
-        );
     }
 
     #[test]

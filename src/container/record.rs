@@ -66,6 +66,12 @@ pub struct ContainerConfig {
     /// `--health-cmd` and friends.
     #[serde(default)]
     pub healthcheck: Option<crate::monitor::health::HealthConfig>,
+    /// `--network` (records made before cove had a network: none).
+    #[serde(default)]
+    pub network: crate::network::NetworkMode,
+    /// `-p` and `-P`, as asked (random host ports are picked at each start).
+    #[serde(default)]
+    pub ports: Vec<crate::network::ports::PortMapping>,
 }
 
 fn default_stop_timeout() -> u64 {
@@ -128,6 +134,9 @@ pub struct State {
     /// Restarts by the restart policy since the last start.
     #[serde(default)]
     pub restart_count: u32,
+    /// The published ports of the running container, host ports resolved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<crate::network::ports::PublishedPort>,
 }
 
 impl State {
@@ -139,6 +148,7 @@ impl State {
             finished_at: None,
             exit_code: None,
             restart_count: 0,
+            ports: Vec::new(),
         }
     }
 }
@@ -598,6 +608,8 @@ mod tests {
             log: Default::default(),
             stop_timeout: 10,
             healthcheck: None,
+            network: Default::default(),
+            ports: Vec::new(),
         }
     }
 

@@ -41,12 +41,6 @@ pub const READONLY_PATHS: &[&str] = &[
     "/proc/sysrq-trigger",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Network {
-    None,
-    Host,
-}
-
 /// One resource limit, e.g. RLIMIT_NOFILE 1024:2048.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rlimit {
@@ -74,7 +68,7 @@ pub struct SpecInput {
     pub rlimits: Vec<Rlimit>,
     pub read_only: bool,
     pub read_only_tmpfs: bool,
-    pub network: Network,
+    pub network: crate::network::NetworkMode,
     /// Maps of a new user namespace; None runs in the caller's.
     pub id_maps: Option<IdMaps>,
     /// Mounts from -v, --mount and --tmpfs, in order.
@@ -258,7 +252,7 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
         LinuxNamespaceType::Mount,
         LinuxNamespaceType::Cgroup,
     ];
-    if input.network == Network::None {
+    if input.network.own_namespace() {
         kinds.push(LinuxNamespaceType::Network);
     }
     if input.id_maps.is_some() {
@@ -364,28 +358,6 @@ pub fn entrypoint_and_cmd(
     Ok((entrypoint, cmd))
 }
 
-/// The contents of /etc/hosts for a container; `name` is the name the
-/// user gave it, if any.
-pub fn hosts_file(hostname: &str, name: Option<&str>, network: Network) -> String {
-    match network {
-        Network::Host => std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
-        Network::None => {
-            let names = match name {
-                Some(n) if n != hostname => format!("{hostname} {n}"),
-                _ => hostname.to_string(),
-            };
-            format!(
-                "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t{names}\n"
-            )
-        }
-    }
-}
-
-/// /etc/resolv.conf: the host's, as Podman copies it for `none` and `host`.
-pub fn resolv_conf() -> String {
-    std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,7 +382,7 @@ mod tests {
             }],
             read_only: false,
             read_only_tmpfs: true,
-            network: Network::None,
+            network: crate::network::NetworkMode::None,
             id_maps: None,
             user_mounts: vec![],
             bundle: "/b".into(),
@@ -472,7 +444,7 @@ mod tests {
     fn non_root_user_gets_only_added_caps_and_userns_maps() {
         let mut i = input();
         i.uid = 1000;
-        i.network = Network::Host;
+        i.network = crate::network::NetworkMode::Host;
         i.id_maps = Some(IdMaps {
             uids: crate::userns::build_ranges(1000, &[(100000, 65536)]),
             gids: crate::userns::build_ranges(1000, &[(100000, 65536)]),

@@ -100,22 +100,24 @@ fn run_in_foreground(
     if !direct {
         let mut monitor = crate::monitor::Monitor::new(ctx, container, true, None)?;
         let mut started_at = Ok(String::new());
-        let code = monitor.run_once(stdin_open, |pid| {
-            started_at = record_running(ctx, container, pid, 0);
+        let code = monitor.run_once(stdin_open, |pid, ports| {
+            started_at = record_running(ctx, container, pid, 0, ports);
         })?;
         return Ok((code, started_at?));
     }
     // A terminal (relayed here, and copied to the log), or the streams
     // passed straight through (passthrough, none).
-    let plan = build_plan(
+    let mut network = crate::monitor::net::Network::prepare(config)?;
+    let mut plan = build_plan(
         ctx,
         container,
         ContainerStdio::Inherit {
             keep_stdin: stdin_open,
         },
     )?;
+    network.apply(&mut plan);
     let (mut signals, old_mask) = runtime::block_signals()?;
-    let launched = match runtime::launch(&plan, &old_mask) {
+    let mut launched = match runtime::launch(&plan, &old_mask) {
         Ok(l) => l,
         Err(e) => {
             let _ = nix::sys::signal::pthread_sigmask(
@@ -126,7 +128,9 @@ fn run_in_foreground(
             return Err(e);
         }
     };
-    let started_at = record_running(ctx, container, launched.pid, 0)?;
+    let started_at = record_running(ctx, container, launched.pid, 0, network.published())?;
+    network.start(launched.tap.take(), launched.pid)?;
+    let mut network = network.run_in_background()?;
     let mut log = match config.log.driver {
         crate::monitor::LogDriver::K8sFile => Some(crate::monitor::log::LogWriter::open(
             &container.log_path(),
@@ -139,8 +143,9 @@ fn run_in_foreground(
             l.write(crate::monitor::log::Stream::Stdout, chunk)
         }
     };
-    let code = runtime::supervise(launched, &mut signals, stdin_open, Some(&mut tee))?;
-    Ok((code, started_at))
+    let code = runtime::supervise(launched, &mut signals, stdin_open, Some(&mut tee));
+    network.stop();
+    Ok((code?, started_at))
 }
 
 /// Record that the container runs as `pid`; returns the start time.
@@ -149,6 +154,7 @@ pub fn record_running(
     container: &ContainerDir,
     pid: nix::unistd::Pid,
     restart_count: u32,
+    ports: &[crate::network::ports::PublishedPort],
 ) -> anyhow::Result<String> {
     let started_at = chrono::Local::now().to_rfc3339();
     container.save_state(&State {
@@ -158,6 +164,7 @@ pub fn record_running(
         finished_at: None,
         exit_code: None,
         restart_count,
+        ports: ports.to_vec(),
     })?;
     for v in &container.config.volumes {
         let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
@@ -178,6 +185,7 @@ pub fn record_exit(
         finished_at: Some(chrono::Local::now().to_rfc3339()),
         exit_code: Some(code),
         restart_count,
+        ports: Vec::new(),
     })
 }
 
@@ -228,8 +236,9 @@ pub fn build_plan(
         seccomp,
         devices: config.devices.clone(),
         stdio,
-        // The slirp network is wired by the monitor (see network/).
+        // The network is the monitor's to set up (see monitor/net.rs).
         network: None,
+        pasta: None,
     };
     Ok(plan)
 }

@@ -16,6 +16,7 @@
 pub mod attach;
 pub mod health;
 pub mod log;
+pub mod net;
 pub mod restart;
 mod trim;
 
@@ -335,6 +336,7 @@ pub struct Monitor<'a> {
     clients: Vec<Client>,
     buf: Vec<u8>,
     health: Option<HealthRunner>,
+    network: net::Network,
 }
 
 impl<'a> Monitor<'a> {
@@ -345,6 +347,7 @@ impl<'a> Monitor<'a> {
         listener: Option<UnixListener>,
     ) -> anyhow::Result<Monitor<'a>> {
         let log = open_log(container)?;
+        let network = net::Network::prepare(&container.config)?;
         // A client that went away must cost an EPIPE, not the monitor (and
         // with it the container); children must be reapable whatever the
         // caller did with SIGCHLD. The container resets both.
@@ -365,6 +368,7 @@ impl<'a> Monitor<'a> {
             clients: Vec::new(),
             buf: vec![0u8; 64 * 1024],
             health: None,
+            network,
         })
     }
 
@@ -408,9 +412,15 @@ impl<'a> Monitor<'a> {
                 theirs,
             )
         };
-        let plan = start::build_plan(self.ctx, self.container, stdio)?;
-        let Launched { pid, console, .. } = runtime::launch(&plan, &self.old_mask)?;
+        let mut plan = start::build_plan(self.ctx, self.container, stdio)?;
+        self.network.apply(&mut plan);
+        let Launched { pid, console, tap } = runtime::launch(&plan, &self.old_mask)?;
         drop(theirs);
+        if let Err(e) = self.network.start(tap, pid) {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+            return Err(e);
+        }
         if let Some(config) = &self.container.config.healthcheck {
             health::reset(self.container)?;
             self.health = HealthRunner::new(config);
@@ -458,10 +468,10 @@ impl<'a> Monitor<'a> {
     pub fn run_once(
         &mut self,
         stdin_open: bool,
-        on_started: impl FnOnce(Pid),
+        on_started: impl FnOnce(Pid, &[crate::network::ports::PublishedPort]),
     ) -> anyhow::Result<i32> {
         let mut running = self.launch(stdin_open)?;
-        on_started(running.pid);
+        on_started(running.pid, self.network.published());
         self.pump(&mut running)
     }
 
@@ -495,8 +505,13 @@ impl<'a> Monitor<'a> {
                 }
             };
             let started = Instant::now();
-            let started_at =
-                start::record_running(self.ctx, self.container, running.pid, restarts)?;
+            let started_at = start::record_running(
+                self.ctx,
+                self.container,
+                running.pid,
+                restarts,
+                self.network.published(),
+            )?;
             report(report_fd, &Ok(()));
             trim::drop_clean_file_pages();
             let code = self.pump(&mut running)?;
@@ -541,7 +556,7 @@ impl<'a> Monitor<'a> {
         tty::set_nonblocking(self.signals.as_fd())?;
         self.try_reap(run);
         loop {
-            if run.exit_code.is_some() && run.outputs.is_empty() {
+            if run.exit_code.is_some() && run.outputs.is_empty() && !self.network_draining(run) {
                 break;
             }
             // Something outside the container may hold its terminal or
@@ -588,15 +603,28 @@ impl<'a> Monitor<'a> {
                 }
                 fds.push(PollFd::new(c.stream.as_fd(), events));
             }
-            let timeout = match (run.exited_at, &self.health) {
-                (Some(_), _) => PollTimeout::try_from(DRAIN_IDLE).unwrap_or(PollTimeout::MAX),
-                (None, Some(h)) => {
-                    let wait = h.next_wake().saturating_duration_since(Instant::now());
-                    PollTimeout::try_from(wait + Duration::from_millis(1))
-                        .unwrap_or(PollTimeout::MAX)
-                }
-                (None, None) => PollTimeout::NONE,
+            let net_wanted = self
+                .network
+                .stack()
+                .map(|s| s.poll_fds())
+                .unwrap_or_default();
+            let net_from = fds.len();
+            fds.extend(net::poll_entries(&net_wanted));
+            let mut wait = match (run.exited_at, &self.health) {
+                (Some(_), _) => Some(DRAIN_IDLE),
+                (None, Some(h)) => Some(
+                    h.next_wake().saturating_duration_since(Instant::now())
+                        + Duration::from_millis(1),
+                ),
+                (None, None) => None,
             };
+            if let Some(net_wait) = self.network.stack().and_then(|s| s.next_timeout()) {
+                let net_wait = net_wait + Duration::from_micros(500);
+                wait = Some(wait.map_or(net_wait, |w| w.min(net_wait)));
+            }
+            let timeout = wait
+                .map(|w| PollTimeout::try_from(w).unwrap_or(PollTimeout::MAX))
+                .unwrap_or(PollTimeout::NONE);
             let n = match poll(&mut fds, timeout) {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -606,7 +634,11 @@ impl<'a> Monitor<'a> {
                 .iter()
                 .map(|f| f.revents().unwrap_or(PollFlags::empty()))
                 .collect();
+            let net_ready = net::ready(&net_wanted, &fds[net_from..]);
             drop(fds);
+            if let Some(stack) = self.network.stack() {
+                stack.process(&net_ready);
+            }
             if let Some(h) = self.health.as_mut() {
                 if run.exit_code.is_none() {
                     h.tick(self.ctx, &self.container.config.id);
@@ -660,6 +692,7 @@ impl<'a> Monitor<'a> {
         if let Some(h) = self.health.as_mut() {
             h.stop();
         }
+        self.network.stop();
         let code = run.exit_code.unwrap_or(255);
         let exit = attach::frame(attach::EXIT, &code.to_le_bytes());
         for mut c in self.clients.drain(..) {
@@ -670,6 +703,19 @@ impl<'a> Monitor<'a> {
             let _ = c.stream.write_all(&c.pending);
         }
         Ok(code)
+    }
+
+    /// After the exit, whether connections the container opened are still
+    /// handing their last bytes to the host (for a bounded time).
+    fn network_draining(&mut self, run: &Running) -> bool {
+        let exited_long_ago = run
+            .exited_at
+            .is_some_and(|t| t.elapsed() > net::DRAIN_LIMIT);
+        !exited_long_ago
+            && self
+                .network
+                .stack()
+                .is_some_and(|s| s.tcp_connections() > 0)
     }
 
     fn handle_signals(&mut self, run: &mut Running) {

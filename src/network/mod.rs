@@ -12,6 +12,8 @@
 //!
 //! The addresses are slirp4netns's, which users and images already know.
 
+pub mod etc;
+pub mod pasta;
 pub mod ports;
 pub mod slirp;
 pub mod tap;
@@ -46,7 +48,7 @@ pub struct NetworkPlan {
 }
 
 /// The options of `--network slirp[:opt=value,...]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlirpOptions {
     pub mtu: u32,
     /// Let the container reach the host's loopback as 10.0.2.2.
@@ -101,6 +103,96 @@ impl SlirpOptions {
     }
 }
 
+/// A container's `--network`, as recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", tag = "mode")]
+pub enum NetworkMode {
+    /// Its own network namespace with only loopback. The default of
+    /// records made before cove had a network.
+    #[default]
+    None,
+    /// The host's network namespace.
+    Host,
+    /// cove's own user-mode network (the default).
+    Slirp(SlirpOptions),
+    /// The pasta binary (passt package), with these extra arguments.
+    Pasta { args: Vec<String> },
+    /// Another container's network namespace (`container:NAME`), by id.
+    Container { id: String },
+}
+
+impl NetworkMode {
+    /// Parse a `--network`/`--net` value. `container:NAME` comes back
+    /// with NAME as given; the caller resolves it to an id.
+    pub fn parse(arg: &str) -> anyhow::Result<NetworkMode> {
+        let (mode, opts) = match arg.split_once(':') {
+            Some((m, o)) => (m, Some(o)),
+            None => (arg, None),
+        };
+        let no_options = |mode: NetworkMode| match opts {
+            None => Ok(mode),
+            Some(_) => Err(anyhow::anyhow!(
+                "--network {arg}: the {} mode takes no options",
+                mode.name()
+            )),
+        };
+        match mode {
+            "none" => no_options(NetworkMode::None),
+            "host" => no_options(NetworkMode::Host),
+            "slirp" | "slirp4netns" => Ok(NetworkMode::Slirp(SlirpOptions::parse(
+                opts.unwrap_or(""),
+            )?)),
+            "pasta" => Ok(NetworkMode::Pasta {
+                args: opts
+                    .unwrap_or("")
+                    .split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect(),
+            }),
+            "container" => match opts {
+                Some(name) if !name.is_empty() => Ok(NetworkMode::Container {
+                    id: name.to_string(),
+                }),
+                _ => anyhow::bail!("--network {arg}: expected container:NAME"),
+            },
+            "bridge" | "private" => anyhow::bail!(
+                "--network {arg}: cove has no bridge networks; use slirp (the default), pasta, host, none or container:NAME"
+            ),
+            "ns" => anyhow::bail!(
+                "--network {arg}: joining a namespace by path is not supported; use container:NAME"
+            ),
+            _ => anyhow::bail!(
+                "--network {arg}: unknown network mode; expected slirp[:OPTIONS], pasta[:OPTIONS], host, none or container:NAME"
+            ),
+        }
+    }
+
+    /// The mode's name, as `inspect` shows it (Podman's NetworkMode).
+    pub fn name(&self) -> &'static str {
+        match self {
+            NetworkMode::None => "none",
+            NetworkMode::Host => "host",
+            NetworkMode::Slirp(_) => "slirp",
+            NetworkMode::Pasta { .. } => "pasta",
+            NetworkMode::Container { .. } => "container",
+        }
+    }
+
+    /// Whether the container gets a network namespace of its own.
+    pub fn own_namespace(&self) -> bool {
+        matches!(
+            self,
+            NetworkMode::None | NetworkMode::Slirp(_) | NetworkMode::Pasta { .. }
+        )
+    }
+
+    /// Whether ports can be published into it.
+    pub fn publishes_ports(&self) -> bool {
+        matches!(self, NetworkMode::Slirp(_) | NetworkMode::Pasta { .. })
+    }
+}
+
 /// The host's resolvers from a resolv.conf text (`nameserver` lines), on
 /// port 53. Scoped IPv6 addresses (`fe80::1%eth0`) are skipped.
 pub fn resolvers_from(text: &str) -> Vec<SocketAddr> {
@@ -138,6 +230,48 @@ mod tests {
         assert!(SlirpOptions::parse("allow_host_loopback=yes").is_err());
         assert!(SlirpOptions::parse("foo=1").is_err());
         assert!(SlirpOptions::parse("mtu").is_err());
+    }
+
+    #[test]
+    fn network_modes() {
+        assert_eq!(NetworkMode::parse("none").unwrap(), NetworkMode::None);
+        assert_eq!(NetworkMode::parse("host").unwrap(), NetworkMode::Host);
+        assert_eq!(
+            NetworkMode::parse("slirp").unwrap(),
+            NetworkMode::Slirp(SlirpOptions::default())
+        );
+        assert_eq!(
+            NetworkMode::parse("slirp4netns:allow_host_loopback=true").unwrap(),
+            NetworkMode::Slirp(SlirpOptions {
+                mtu: DEFAULT_MTU,
+                allow_host_loopback: true
+            })
+        );
+        assert_eq!(
+            NetworkMode::parse("pasta:-T,8080").unwrap(),
+            NetworkMode::Pasta {
+                args: vec!["-T".into(), "8080".into()]
+            }
+        );
+        assert_eq!(
+            NetworkMode::parse("container:web").unwrap(),
+            NetworkMode::Container { id: "web".into() }
+        );
+        for bad in [
+            "bridge",
+            "none:x",
+            "host:1",
+            "container:",
+            "foo",
+            "slirp:mtu=1",
+        ] {
+            assert!(NetworkMode::parse(bad).is_err(), "{bad}");
+        }
+        let json = serde_json::to_string(&NetworkMode::Slirp(SlirpOptions::default())).unwrap();
+        assert_eq!(
+            serde_json::from_str::<NetworkMode>(&json).unwrap(),
+            NetworkMode::Slirp(SlirpOptions::default())
+        );
     }
 
     #[test]

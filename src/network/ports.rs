@@ -25,7 +25,7 @@ impl Protocol {
 }
 
 /// One `-p` as the user wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortMapping {
     /// None: every IPv4 address of the host.
     pub host_ip: Option<IpAddr>,
@@ -335,6 +335,66 @@ fn os_error_text(err: &std::io::Error) -> String {
     }
 }
 
+/// Published ports grouped into runs of consecutive ports (same
+/// address and protocol, host and container ports both consecutive), as
+/// `ps` shows them: (first port, how many).
+pub fn runs(ports: &[PublishedPort]) -> Vec<(PublishedPort, u16)> {
+    let mut sorted = ports.to_vec();
+    sorted.sort_by_key(|p| {
+        (
+            p.protocol.as_str(),
+            p.host_ip,
+            p.container_port,
+            p.host_port,
+        )
+    });
+    let mut out: Vec<(PublishedPort, u16)> = Vec::new();
+    for p in sorted {
+        if let Some((first, n)) = out.last_mut() {
+            if first.protocol == p.protocol
+                && first.host_ip == p.host_ip
+                && u32::from(first.container_port) + u32::from(*n) == u32::from(p.container_port)
+                && u32::from(first.host_port) + u32::from(*n) == u32::from(p.host_port)
+            {
+                *n += 1;
+                continue;
+            }
+        }
+        out.push((p, 1));
+    }
+    out
+}
+
+/// The host address as Podman prints it: 0.0.0.0 for "every address".
+pub fn host_ip_text(port: &PublishedPort) -> String {
+    port.host_ip
+        .map_or_else(|| "0.0.0.0".to_string(), |ip| ip.to_string())
+}
+
+/// `ps`'s PORTS column: `0.0.0.0:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp`.
+pub fn ps_text(ports: &[PublishedPort]) -> String {
+    let range = |start: u16, n: u16| {
+        if n == 1 {
+            start.to_string()
+        } else {
+            format!("{start}-{}", start + n - 1)
+        }
+    };
+    runs(ports)
+        .iter()
+        .map(|(p, n)| {
+            format!(
+                "{}:{}->{}/{}",
+                host_ip_text(p),
+                range(p.host_port, *n),
+                range(p.container_port, *n),
+                p.protocol.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl BoundPort {
     pub fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         match &self.socket {
@@ -347,6 +407,27 @@ impl BoundPort {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ps_groups_consecutive_ports() {
+        let mk = |h: u16, c: u16, protocol: Protocol| PublishedPort {
+            host_ip: None,
+            host_port: h,
+            container_port: c,
+            protocol,
+        };
+        let ports = [
+            mk(8001, 81, Protocol::Tcp),
+            mk(8000, 80, Protocol::Tcp),
+            mk(9000, 53, Protocol::Udp),
+            mk(8005, 82, Protocol::Tcp),
+        ];
+        assert_eq!(
+            ps_text(&ports),
+            "0.0.0.0:8000-8001->80-81/tcp, 0.0.0.0:8005->82/tcp, 0.0.0.0:9000->53/udp"
+        );
+        assert_eq!(ps_text(&[]), "");
+    }
 
     fn ok(text: &str) -> PortMapping {
         parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -54,6 +54,9 @@ pub struct LaunchPlan {
     /// The slirp network: the child creates the tap in its new network
     /// namespace and sends it back (see `Launched::tap`).
     pub network: Option<crate::network::NetworkPlan>,
+    /// `--network pasta`: pasta's arguments; it is run for the child's
+    /// namespaces before the command starts.
+    pub pasta: Option<Vec<String>>,
 }
 
 /// The container's standard streams when it has no terminal.
@@ -212,6 +215,12 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         if let Err(e) = write_id_maps(pid.as_raw(), maps) {
             kill_child();
             return Err(exit_error(125, format!("{e:#}")));
+        }
+    }
+    if let Some(args) = &plan.pasta {
+        if let Err(e) = crate::network::pasta::start(args, pid.as_raw()) {
+            kill_child();
+            return Err(e);
         }
     }
     if let Err(e) = nix::unistd::write(&go_write, b"g") {

@@ -1,0 +1,242 @@
+//! The container's network as its monitor runs it. Published ports are
+//! bound before the first launch, so a port in use fails the start before
+//! anything runs, and kept across restarts. With cove's stack the monitor
+//! drives it from its poll loop (see `Monitor::pump`); a foreground run
+//! whose terminal is relayed elsewhere drives it from a thread
+//! ([`Background`]). With pasta, the launch runs the pasta binary.
+
+use crate::container::record::ContainerConfig;
+use crate::network::ports::{self, BoundPort, PublishedPort};
+use crate::network::slirp::{Slirp, SlirpConfig};
+use crate::network::{pasta, NetworkMode, NetworkPlan, SlirpOptions};
+use crate::runtime::LaunchPlan;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// How long a stopped container's connections may take to hand their last
+/// bytes to the host.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+pub struct Network {
+    kind: Kind,
+    published: Vec<PublishedPort>,
+}
+
+enum Kind {
+    /// No network to run: none, host.
+    Nothing,
+    Slirp {
+        options: SlirpOptions,
+        /// The published ports' sockets while the stack does not run.
+        idle: Vec<BoundPort>,
+        stack: Option<Box<Slirp>>,
+        /// The container's network namespace, held while the stack runs:
+        /// once the container exits, the data its sockets still hold
+        /// keeps flowing until the stack has relayed it (the namespace
+        /// and its sockets would go with the last process otherwise).
+        namespace: Option<std::fs::File>,
+    },
+    Pasta {
+        args: Vec<String>,
+    },
+}
+
+impl Network {
+    /// Get ready to run `config`'s network: bind its published ports.
+    pub fn prepare(config: &ContainerConfig) -> anyhow::Result<Network> {
+        Ok(match &config.network {
+            NetworkMode::Slirp(options) => {
+                let idle = ports::bind_all(&config.ports)?;
+                Network {
+                    published: idle.iter().map(|b| b.port).collect(),
+                    kind: Kind::Slirp {
+                        options: options.clone(),
+                        idle,
+                        stack: None,
+                        namespace: None,
+                    },
+                }
+            }
+            NetworkMode::Pasta { args } => {
+                let published = pasta::published(&config.ports)?;
+                Network {
+                    kind: Kind::Pasta {
+                        args: pasta::arguments(args, &published),
+                    },
+                    published,
+                }
+            }
+            _ => Network {
+                kind: Kind::Nothing,
+                published: Vec::new(),
+            },
+        })
+    }
+
+    /// The published ports, host ports resolved.
+    pub fn published(&self) -> &[PublishedPort] {
+        &self.published
+    }
+
+    /// What the launch must do for the network.
+    pub fn apply(&self, plan: &mut LaunchPlan) {
+        match &self.kind {
+            Kind::Slirp { options, .. } => {
+                plan.network = Some(NetworkPlan { mtu: options.mtu });
+            }
+            Kind::Pasta { args } => plan.pasta = Some(args.clone()),
+            Kind::Nothing => {}
+        }
+    }
+
+    /// The container runs as `pid`: start the stack on its tap.
+    pub fn start(&mut self, tap: Option<OwnedFd>, pid: nix::unistd::Pid) -> anyhow::Result<()> {
+        if let (
+            Kind::Slirp {
+                options,
+                idle,
+                stack,
+                namespace,
+            },
+            Some(tap),
+        ) = (&mut self.kind, tap)
+        {
+            // Best effort: without it only the draining after exit is lost.
+            *namespace = std::fs::File::open(format!("/proc/{pid}/ns/net")).ok();
+            let slirp = Slirp::new(tap, SlirpConfig::new(options), std::mem::take(idle))?;
+            *stack = Some(Box::new(slirp));
+        }
+        Ok(())
+    }
+
+    /// The container is gone: keep the ports' sockets for a restart.
+    pub fn stop(&mut self) {
+        if let Kind::Slirp {
+            idle,
+            stack,
+            namespace,
+            ..
+        } = &mut self.kind
+        {
+            if let Some(s) = stack.take() {
+                *idle = s.into_published();
+            }
+            namespace.take();
+        }
+    }
+
+    /// The running stack, if any.
+    pub fn stack(&mut self) -> Option<&mut Slirp> {
+        match &mut self.kind {
+            Kind::Slirp { stack, .. } => stack.as_deref_mut(),
+            _ => None,
+        }
+    }
+
+    /// Drive the stack from a thread of its own until [`Background::stop`].
+    pub fn run_in_background(mut self) -> anyhow::Result<Background> {
+        let (stop_read, stop_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let handle = std::thread::Builder::new()
+            .name("network".into())
+            .spawn(move || {
+                if let Some(stack) = self.stack() {
+                    serve_until(stack, stop_read.as_fd());
+                }
+            })?;
+        Ok(Background {
+            stop: Some(stop_write),
+            handle: Some(handle),
+        })
+    }
+}
+
+/// A slirp stack served by a thread (foreground runs that relay a
+/// terminal with their own loop).
+pub struct Background {
+    stop: Option<OwnedFd>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// The container exited: let connections finish (bounded), then end.
+    pub fn stop(&mut self) {
+        self.stop.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The stack's descriptors as poll() entries.
+pub fn poll_entries(wanted: &[(RawFd, PollFlags)]) -> Vec<PollFd<'_>> {
+    wanted
+        .iter()
+        .map(|(fd, events)| {
+            // SAFETY: the stack owns these descriptors and outlives the
+            // poll() call that uses them.
+            PollFd::new(unsafe { BorrowedFd::borrow_raw(*fd) }, *events)
+        })
+        .collect()
+}
+
+/// What poll() reported for the stack's descriptors.
+pub fn ready(wanted: &[(RawFd, PollFlags)], polled: &[PollFd]) -> Vec<(RawFd, PollFlags)> {
+    wanted
+        .iter()
+        .zip(polled)
+        .map(|((fd, _), p)| (*fd, p.revents().unwrap_or(PollFlags::empty())))
+        .collect()
+}
+
+/// Serve `stack` until `stop` is closed, then drain its TCP connections
+/// for at most [`DRAIN_LIMIT`].
+fn serve_until(stack: &mut Slirp, stop: BorrowedFd) {
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        if let Some(t) = stopped_at {
+            if stack.tcp_connections() == 0 || t.elapsed() > DRAIN_LIMIT {
+                return;
+            }
+        }
+        let wanted = stack.poll_fds();
+        let mut fds = poll_entries(&wanted);
+        if stopped_at.is_none() {
+            fds.push(PollFd::new(stop, PollFlags::POLLIN));
+        }
+        let mut wait = stack.next_timeout();
+        if stopped_at.is_some() {
+            wait = Some(wait.map_or(Duration::from_millis(50), |w| {
+                w.min(Duration::from_millis(50))
+            }));
+        }
+        let timeout = match wait {
+            Some(w) => {
+                PollTimeout::try_from(w + Duration::from_micros(500)).unwrap_or(PollTimeout::MAX)
+            }
+            None => PollTimeout::NONE,
+        };
+        match poll(&mut fds, timeout) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+        }
+        if stopped_at.is_none()
+            && fds
+                .last()
+                .and_then(|f| f.revents())
+                .is_some_and(|r| !r.is_empty())
+        {
+            stopped_at = Some(Instant::now());
+        }
+        let ready = ready(&wanted, &fds);
+        drop(fds);
+        stack.process(&ready);
+    }
+}
