@@ -478,7 +478,7 @@ fn inspect_containers_images_and_volumes() {
         let hc = &d["HostConfig"];
         assert_eq!(hc["Binds"].as_array().unwrap().len(), 3);
         assert!(hc["Tmpfs"]["/scratch"].is_string(), "{hc}");
-        assert_eq!(hc["NetworkMode"], "none");
+        assert_eq!(hc["NetworkMode"], "slirp");
         assert_eq!(hc["CapAdd"], json!(["CAP_NET_ADMIN"]));
         assert_eq!(hc["CapDrop"], json!(["CAP_CHOWN"]));
         assert_eq!(hc["AutoRemove"], false);

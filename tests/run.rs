@@ -390,12 +390,27 @@ fn isolation_and_security_defaults() {
             ),
             "100"
         );
-        // Network none: only the loopback interface, and it is up.
+        // Network none: only the loopback interface, and it is up; the
+        // default (slirp) adds the tap.
+        let ifs = out(
+            env,
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "app",
+                "sh",
+                "-c",
+                "ls /sys/class/net",
+            ],
+        );
+        assert_eq!(ifs, "lo");
         let ifs = out(
             env,
             &["run", "--rm", "app", "sh", "-c", "ls /sys/class/net"],
         );
-        assert_eq!(ifs, "lo");
+        assert_eq!(ifs, "lo\ntap0");
         // --init: the command is not pid 1.
         assert_eq!(
             out(
