@@ -55,7 +55,7 @@ PM=()
 [ -n "$PODMAN" ] && PM=("${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$HOME_DIR/podman" --runroot "$HOME_DIR/podman-run" --storage-driver overlay)
 
 cleanup() {
-    "${CV[@]}" rm -af -t 0 >/dev/null 2>&1 || true
+    "${CV[@]}" rm -af >/dev/null 2>&1 || true
     [ ${#PM[@]} -eq 0 ] || "${PM[@]}" rm -af -t 0 >/dev/null 2>&1 || true
     rm -rf "$WORK" 2>/dev/null || "$COVE" --root "$WORK/.u" unshare rm -rf "$WORK" 2>/dev/null || true
 }
@@ -76,7 +76,9 @@ chmod 644 "$WORK/img.tar"
 
 median_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"]*1000) for x in r))' "$1"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-gbits() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$1"; }
+# iperf3 -J exits 0 even when it could not connect: look for its error.
+gbits() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d.get("error"); print("failed (%s)" % e if e else "%.2f Gbit/s" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$1"; }
+iperf_ok() { python3 -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1])).get("error") else 0)' "$1"; }
 
 say "network benchmark — $(nproc) CPUs, $(uname -r), rootless${PODMAN:+, $($PODMAN --version)}"
 "${CV[@]}" import -q "$WORK/img.tar" netimg >/dev/null
@@ -107,13 +109,16 @@ iperf() {
     fi
     local up=0
     for _ in $(seq 50); do
-        if iperf3 -c 127.0.0.1 -p "$port" -t 0.2 -J >/dev/null 2>&1; then up=1; break; fi
+        if iperf3 -c 127.0.0.1 -p "$port" -t 1 -J >"$WORK/probe.json" 2>/dev/null && iperf_ok "$WORK/probe.json"; then
+            up=1
+            break
+        fi
         sleep 0.1
     done
     if [ "$up" = 1 ] &&
         iperf3 -c 127.0.0.1 -p "$port" -t "$SECONDS_EACH" -J >"$WORK/$label-in.json" 2>/dev/null &&
         iperf3 -c 127.0.0.1 -p "$port" -t "$SECONDS_EACH" -R -J >"$WORK/$label-out.json" 2>/dev/null; then
-        note "$label: host -> container $(gbits "$WORK/$label-in.json") Gbit/s, container -> host $(gbits "$WORK/$label-out.json") Gbit/s"
+        note "$label: host -> container $(gbits "$WORK/$label-in.json"), container -> host $(gbits "$WORK/$label-out.json")"
     else
         note "$label: iperf3 did not get through"
     fi
@@ -123,13 +128,17 @@ iperf() {
         mon="$(pgrep -f "container-monitor .*$id" | head -n 1)"
         [ -n "$mon" ] && note "cove's monitor after the transfers: $(awk '/VmRSS/ {r=$2} /VmHWM/ {h=$2} END {printf "RSS %.1f MiB, peak %.1f MiB", r/1024, h/1024}' "/proc/$mon/status")"
     fi
-    "${base[@]}" rm -f -t 0 bench-iperf >/dev/null 2>&1 || true
+    "${base[@]}" rm -f bench-iperf >/dev/null 2>&1 || true
 }
 
 say "iperf3 through a published port, ${SECONDS_EACH} s each way"
 iperf cove cove
 if [ ${#PM[@]} -ne 0 ]; then
-    iperf "podman-slirp4netns" podman --network slirp4netns
+    # Podman relays published ports with its rootlessport helper by
+    # default, beside slirp4netns; port_handler=slirp4netns sends them
+    # through slirp4netns's stack, as cove's go through its own.
+    iperf "podman-slirp4netns(rootlessport)" podman --network slirp4netns
+    iperf "podman-slirp4netns(port_handler=slirp4netns)" podman --network slirp4netns:port_handler=slirp4netns
     if command -v pasta >/dev/null; then
         iperf "podman-pasta" podman --network pasta
     else
