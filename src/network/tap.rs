@@ -101,7 +101,14 @@ fn open_tap() -> std::io::Result<OwnedFd> {
     // goes with the namespace instead, torn down in the background once
     // the container and the monitor's descriptors are gone.
     // SAFETY: TUNSETPERSIST takes an integer argument.
-    if unsafe { libc::ioctl(tap.as_raw_fd(), libc::TUNSETPERSIST as _, 1 as libc::c_ulong) } < 0 {
+    if unsafe {
+        libc::ioctl(
+            tap.as_raw_fd(),
+            libc::TUNSETPERSIST as _,
+            1 as libc::c_ulong,
+        )
+    } < 0
+    {
         return Err(std::io::Error::last_os_error());
     }
     Ok(tap)
