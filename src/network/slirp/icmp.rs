@@ -66,10 +66,14 @@ impl Icmp {
                 Err(e) => {
                     if !self.logged {
                         self.logged = true;
+                        let hint = if e.raw_os_error() == Some(libc::EACCES) {
+                            " (this user's group is outside net.ipv4.ping_group_range)"
+                        } else {
+                            ""
+                        };
                         crate::log::debug(&format!(
-                            "network: pings from the container are dropped: cannot open an \
-                             ICMP socket to {target}: {e} (is this user's group inside \
-                             net.ipv4.ping_group_range?)"
+                            "network: the container's pings are dropped: cannot open an ICMP \
+                             socket to {target}: {e}{hint}"
                         ));
                     }
                     return;
