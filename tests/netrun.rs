@@ -21,9 +21,21 @@ use std::time::{Duration, Instant};
 /// A static UDP echo server (busybox has no UDP server), built once.
 fn udpecho() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = std::env::temp_dir().join(format!("cove-udpecho-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/udpecho.c");
+    BIN.get_or_init(|| build_fixture("udpecho"))
+}
+
+/// A static ping through ping sockets (Debian's busybox ping needs a raw
+/// socket, so CAP_NET_RAW), built once.
+fn dgramping() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| build_fixture("dgramping"))
+}
+
+/// tests/fixtures/NAME.c, built static.
+fn build_fixture(name: &str) -> PathBuf {
+    {
+        let out = std::env::temp_dir().join(format!("cove-{name}-{}", std::process::id()));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.c"));
         let status = Command::new("cc")
             .args(["-static", "-O2", "-o"])
             .arg(&out)
@@ -32,17 +44,19 @@ fn udpecho() -> &'static Path {
             .expect("running cc (apt-get install gcc libc6-dev)");
         assert!(status.success(), "building {}", src.display());
         out
-    })
+    }
 }
 
 fn app_image() -> Image {
     let echo = std::fs::read(udpecho()).unwrap();
+    let ping = std::fs::read(dgramping()).unwrap();
     let mut base = TarBuilder::new().busybox_full();
     for applet in ["nc", "httpd", "ip", "nslookup", "sha256sum"] {
         base = base.symlink(&format!("bin/{applet}"), "busybox");
     }
     let base = base
         .file("bin/udpecho", &echo, 0o755, 0, 0)
+        .file("bin/dgramping", &ping, 0o755, 0, 0)
         .file("www/index.html", b"hello from the container\n", 0o644, 0, 0)
         .finish();
     Image::for_platform(
@@ -538,6 +552,102 @@ fn dns_and_hosts_flags_shape_the_files() {
         );
         assert!(err.contains("expected HOST:IP"), "{err}");
     });
+}
+
+/// Ping sockets: a container with its own network gets Podman's
+/// `net.ipv4.ping_group_range=0 0`, so its root pings without CAP_NET_RAW;
+/// the stack answers 10.0.2.3 itself; 10.0.2.2 with allow_host_loopback is
+/// relayed to the host's 127.0.0.1 through the monitor's ping socket. The
+/// relayed runs happen in a network namespace made here that plays the
+/// host (its own loopback and ping_group_range): where it refuses ping
+/// sockets no reply comes, so the reply above came through the relay.
+#[test]
+fn ping_through_ping_sockets() {
+    each_mode(|env| {
+        let label = env.mode.label();
+        let range = env.ok(&[
+            "run",
+            "--rm",
+            "app",
+            "cat",
+            "/proc/sys/net/ipv4/ping_group_range",
+        ]);
+        assert_eq!(
+            range.split_whitespace().collect::<Vec<_>>(),
+            ["0", "0"],
+            "{label}"
+        );
+        let out = env.ok(&["run", "--rm", "app", "dgramping", "10.0.2.3"]);
+        assert!(out.contains("reply from 10.0.2.3"), "{label}: {out}");
+        let relayed = [
+            "run",
+            "--rm",
+            "--network",
+            "slirp4netns:allow_host_loopback=true",
+        ];
+        let ping = [&relayed[..], &["app", "dgramping", "10.0.2.2"]].concat();
+        let out = on_own_host(env.cove(&ping), true).output().unwrap();
+        assert!(
+            out.status.success() && stdout(&out).contains("reply from 10.0.2.2"),
+            "{label}: {} {}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let out = on_own_host(env.cove(&ping), false).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{label}: a reply with ping sockets refused: {} {}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("no reply from 10.0.2.2"),
+            "{label}: {}",
+            stderr(&out)
+        );
+    });
+}
+
+/// Run `cmd` (cove, as root or through setpriv) in a new network namespace
+/// with loopback up and ping sockets allowed for every group, or for none.
+fn on_own_host(mut cmd: Command, pings_allowed: bool) -> Command {
+    use std::os::unix::process::CommandExt;
+    let range: &'static [u8] = if pings_allowed {
+        b"0 2147483647"
+    } else {
+        b"1 0"
+    };
+    // SAFETY: only system calls on stack data between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let fail = || Err(std::io::Error::last_os_error());
+            if libc::unshare(libc::CLONE_NEWNET) < 0 {
+                return fail();
+            }
+            let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+            let mut req: libc::ifreq = std::mem::zeroed();
+            req.ifr_name[0] = b'l' as libc::c_char;
+            req.ifr_name[1] = b'o' as libc::c_char;
+            if sock < 0 || libc::ioctl(sock, libc::SIOCGIFFLAGS, &mut req) < 0 {
+                return fail();
+            }
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            if libc::ioctl(sock, libc::SIOCSIFFLAGS, &mut req) < 0 {
+                return fail();
+            }
+            libc::close(sock);
+            let path = c"/proc/sys/net/ipv4/ping_group_range";
+            let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+            if fd < 0 || libc::write(fd, range.as_ptr().cast(), range.len()) < 0 {
+                return fail();
+            }
+            libc::close(fd);
+            Ok(())
+        });
+    }
+    cmd.stdin(Stdio::null());
+    cmd
 }
 
 #[test]

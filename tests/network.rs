@@ -16,8 +16,8 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,7 @@ fn main() {
         ("published_tcp_port", published_tcp, true),
         ("udp_echo_and_published_udp", udp_echo, true),
         ("dns_forwarder", dns_forwarder, true),
+        ("ping_relay", ping_relay, true),
         ("closed_port_refused", closed_port_refused, false),
         ("many_concurrent_connections", many_connections, false),
         ("large_transfer_out", large_out, false),
@@ -236,6 +237,18 @@ fn run(
     limit: Duration,
     body: impl FnOnce() -> i32,
 ) -> Result<(), String> {
+    run_then(mode, cfg, published, limit, body, |_| Ok(()))
+}
+
+/// [`run`], then `after` looks at the stack the namespace side used.
+fn run_then(
+    mode: Mode,
+    cfg: SlirpConfig,
+    published: Vec<BoundPort>,
+    limit: Duration,
+    body: impl FnOnce() -> i32,
+    after: impl FnOnce(&Slirp) -> Result<(), String>,
+) -> Result<(), String> {
     let ns = spawn_in_namespace(mode, cfg.mtu, body);
     let mut slirp =
         Slirp::new(ns.tap.try_clone().unwrap(), cfg, published).map_err(|e| e.to_string())?;
@@ -243,7 +256,7 @@ fn run(
     if code != 0 {
         return Err(format!("the namespace side failed (exit {code})"));
     }
-    Ok(())
+    after(&slirp)
 }
 
 /// A child-side check: exit 0 when `f` succeeds, else print why.
@@ -760,4 +773,399 @@ fn large_in(mode: Mode) -> Result<(), String> {
         (BIG >> 20) as f64 / took.as_secs_f64()
     );
     Ok(())
+}
+
+/// Run `f` in a forked process that plays the host in a network namespace
+/// of its own: loopback up, ping sockets allowed for every group or (a new
+/// namespace's default, "1 0") for none, and as covetest for `Mode::User`,
+/// as a rootless monitor would be. The real host's network and sysctls are
+/// never touched.
+fn on_own_host(
+    mode: Mode,
+    pings_allowed: bool,
+    f: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let (err_r, err_w) = nix::unistd::pipe().unwrap();
+    // SAFETY: the child only runs this test's code and exits with _exit.
+    match unsafe { nix::unistd::fork() }.unwrap() {
+        ForkResult::Child => {
+            drop(err_r);
+            let result = own_host(mode, pings_allowed).and_then(|()| f());
+            let code = match result {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = nix::unistd::write(&err_w, e.as_bytes());
+                    1
+                }
+            };
+            // SAFETY: leave without running the parent's destructors.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(err_w);
+            let mut why = String::new();
+            let _ = std::fs::File::from(err_r).read_to_string(&mut why);
+            match waitpid(child, None) {
+                Ok(WaitStatus::Exited(_, 0)) => Ok(()),
+                status if why.is_empty() => Err(format!("the host side ended with {status:?}")),
+                _ => Err(why),
+            }
+        }
+    }
+}
+
+fn own_host(mode: Mode, pings_allowed: bool) -> Result<(), String> {
+    // SAFETY: prctl with integer arguments: die with the test.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    let e = |what: &'static str| move |e: nix::Error| format!("{what}: {e}");
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).map_err(e("unshare"))?;
+    loopback_up()?;
+    // /proc/sys/net is the opening process's network namespace.
+    let range = "/proc/sys/net/ipv4/ping_group_range";
+    if pings_allowed {
+        io(range, std::fs::write(range, "0 2147483647"))?;
+    } else {
+        let current = io(range, std::fs::read_to_string(range))?;
+        if current.split_whitespace().collect::<Vec<_>>() != ["1", "0"] {
+            return Err(format!("a new namespace's {range} is {current:?}, not 1 0"));
+        }
+    }
+    if let Mode::User { uid, gid } = mode {
+        nix::unistd::setgroups(&[]).map_err(e("setgroups"))?;
+        let g = nix::unistd::Gid::from_raw(gid);
+        let u = nix::unistd::Uid::from_raw(uid);
+        nix::unistd::setresgid(g, g, g).map_err(e("setresgid"))?;
+        nix::unistd::setresuid(u, u, u).map_err(e("setresuid"))?;
+        // SAFETY: prctl with integer arguments (see `enter`).
+        unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1 as libc::c_ulong) };
+    }
+    Ok(())
+}
+
+fn loopback_up() -> Result<(), String> {
+    // SAFETY: a plain socket for interface ioctls, owned at once.
+    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if sock < 0 {
+        return Err(format!("socket: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: a fresh descriptor.
+    let sock = unsafe { OwnedFd::from_raw_fd(sock) };
+    // SAFETY: all-zero is a valid ifreq.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    req.ifr_name[0] = b'l' as libc::c_char;
+    req.ifr_name[1] = b'o' as libc::c_char;
+    // SAFETY: the flag ioctls take an ifreq.
+    unsafe {
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) < 0 {
+            return Err(format!("SIOCGIFFLAGS: {}", std::io::Error::last_os_error()));
+        }
+        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &mut req) < 0 {
+            return Err(format!("SIOCSIFFLAGS: {}", std::io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+/// The Internet checksum (RFC 1071).
+fn inet_checksum(bytes: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for pair in bytes.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn echo_request(ident: u16, seq: u16, data: &[u8]) -> Vec<u8> {
+    let mut m = vec![8, 0, 0, 0];
+    m.extend_from_slice(&ident.to_be_bytes());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(data);
+    let sum = inet_checksum(&m);
+    m[2..4].copy_from_slice(&sum.to_be_bytes());
+    m
+}
+
+fn sockaddr_in(ip: Ipv4Addr) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+/// A raw ICMP socket in the container: it sends echo requests with the
+/// identifier we choose and sees every reply with its IP header, so the
+/// checks below see exactly what came back over the tap.
+struct RawPing(OwnedFd);
+
+impl RawPing {
+    fn new() -> Result<RawPing, String> {
+        // SAFETY: plain socket(2), owned at once.
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_INET,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::IPPROTO_ICMP,
+            )
+        };
+        if fd < 0 {
+            return Err(format!("raw socket: {}", std::io::Error::last_os_error()));
+        }
+        // SAFETY: a fresh descriptor.
+        Ok(RawPing(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    fn send(&self, dst: Ipv4Addr, message: &[u8]) -> Result<(), String> {
+        let addr = sockaddr_in(dst);
+        // SAFETY: sendto with a valid buffer and sockaddr_in.
+        let n = unsafe {
+            libc::sendto(
+                self.0.as_raw_fd(),
+                message.as_ptr().cast(),
+                message.len(),
+                0,
+                (&addr as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            )
+        };
+        if n < 0 {
+            return Err(format!("ping {dst}: {}", std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// The next echo reply with identifier `ident` within `wait`: (its
+    /// source, sequence number, data), after checking its checksums.
+    fn reply(
+        &self,
+        ident: u16,
+        wait: Duration,
+    ) -> Result<Option<(Ipv4Addr, u16, Vec<u8>)>, String> {
+        let end = Instant::now() + wait;
+        let mut buf = [0u8; 2048];
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            let mut fds = [PollFd::new(self.0.as_fd(), PollFlags::POLLIN)];
+            let ms = PollTimeout::from(left.as_millis().min(10_000) as u16);
+            if nix::poll::poll(&mut fds, ms).unwrap_or(0) == 0 {
+                continue;
+            }
+            // SAFETY: receive into our own buffer.
+            let n = unsafe {
+                libc::recv(
+                    self.0.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n <= 0 {
+                continue;
+            }
+            let packet = &buf[..n as usize];
+            let ihl = usize::from(packet[0] & 0x0f) * 4;
+            if packet.len() < ihl + 8 {
+                continue;
+            }
+            let icmp = &packet[ihl..];
+            let id = u16::from_be_bytes([icmp[4], icmp[5]]);
+            if icmp[0] != 0 || id != ident {
+                continue;
+            }
+            if icmp[1] != 0 || inet_checksum(icmp) != 0 {
+                return Err(format!("bad echo reply {icmp:?}"));
+            }
+            let src = Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]);
+            let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
+            return Ok(Some((src, seq, icmp[8..].to_vec())));
+        }
+    }
+
+    /// Ping `dst` `count` times with `ident`; every reply must come from
+    /// `dst` with our identifier, sequence number and data.
+    fn expect_replies(&self, dst: Ipv4Addr, ident: u16, count: u16) -> Result<(), String> {
+        for seq in 1..=count {
+            let data = format!("cove ping {seq} {}", "x".repeat(usize::from(seq) * 7));
+            let mut answered = false;
+            for _ in 0..10 {
+                self.send(dst, &echo_request(ident, seq, data.as_bytes()))?;
+                if let Some((src, got, payload)) = self.reply(ident, Duration::from_millis(500))? {
+                    if src != dst || got != seq || payload != data.as_bytes() {
+                        return Err(format!(
+                            "ping {dst} seq {seq}: reply from {src} seq {got} with {} bytes",
+                            payload.len()
+                        ));
+                    }
+                    answered = true;
+                    break;
+                }
+            }
+            if !answered {
+                return Err(format!("no reply from {dst} to seq {seq}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn expect_silence(&self, dst: Ipv4Addr, ident: u16) -> Result<(), String> {
+        for seq in 1..=3 {
+            self.send(dst, &echo_request(ident, seq, b"anyone?"))?;
+            if let Some((src, ..)) = self.reply(ident, Duration::from_millis(500))? {
+                return Err(format!(
+                    "ping {dst}: a reply from {src} where none may come"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Send an echo request to `dst` straight onto the tap (a packet socket),
+/// past the container's routing, which would never send a loopback
+/// destination out of tap0.
+fn inject_echo(dst: Ipv4Addr, ident: u16) -> Result<(), String> {
+    let icmp = echo_request(ident, 1, b"to loopback");
+    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 1, 0, 0];
+    ip[2..4].copy_from_slice(&((20 + icmp.len()) as u16).to_be_bytes());
+    ip.extend_from_slice(&cove::network::CONTAINER_IP.octets());
+    ip.extend_from_slice(&dst.octets());
+    let sum = inet_checksum(&ip);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    let mut frame = cove::network::GATEWAY_MAC.to_vec();
+    frame.extend_from_slice(&cove::network::GUEST_MAC);
+    frame.extend_from_slice(&[0x08, 0x00]);
+    frame.extend_from_slice(&ip);
+    frame.extend_from_slice(&icmp);
+    // SAFETY: plain socket(2), owned at once.
+    let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(format!(
+            "packet socket: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: a fresh descriptor.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    let name = std::ffi::CString::new(cove::network::tap::TAP_NAME).unwrap();
+    // SAFETY: a valid C string.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    // SAFETY: all-zero is a valid sockaddr_ll.
+    let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    addr.sll_family = libc::AF_PACKET as u16;
+    addr.sll_ifindex = index as i32;
+    addr.sll_halen = 6;
+    addr.sll_addr[..6].copy_from_slice(&cove::network::GATEWAY_MAC);
+    // SAFETY: sendto with a valid buffer and sockaddr_ll.
+    let n = unsafe {
+        libc::sendto(
+            sock.as_raw_fd(),
+            frame.as_ptr().cast(),
+            frame.len(),
+            0,
+            (&addr as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if n < 0 {
+        return Err(format!("inject: {}", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// Pings through the relay. The stack answers pings of 10.0.2.2 itself
+/// when it is not the host's loopback, so replies alone prove nothing: the
+/// relay's count of replies that came back through the host's ping
+/// sockets does, and so does silence where the host refuses ping sockets.
+fn ping_relay(mode: Mode) -> Result<(), String> {
+    if !nix::unistd::geteuid().is_root() {
+        println!("  ping_relay needs root to make its own host namespace: skipped");
+        return Ok(());
+    }
+    let gateway = cove::network::GATEWAY_IP;
+    // Relayed: 10.0.2.2 is the host's 127.0.0.1, answered by its kernel.
+    // Loopback destinations sent straight onto the tap are refused: no
+    // socket is opened for them (their replies, being martians, would
+    // never reach the container's sockets, so the count is the check).
+    on_own_host(mode, true, || {
+        run_then(
+            mode,
+            config(true, vec![]),
+            vec![],
+            Duration::from_secs(30),
+            || {
+                check(|| {
+                    let ping = RawPing::new()?;
+                    for dst in [Ipv4Addr::new(127, 0, 0, 1), Ipv4Addr::new(127, 0, 0, 2)] {
+                        inject_echo(dst, 0xdead)?;
+                    }
+                    // The tap is a queue: these are read after the above.
+                    ping.expect_replies(gateway, 0xbeef, 3)
+                })
+            },
+            |slirp| {
+                if slirp.pings_relayed() < 3 {
+                    return Err(format!(
+                        "{} replies came through ping sockets, 3 expected",
+                        slirp.pings_relayed()
+                    ));
+                }
+                if slirp.flow_count() != 1 {
+                    return Err(format!(
+                        "{} ping sockets, expected only 10.0.2.2's",
+                        slirp.flow_count()
+                    ));
+                }
+                Ok(())
+            },
+        )
+    })
+    .map_err(|e| format!("relayed to the host: {e}"))?;
+    // The host refuses ping sockets: no reply at all, the stack does not
+    // make one up.
+    on_own_host(mode, false, || {
+        run_then(
+            mode,
+            config(true, vec![]),
+            vec![],
+            Duration::from_secs(30),
+            || check(|| RawPing::new()?.expect_silence(gateway, 0xbeef)),
+            |slirp| match (slirp.pings_relayed(), slirp.flow_count()) {
+                (0, 0) => Ok(()),
+                other => Err(format!("relayed, sockets: {other:?}")),
+            },
+        )
+    })
+    .map_err(|e| format!("ping sockets refused: {e}"))?;
+    // Without allow_host_loopback the stack answers 10.0.2.2 (and
+    // 10.0.2.3) itself; the relay stays out of it.
+    on_own_host(mode, true, || {
+        run_then(
+            mode,
+            config(false, vec![]),
+            vec![],
+            Duration::from_secs(30),
+            || {
+                check(|| {
+                    let ping = RawPing::new()?;
+                    ping.expect_replies(gateway, 0xbeef, 2)?;
+                    ping.expect_replies(cove::network::DNS_IP, 0xbeef, 1)
+                })
+            },
+            |slirp| match (slirp.pings_relayed(), slirp.flow_count()) {
+                (0, 0) => Ok(()),
+                other => Err(format!("relayed, sockets: {other:?}")),
+            },
+        )
+    })
+    .map_err(|e| format!("gateway answered by the stack: {e}"))
 }

@@ -93,6 +93,9 @@ fn setup(
         let sock = unsafe { BorrowedFd::borrow_raw(sock) };
         super::tty::send_fd(sock, tap.as_fd()).context("sending the network device to cove")?;
     }
+    if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
+        allow_ping();
+    }
     prepare_filesystem(plan)?;
     let spec = &plan.spec;
     if let Some(host) = spec.hostname() {
@@ -152,6 +155,20 @@ fn become_namespace_root() -> anyhow::Result<()> {
     setresgid(root_gid, root_gid, root_gid).context("becoming root in the user namespace (gid)")?;
     setresuid(root_uid, root_uid, root_uid).context("becoming root in the user namespace (uid)")?;
     Ok(())
+}
+
+/// Podman's default sysctl for a container with a network namespace of its
+/// own, `net.ipv4.ping_group_range=0 0`: the container's root may ping
+/// through ping sockets without CAP_NET_RAW (the slirp network relays
+/// those pings). Set through the host's /proc, which still shows this
+/// process's network namespace, before the container's /proc/sys is made
+/// read-only. Best effort: a container that cannot ping still runs.
+fn allow_ping() {
+    if let Err(e) = std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 0") {
+        crate::log::debug(&format!(
+            "setting net.ipv4.ping_group_range in the container: {e}"
+        ));
+    }
 }
 
 fn has_namespace(plan: &LaunchPlan, kind: oci_spec::runtime::LinuxNamespaceType) -> bool {

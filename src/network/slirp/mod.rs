@@ -11,12 +11,12 @@
 //!
 //! Frames from the tap are sorted before the stack sees them: TCP SYNs
 //! that open flows go to the TCP NAT (see [`tcp`]), UDP to the UDP relay
-//! (see [`udp`]), ICMP echo requests to other hosts are dropped (no ping
-//! relay yet: answering them from the stack would fake reachability); the
-//! rest (ARP, TCP segments of known flows, pings of the gateway) goes to
-//! smoltcp.
+//! (see [`udp`]), ICMP echo requests to other hosts to the ping relay
+//! (see [`icmp`]); the rest (ARP, TCP segments of known flows, pings of
+//! the stack's own addresses) goes to smoltcp.
 
 mod device;
+mod icmp;
 mod tcp;
 mod udp;
 
@@ -27,8 +27,9 @@ use nix::poll::PollFlags;
 use smoltcp::iface::{Config, Interface, SocketSet};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
-    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, HardwareAddress, IpAddress,
-    IpCidr, IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr, TcpPacket, UdpPacket, UdpRepr,
+    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, HardwareAddress, Icmpv4Message,
+    Icmpv4Packet, IpAddress, IpCidr, IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr, TcpPacket,
+    UdpPacket, UdpRepr,
 };
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -74,7 +75,8 @@ impl Ready {
     }
 }
 
-/// Builds frames to the container outside the stack (UDP replies).
+/// Builds frames to the container outside the stack (UDP and ICMP echo
+/// replies).
 pub(crate) struct Emitter {
     fd: RawFd,
     guest_mac: EthernetAddress,
@@ -124,6 +126,22 @@ impl Emitter {
         );
         device::write_frame(self.fd, &self.buf[..len]);
     }
+
+    /// An ICMP echo reply from `src` to the container.
+    fn echo_reply(&mut self, src: Ipv4Addr, ident: u16, seq_no: u16, data: &[u8]) {
+        let built = icmp::echo_reply_frame(
+            &mut self.buf,
+            self.guest_mac,
+            self.ip_mtu,
+            src,
+            ident,
+            seq_no,
+            data,
+        );
+        if let Some(len) = built {
+            device::write_frame(self.fd, &self.buf[..len]);
+        }
+    }
 }
 
 /// One container's network: the tap, the stack, the NAT and the published
@@ -137,6 +155,7 @@ pub struct Slirp {
     emitter: Emitter,
     tcp: tcp::Tcp,
     udp: udp::Udp,
+    icmp: icmp::Icmp,
     published: Vec<BoundPort>,
     epoch: Instant,
     deadline: Option<Instant>,
@@ -184,6 +203,7 @@ impl Slirp {
             emitter,
             tcp: tcp::Tcp::default(),
             udp: udp::Udp::default(),
+            icmp: icmp::Icmp::default(),
             published,
             epoch,
             deadline: None,
@@ -202,9 +222,15 @@ impl Slirp {
         self.published
     }
 
-    /// Flows being relayed (TCP connections and UDP flows).
+    /// Flows being relayed (TCP connections, UDP flows and ping sockets).
     pub fn flow_count(&self) -> usize {
-        self.tcp.flow_count() + self.udp.flow_count()
+        self.tcp.flow_count() + self.udp.flow_count() + self.icmp.flow_count()
+    }
+
+    /// Echo replies that came back through the host's ping sockets and were
+    /// relayed to the container.
+    pub fn pings_relayed(&self) -> u64 {
+        self.icmp.relayed()
     }
 
     /// Open TCP connections (and connects under way): what a container
@@ -222,6 +248,7 @@ impl Slirp {
         }
         self.tcp.poll_fds(&self.sockets, &mut out);
         self.udp.poll_fds(&mut out);
+        self.icmp.poll_fds(&mut out);
         out
     }
 
@@ -262,6 +289,7 @@ impl Slirp {
         }
         self.udp
             .relay_in(&ready, &self.published, &mut self.emitter);
+        self.icmp.relay_in(&ready, &mut self.emitter);
         self.tcp
             .resolve_pending(&ready, &mut self.sockets, &mut self.device.rx);
         if ready.any(self.tap.as_raw_fd()) {
@@ -279,14 +307,20 @@ impl Slirp {
         }
         self.tcp.cleanup(&mut self.sockets);
         self.udp.expire();
+        self.icmp.expire();
         let stack = self
             .iface
             .poll_delay(self.now(), &self.sockets)
             .map(|d| Instant::now() + Duration::from_micros(d.total_micros()));
-        self.deadline = [stack, self.tcp.deadline(), self.udp.deadline()]
-            .into_iter()
-            .flatten()
-            .min();
+        self.deadline = [
+            stack,
+            self.tcp.deadline(),
+            self.udp.deadline(),
+            self.icmp.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
     }
 
     /// Read what the container sent, up to the budget, and sort it.
@@ -358,21 +392,36 @@ impl Slirp {
                 }
                 true
             }
-            // Pings of our own addresses are answered by the stack.
-            IpProtocol::Icmp => !self.iface.has_ip_addr(IpAddress::Ipv4(dst)),
+            IpProtocol::Icmp => self.intercept_icmp(src, dst, ip.payload()),
             _ => false,
         }
+    }
+
+    /// An ICMP message from the container. Echo requests to addresses the
+    /// relay may reach go to a ping socket (10.0.2.2 too when it is the
+    /// host's loopback); pings of the stack's own addresses otherwise stay
+    /// with smoltcp, which answers them; the rest is dropped.
+    fn intercept_icmp(&mut self, src: Ipv4Address, dst: Ipv4Address, message: &[u8]) -> bool {
+        let Some(target) = host_address(dst, self.config.allow_host_loopback) else {
+            return !self.iface.has_ip_addr(IpAddress::Ipv4(dst));
+        };
+        if src == CONTAINER_IP {
+            if let Ok(p) = Icmpv4Packet::new_checked(message) {
+                if p.msg_type() == Icmpv4Message::EchoRequest
+                    && p.msg_code() == 0
+                    && p.verify_checksum()
+                {
+                    let key = (p.echo_ident(), dst);
+                    self.icmp.outbound(key, p.echo_seq_no(), p.data(), target);
+                }
+            }
+        }
+        true
     }
 
     /// Where the container's flow to `dst:port` goes on the host; None to
     /// refuse it.
     fn translate(&self, dst: Ipv4Address, port: u16) -> Option<SocketAddr> {
-        if dst == GATEWAY_IP {
-            return self
-                .config
-                .allow_host_loopback
-                .then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-        }
         if dst == DNS_IP {
             return if port == 53 {
                 self.config.dns_upstreams.first().copied()
@@ -380,15 +429,63 @@ impl Slirp {
                 None
             };
         }
-        let network = u32::from(GATEWAY_IP) >> (32 - PREFIX_LEN);
-        if u32::from(dst) >> (32 - PREFIX_LEN) == network
-            || dst.is_loopback()
-            || dst.is_unspecified()
-            || dst.is_broadcast()
-            || dst.is_multicast()
-        {
-            return None;
+        host_address(dst, self.config.allow_host_loopback).map(|a| SocketAddr::from((a, port)))
+    }
+}
+
+/// Where the container's packets to `dst` go on the host, by address: the
+/// gateway is the host's loopback only when allowed; our own network,
+/// loopback, multicast and broadcast addresses go nowhere (None).
+fn host_address(dst: Ipv4Addr, allow_host_loopback: bool) -> Option<Ipv4Addr> {
+    if dst == GATEWAY_IP {
+        return allow_host_loopback.then_some(Ipv4Addr::LOCALHOST);
+    }
+    let network = u32::from(GATEWAY_IP) >> (32 - PREFIX_LEN);
+    if u32::from(dst) >> (32 - PREFIX_LEN) == network
+        || dst.is_loopback()
+        || dst.is_unspecified()
+        || dst.is_broadcast()
+        || dst.is_multicast()
+    {
+        return None;
+    }
+    Some(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_address_rules() {
+        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        // The gateway is the host's loopback only when allowed.
+        assert_eq!(host_address(GATEWAY_IP, true), Some(Ipv4Addr::LOCALHOST));
+        assert_eq!(host_address(GATEWAY_IP, false), None);
+        for allow in [false, true] {
+            // Our own network (the DNS address, the container, the rest).
+            for own in [
+                "10.0.2.3",
+                "10.0.2.100",
+                "10.0.2.5",
+                "10.0.2.0",
+                "10.0.2.255",
+            ] {
+                assert_eq!(host_address(a(own), allow), None, "{own}");
+            }
+            for never in [
+                "127.0.0.1",
+                "127.0.0.2",
+                "0.0.0.0",
+                "255.255.255.255",
+                "224.0.0.1",
+            ] {
+                assert_eq!(host_address(a(never), allow), None, "{never}");
+            }
+            // Anywhere else, as is (addresses next to ours too).
+            for other in ["192.0.2.1", "10.0.3.1", "10.0.1.255", "8.8.8.8"] {
+                assert_eq!(host_address(a(other), allow), Some(a(other)), "{other}");
+            }
         }
-        Some(SocketAddr::from((dst, port)))
     }
 }
