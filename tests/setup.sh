@@ -47,10 +47,3 @@ sed -i '/^covenoid:/d' /etc/subuid /etc/subgid
 # Minimal machines ship these 0600; most distributions have them 0666.
 chmod 0666 /dev/fuse /dev/net/tun 2>/dev/null || true
 
-# Let every group open unprivileged ICMP sockets, which the slirp network's
-# ping relay uses (the kernel's default "1 0" allows none; systemd-based
-# distributions set this very range). tests/network.rs makes its own
-# namespace for its ping test and needs none of this; it is for running
-# ping in containers by hand and in the demo.
-sysctl -qw net.ipv4.ping_group_range="0 2147483647" || true
-
