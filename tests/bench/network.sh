@@ -40,13 +40,15 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0666 /dev/net/tun 2>/dev/null || true
 fi
 
-WORK="$(mktemp -d /tmp/cove-bench-net.XXXXXX)"
+# Short paths: slirp4netns's API socket lives under the runtime directory
+# and must fit in 108 bytes.
+WORK="$(mktemp -d /tmp/cbn.XXXXXX)"
 chmod 755 "$WORK"
-HOME_DIR="$WORK/home"
-mkdir -p "$HOME_DIR/xdg-run" "$HOME_DIR/data" "$HOME_DIR/config"
-chmod 700 "$HOME_DIR/xdg-run"
+HOME_DIR="$WORK/h"
+mkdir -p "$HOME_DIR/r" "$HOME_DIR/data" "$HOME_DIR/config"
+chmod 700 "$HOME_DIR/r"
 [ ${#AS[@]} -eq 0 ] || chown -R "$BENCH_USER:" "$HOME_DIR"
-ENVS=(env HOME="$HOME_DIR" XDG_RUNTIME_DIR="$HOME_DIR/xdg-run" XDG_DATA_HOME="$HOME_DIR/data"
+ENVS=(env HOME="$HOME_DIR" XDG_RUNTIME_DIR="$HOME_DIR/r" XDG_DATA_HOME="$HOME_DIR/data"
     XDG_CONFIG_HOME="$HOME_DIR/config" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin)
 cp "$COVE" "$WORK/cove"
 chmod 755 "$WORK/cove"
@@ -139,7 +141,9 @@ if [ ${#PM[@]} -ne 0 ]; then
     # through slirp4netns's stack, as cove's go through its own.
     iperf "podman-slirp4netns(rootlessport)" podman --network slirp4netns
     iperf "podman-slirp4netns(port_handler=slirp4netns)" podman --network slirp4netns:port_handler=slirp4netns
-    if command -v pasta >/dev/null; then
+    if "${PM[@]}" version --format '{{.Client.Version}}' 2>/dev/null | grep -qE '^4\.[0-3]\.'; then
+        note "podman-pasta: podman $("${PM[@]}" version --format '{{.Client.Version}}') has no pasta mode (it came in 4.4)"
+    elif command -v pasta >/dev/null; then
         iperf "podman-pasta" podman --network pasta
     else
         note "podman pasta: pasta not installed (apt-get install passt)"
