@@ -516,9 +516,12 @@ impl<'a> Monitor<'a> {
             trim::drop_clean_file_pages();
             let code = self.pump(&mut running)?;
             if !self.container.path.exists() {
+                self.end_clients(code);
                 return Ok(code);
             }
-            start::record_exit(self.container, started_at, code, restarts)?;
+            let recorded = start::record_exit(self.container, started_at, code, restarts);
+            self.end_clients(code);
+            recorded?;
             let stopped = self.container.path.join(STOP_MARKER).exists();
             if !policy.should_restart(code, restarts, stopped) {
                 if config.rm {
@@ -693,7 +696,13 @@ impl<'a> Monitor<'a> {
             h.stop();
         }
         self.network.stop();
-        let code = run.exit_code.unwrap_or(255);
+        Ok(run.exit_code.unwrap_or(255))
+    }
+
+    /// Tell attached clients the exit code and let them go. Called once
+    /// the exit is recorded, so that a command run after `attach` returns
+    /// sees the container exited.
+    fn end_clients(&mut self, code: i32) {
         let exit = attach::frame(attach::EXIT, &code.to_le_bytes());
         for mut c in self.clients.drain(..) {
             c.pending.extend_from_slice(&exit);
@@ -702,7 +711,6 @@ impl<'a> Monitor<'a> {
             use std::io::Write;
             let _ = c.stream.write_all(&c.pending);
         }
-        Ok(code)
     }
 
     /// After the exit, whether connections the container opened are still
