@@ -214,23 +214,30 @@ fn stats_reports_a_running_container() {
 
 #[test]
 fn rename_claims_the_new_name_first() {
+    // Names that cannot be id prefixes (hex), which lookups also match.
     for mode in modes() {
         let (env, _registry) = setup(&mode, &drivers()[0]);
-        let id = out(&env, &["create", "--name", "a", "app", "true"]);
-        env.ok(&["rename", "a", "b"]);
-        assert_eq!(out(&env, &["inspect", "--format", "{{.Name}}", "b"]), "b");
-        assert_eq!(out(&env, &["inspect", "--format", "{{.Id}}", "b"]), id);
-        env.fails(&["inspect", "--type", "container", "a"], 125);
+        let id = out(&env, &["create", "--name", "alpha", "app", "true"]);
+        env.ok(&["rename", "alpha", "bravo"]);
+        assert_eq!(
+            out(&env, &["inspect", "--format", "{{.Name}}", "bravo"]),
+            "bravo"
+        );
+        assert_eq!(out(&env, &["inspect", "--format", "{{.Id}}", "bravo"]), id);
+        env.fails(&["inspect", "--type", "container", "alpha"], 125);
         // Renaming to its own name is a no-op.
-        env.ok(&["container", "rename", "b", "b"]);
-        env.ok(&["create", "--name", "c", "app", "true"]);
-        let e = env.fails(&["rename", "b", "c"], 125);
+        env.ok(&["container", "rename", "bravo", "bravo"]);
+        env.ok(&["create", "--name", "charlie", "app", "true"]);
+        let e = env.fails(&["rename", "bravo", "charlie"], 125);
         assert!(e.contains("already in use"), "{e}");
-        assert_eq!(out(&env, &["inspect", "--format", "{{.Name}}", "b"]), "b");
-        env.fails(&["rename", "b", "bad name"], 125);
+        assert_eq!(
+            out(&env, &["inspect", "--format", "{{.Name}}", "bravo"]),
+            "bravo"
+        );
+        env.fails(&["rename", "bravo", "bad name"], 125);
         env.fails(&["rename", "nope", "x"], 125);
         // The old name is free again.
-        env.ok(&["create", "--name", "a", "app", "true"]);
+        env.ok(&["create", "--name", "alpha", "app", "true"]);
         // A running container.
         let child = run_in_background(&env, "r", &["app", "sleep", "100"]);
         env.ok(&["rename", "r", "r2"]);
@@ -239,7 +246,7 @@ fn rename_claims_the_new_name_first() {
         let names = out(&env, &["ps", "-a", "--format", "{{.Names}}"]);
         let mut names: Vec<&str> = names.lines().collect();
         names.sort();
-        assert_eq!(names, ["a", "b", "c", "r2"]);
+        assert_eq!(names, ["alpha", "bravo", "charlie", "r2"]);
         // Removal frees the new name.
         env.ok(&["rm", "r2"]);
         env.ok(&["create", "--name", "r2", "app", "true"]);
