@@ -62,10 +62,14 @@ impl Access {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             if let Some(lock) = container.try_lock()? {
-                let layers = super::start::rootfs_layers(&container)?;
                 let layers = match container.config.driver {
-                    Driver::Overlay => super::start::overlay_lowers(&container, layers)?,
-                    Driver::Vfs => layers,
+                    Driver::Overlay => super::start::overlay_lowers(
+                        &container,
+                        super::start::rootfs_layers(&container)?,
+                    )?,
+                    Driver::Vfs => super::start::rootfs_layers(&container)?,
+                    // Shifted on the fly: the image's own layers.
+                    Driver::Fuse => container.config.layers.clone(),
                 };
                 return Ok(Access {
                     container,
@@ -227,6 +231,18 @@ impl Access {
                             &self.container.work(),
                             &rootfs,
                         )?;
+                    }
+                    Driver::Fuse => {
+                        std::fs::create_dir_all(&rootfs)?;
+                        crate::fuse::mount::mount_and_serve_here(&crate::fuse::FusePlan::new(
+                            layers.clone(),
+                            self.container.upper(),
+                            self.container.work(),
+                            rootfs.clone(),
+                            config.id_maps.clone(),
+                            config.storage_maps.clone(),
+                            self.container.path.join(crate::fuse::server::LOG),
+                        )?)?;
                     }
                     Driver::Vfs => {
                         let bottom_first: Vec<PathBuf> = layers.iter().rev().cloned().collect();

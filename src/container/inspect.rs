@@ -246,7 +246,7 @@ pub struct Sizes {
 /// seen; unreadable directories count as empty.
 pub fn sizes(container: &ContainerDir, image_size: u64) -> Sizes {
     match container.config.driver {
-        Driver::Overlay => {
+        Driver::Overlay | Driver::Fuse => {
             let rw = disk_usage(&container.upper());
             Sizes {
                 rw,
@@ -491,8 +491,8 @@ pub fn inspect_doc(
     };
 
     let graph_driver = match config.driver {
-        Driver::Overlay => obj! {
-            "Name": json!("overlay"),
+        Driver::Overlay | Driver::Fuse => obj! {
+            "Name": json!(config.driver.name()),
             "Data": obj! {
                 "LowerDir": json!(config
                     .layers

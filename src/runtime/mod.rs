@@ -214,6 +214,10 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
             return Err(exit_error(125, format!("{e:#}")));
         }
     }
+    if let Err(e) = plan.rootfs.start_server(pid) {
+        kill_child();
+        return Err(e);
+    }
     if let Err(e) = nix::unistd::write(&go_write, b"g") {
         kill_child();
         return Err(e).context("starting the container process");

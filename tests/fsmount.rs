@@ -1,0 +1,202 @@
+//! Filesystem semantics inside real containers, the same script on every
+//! storage driver (overlay, vfs, fuse), as root and as the unprivileged
+//! user: what package managers, git and editors rely on. Plus the fuse
+//! driver's own lifecycle: nothing mounted on the host, a clear error
+//! when /dev/fuse cannot be used, keep-id without a copy of the image.
+
+mod common;
+
+use common::fixtures::{push, Compression, Image, Layer, TarBuilder};
+use common::registry::Registry;
+use common::{modes, stderr, stdout, Env, Mode};
+use serde_json::json;
+
+/// Two layers: a base with files, dirs, hardlinks and an owned file; a
+/// top layer with a whiteout and an opaque dir.
+fn image() -> Image {
+    let base = TarBuilder::new()
+        .busybox_full()
+        .dir("tmp", 0o1777)
+        .dir("home", 0o755)
+        .dir("home/user", 0o755)
+        .file("home/user/owned", b"mine", 0o644, 1000, 1000)
+        .file("home/user/secret", b"hidden", 0o600, 1000, 1000)
+        .dir("a", 0o755)
+        .file("a/x", b"x", 0o644, 0, 0)
+        .file("a/y", b"y", 0o644, 0, 0)
+        .dir("b", 0o755)
+        .file("b/old", b"old", 0o644, 0, 0)
+        .dir("deep", 0o755)
+        .dir("deep/er", 0o755)
+        .file("deep/er/file", b"deep", 0o644, 0, 0)
+        .dir("gone", 0o755)
+        .file("gone/old", b"old", 0o644, 0, 0)
+        .file("hl1", b"linked", 0o644, 0, 0)
+        .hardlink("hl2", "hl1")
+        .file("etc/conf", b"v1\n", 0o644, 0, 0)
+        .finish();
+    let top = TarBuilder::new()
+        .whiteout("a", "x")
+        .dir("b", 0o755)
+        .opaque("b")
+        .file("b/new", b"new", 0o644, 0, 0)
+        .dir("deep", 0o755)
+        .file("deep/top", b"top", 0o644, 0, 0)
+        .finish();
+    Image::for_platform(
+        vec![
+            Layer::new(base, Compression::Gzip),
+            Layer::new(top, Compression::Gzip),
+        ],
+        false,
+        "amd64",
+        None,
+        json!({"Cmd": ["sh"], "Env": ["PATH=/bin"]}),
+    )
+}
+
+fn setup(mode: &Mode, driver: &str) -> (Env, Registry) {
+    let registry = Registry::start();
+    push(&registry, "fs", "latest", &image());
+    let env = Env::new(mode).with_driver(driver);
+    let reference = format!("{}/fs:latest", registry.host());
+    env.ok(&["pull", "-q", &reference]);
+    env.ok(&["tag", &reference, "fs"]);
+    (env, registry)
+}
+
+/// Every driver this machine can run (COVE_TEST_DRIVERS narrows it).
+fn all_drivers() -> Vec<String> {
+    std::env::var("COVE_TEST_DRIVERS")
+        .unwrap_or_else(|_| "overlay,vfs,fuse".into())
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The first run: changes of every kind, each checked at once. Prints
+/// "done" when every check passed.
+const CHANGES: &str = r#"
+set -e
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(cat /a/y)" = y ] || fail read
+[ ! -e /a/x ] || fail whiteout-from-image
+[ "$(ls /b)" = new ] || fail opaque-from-image
+[ "$(ls /deep | tr '\n' ' ')" = "er top " ] || fail merged-dir
+[ "$(stat -c %u:%g /home/user/owned)" = 1000:1000 ] || fail owner
+# sed -i: a temporary file renamed over a lower file.
+printf 'v1\nv2\n' > /etc/conf.new && mv /etc/conf.new /etc/conf
+sed -i 's/v2/v3/' /etc/conf
+[ "$(cat /etc/conf | tr '\n' ' ')" = "v1 v3 " ] || fail sed-i
+# Renames of lower files and directories across layers.
+mkdir /moved
+mv /a/y /moved/y
+[ "$(cat /moved/y)" = y ] && [ ! -e /a/y ] || fail rename-lower-file
+mv /deep /moved/deep
+[ "$(cat /moved/deep/er/file)" = deep ] && [ "$(cat /moved/deep/top)" = top ] || fail rename-merged-dir
+[ ! -e /deep ] || fail rename-left-source
+mkdir /deep && [ -z "$(ls -A /deep)" ] || fail recreate-after-rename
+# A directory renamed over an empty one.
+mkdir /empty && mv /moved/deep/er /empty/ && [ -f /empty/er/file ] || fail rename-into
+# Hardlinks.
+echo data > /hl-a && ln /hl-a /hl-b && echo more >> /hl-b
+[ /hl-a -ef /hl-b ] || fail hardlink-identity
+[ "$(stat -c %h /hl-a)" = 2 ] || fail hardlink-count
+[ "$(cat /hl-a | tr '\n' ' ')" = "data more " ] || fail hardlink-data
+[ "$(cat /hl2)" = linked ] || fail image-hardlink
+rm /hl1 && [ "$(cat /hl2)" = linked ] || fail unlink-one-of-hardlinks
+# Deleting a lower directory and making it again: empty.
+rm -rf /gone && [ ! -e /gone ] || fail rm-dir
+mkdir /gone && [ -z "$(ls -A /gone)" ] || fail recreated-dir-not-empty
+echo fresh > /gone/new
+# chmod and chown of lower files.
+chmod 640 /home/user/owned && chown 1234:1235 /home/user/owned
+[ "$(stat -c %a:%u:%g /home/user/owned)" = 640:1234:1235 ] || fail chmod-chown
+[ "$(cat /home/user/owned)" = mine ] || fail chown-data
+touch -d '2001-02-03 04:05:06' /b/new
+[ "$(stat -c %Y /b/new)" = "$(date -d '2001-02-03 04:05:06' +%s)" ] || fail utimens
+# Truncate, append, symlinks, fifos.
+echo 123456 > /trunc && truncate -s 3 /trunc && [ "$(cat /trunc)" = 123 ] || fail truncate
+ln -s /moved/y /sym && [ "$(readlink /sym)" = /moved/y ] && [ "$(cat /sym)" = y ] || fail symlink
+mkfifo /fifo && [ -p /fifo ] || fail fifo
+# A large sparse file keeps its holes.
+dd if=/dev/zero of=/sparse bs=1 count=1 seek=1073741823 2>/dev/null
+[ "$(stat -c %s /sparse)" = 1073741824 ] || fail sparse-size
+[ "$(du -k /sparse | cut -f1)" -lt 1024 ] || fail sparse-holes
+# Concurrent writers appending to one file.
+for i in 1 2 3 4 5 6 7 8; do (for j in $(seq 1 50); do echo "$i $j" >> /conc; done) & done
+wait
+[ "$(wc -l < /conc)" = 400 ] || fail concurrent-appends
+# readdir while the directory changes.
+mkdir /rd && for i in $(seq 1 200); do touch /rd/f$i; done
+n=0; for f in /rd/*; do rm "$f"; touch "$f.x"; n=$((n+1)); done
+[ "$n" = 200 ] && [ "$(ls /rd | wc -l)" = 200 ] || fail readdir-during-change
+# Rename over an existing file and RENAME_NOREPLACE-style checks.
+echo one > /r1 && echo two > /r2 && mv /r1 /r2 && [ "$(cat /r2)" = one ] && [ ! -e /r1 ] || fail rename-over
+echo done
+"#;
+
+/// The second run of the same container: every change is still there and
+/// nothing deleted came back.
+const AFTER_RESTART: &str = r#"
+set -e
+fail() { echo "FAIL: $*"; exit 1; }
+[ ! -e /a/x ] && [ ! -e /a/y ] || fail whiteouts-lost
+[ -z "$(ls -A /deep)" ] || fail recreated-dir-refilled
+[ "$(ls -A /gone)" = new ] || fail recreated-lower-dir-refilled
+[ "$(cat /moved/deep/top)" = top ] || fail renamed-dir-lost
+[ "$(cat /etc/conf | tr '\n' ' ')" = "v1 v3 " ] || fail sed-lost
+[ "$(stat -c %a:%u:%g /home/user/owned)" = 640:1234:1235 ] || fail chown-lost
+[ ! -e /hl1 ] && [ "$(cat /hl2)" = linked ] || fail hardlink-lost
+[ "$(ls /b)" = new ] || fail opaque-lost
+if [ -e /sparse ]; then
+  [ "$(du -k /sparse | cut -f1)" -lt 1024 ] || fail sparse-lost
+  # Not worth a gigabyte of zeros in the committed image.
+  rm /sparse
+fi
+echo done
+"#;
+
+/// First run: the changes; later runs (restart, or a committed image):
+/// the checks that they persisted.
+fn script() -> String {
+    let changes = CHANGES.replace("echo done", "touch /.ran\necho done");
+    format!("if [ -e /.ran ]; then\n{AFTER_RESTART}\nelse\n{changes}\nfi")
+}
+
+#[test]
+fn filesystem_semantics_on_every_driver() {
+    let script = script();
+    for mode in modes() {
+        for driver in all_drivers() {
+            let (env, _registry) = setup(&mode, &driver);
+            let label = format!("[{} {driver}]", mode.label());
+            let out = env.run(&["run", "--name", "sem", "fs", "sh", "-c", &script]);
+            assert_eq!(
+                stdout(&out).trim(),
+                "done",
+                "{label} first run: {}",
+                stderr(&out)
+            );
+            // Restarted: whiteouts, opaque dirs and renames persisted.
+            let out = env.run(&["start", "-a", "sem"]);
+            assert_eq!(
+                stdout(&out).trim(),
+                "done",
+                "{label} restart: {}",
+                stderr(&out)
+            );
+            // The upper dir reads the same way for commit (whiteouts,
+            // opaque dirs become .wh. entries).
+            env.ok(&["commit", "-q", "sem", "sem-image"]);
+            let out = env.run(&["run", "--rm", "sem-image", "sh", "-c", &script]);
+            assert_eq!(
+                stdout(&out).trim(),
+                "done",
+                "{label} committed image: {}",
+                stderr(&out)
+            );
+        }
+    }
+}
