@@ -57,13 +57,25 @@ impl FusePlan {
     /// In the container process, before anything in the root filesystem
     /// is touched: mount and hand the device to the server.
     pub fn mount_in_container(&self) -> anyhow::Result<()> {
-        let sock = self
-            .container_socket()
+        let (sock, server_end) = self
+            .socket_fds()
             .ok_or_else(|| anyhow::anyhow!("the FUSE hand-off socket is missing"))?;
+        // Only the server may hold the other end: if it is gone, the
+        // hand-off must fail here rather than leave the mount unserved.
+        // SAFETY: our copy of the server's end, not used in this process.
+        unsafe { libc::close(server_end) };
         let device = open_device()?;
         mount_device(&device, &self.target)?;
-        crate::runtime::tty::send_fd(borrow(sock), device.as_fd())
-            .map_err(|e| anyhow::anyhow!("handing the FUSE device to its server: {e}"))?;
+        if let Err(e) = crate::runtime::tty::send_fd(borrow(sock), device.as_fd()) {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            return Err(exit_error(
+                125,
+                format!(
+                    "the fuse storage driver's server is not running ({e}): {}",
+                    log.trim()
+                ),
+            ));
+        }
         Ok(())
     }
 }
@@ -78,7 +90,7 @@ pub fn mount_and_serve_here(plan: &FusePlan) -> anyhow::Result<()> {
     // SAFETY: single-threaded (contract); the child serves and exits.
     match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
-            super::server::isolate(device.as_raw_fd());
+            super::server::isolate(&[device.as_raw_fd()]);
             let served = plan
                 .filesystem()
                 .and_then(|fs| super::server::serve_device(device, fs));

@@ -75,13 +75,14 @@ impl FusePlan {
         })
     }
 
-    /// The container process's end of the hand-off socket.
-    pub(super) fn container_socket(&self) -> Option<RawFd> {
+    /// The hand-off socket's (container end, server end), as seen by the
+    /// container process.
+    pub(super) fn socket_fds(&self) -> Option<(RawFd, RawFd)> {
         self.sockets
             .lock()
             .ok()?
             .as_ref()
-            .map(|(c, _)| c.as_raw_fd())
+            .map(|(c, s)| (c.as_raw_fd(), s.as_raw_fd()))
     }
 
     /// Fork the server for the container process `pid` (its id maps are
@@ -92,6 +93,16 @@ impl FusePlan {
             anyhow::bail!("the FUSE server was already started");
         };
         let _ = std::fs::remove_file(&self.log);
+        // Opened now, while the container process still has our
+        // credentials (it becomes its namespace's root, a subordinate id
+        // with keep-id, once it goes on, and /proc then refuses us).
+        let userns = match &self.id_maps {
+            Some(_) => Some(
+                std::fs::File::open(format!("/proc/{pid}/ns/user"))
+                    .context("opening the container's user namespace")?,
+            ),
+            None => None,
+        };
         // SAFETY: single-threaded (contract); the children make syscalls,
         // and the grandchild becomes the server and exits without
         // returning.
@@ -100,7 +111,7 @@ impl FusePlan {
                 // SAFETY: as above.
                 if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
                     drop(container_end);
-                    let code = match serve(self, pid, server_end) {
+                    let code = match serve(self, userns, server_end) {
                         Ok(()) => 0,
                         Err(e) => {
                             self.report(&format!("{e:#}"));
@@ -116,6 +127,7 @@ impl FusePlan {
             nix::unistd::ForkResult::Parent { child } => {
                 drop(container_end);
                 drop(server_end);
+                drop(userns);
                 let _ = nix::sys::wait::waitpid(child, None);
                 Ok(())
             }
@@ -157,10 +169,12 @@ fn check_xattrs(dir: &Path) -> anyhow::Result<()> {
 
 /// The server process: detach from the launcher's descriptors, join the
 /// container's user namespace, wait for the mounted device, serve.
-fn serve(plan: &FusePlan, pid: i32, sock: OwnedFd) -> anyhow::Result<()> {
-    isolate(sock.as_raw_fd());
-    if plan.id_maps.is_some() {
-        join_userns(pid)?;
+fn serve(plan: &FusePlan, userns: Option<std::fs::File>, sock: OwnedFd) -> anyhow::Result<()> {
+    let mut keep = vec![sock.as_raw_fd()];
+    keep.extend(userns.as_ref().map(|f| f.as_raw_fd()));
+    isolate(&keep);
+    if let Some(ns) = userns {
+        join_userns(ns)?;
     }
     let fs = plan.filesystem()?;
     let device = match crate::runtime::tty::recv_fd(sock.as_fd()) {
@@ -248,7 +262,9 @@ pub fn serve_device(device: OwnedFd, fs: OverlayFs) -> anyhow::Result<()> {
 
 /// Stdio on /dev/null and no descriptor of the launcher's (its lock, the
 /// container's pipes) kept open, except `keep`.
-pub(super) fn isolate(keep: RawFd) {
+pub(super) fn isolate(keep: &[RawFd]) {
+    let mut keep: Vec<RawFd> = keep.iter().copied().filter(|fd| *fd > 2).collect();
+    keep.sort_unstable();
     // SAFETY: plain descriptor calls in a fresh single-threaded child.
     unsafe {
         let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
@@ -256,23 +272,25 @@ pub(super) fn isolate(keep: RawFd) {
             for fd in 0..3 {
                 libc::dup2(null, fd);
             }
-            if null > 2 && null != keep {
+            if null > 2 && !keep.contains(&null) {
                 libc::close(null);
             }
         }
-        if keep > 3 {
-            libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32);
+        let mut from = 3;
+        for &fd in &keep {
+            if fd > from {
+                libc::syscall(libc::SYS_close_range, from as u32, (fd - 1) as u32, 0u32);
+            }
+            from = fd + 1;
         }
-        libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32);
+        libc::syscall(libc::SYS_close_range, from as u32, u32::MAX, 0u32);
         libc::setsid();
         libc::umask(0);
     }
 }
 
 /// Become root of the container's user namespace.
-fn join_userns(pid: i32) -> anyhow::Result<()> {
-    let ns = std::fs::File::open(format!("/proc/{pid}/ns/user"))
-        .context("opening the container's user namespace")?;
+fn join_userns(ns: std::fs::File) -> anyhow::Result<()> {
     nix::sched::setns(ns.as_fd(), nix::sched::CloneFlags::CLONE_NEWUSER)
         .context("joining the container's user namespace")?;
     let root_gid = nix::unistd::Gid::from_raw(0);
