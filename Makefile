@@ -55,6 +55,7 @@ integration-test:
 bench: build
 	./tests/bench/run.sh
 	./tests/bench/start.sh
+	./tests/bench/fuse.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

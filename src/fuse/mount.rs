@@ -87,10 +87,19 @@ impl FusePlan {
 /// namespace does (when this process exits).
 pub fn mount_and_serve_here(plan: &FusePlan) -> anyhow::Result<()> {
     let device = open_device()?;
+    // The server may only poll the device once it is mounted (before, it
+    // reports an error and the server's threads would give up).
+    let (mounted_r, mounted_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     // SAFETY: single-threaded (contract); the child serves and exits.
     match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
-            super::server::isolate(&[device.as_raw_fd()]);
+            drop(mounted_w);
+            super::server::isolate(&[device.as_raw_fd(), mounted_r.as_raw_fd()]);
+            let mut byte = [0u8; 1];
+            if nix::unistd::read(&mounted_r, &mut byte) != Ok(1) {
+                // SAFETY: the mount failed; nothing to serve.
+                unsafe { libc::_exit(0) };
+            }
             let served = plan
                 .filesystem()
                 .and_then(|fs| super::server::serve_device(device, fs));
@@ -104,7 +113,7 @@ pub fn mount_and_serve_here(plan: &FusePlan) -> anyhow::Result<()> {
             // SAFETY: leave without running the caller's code.
             unsafe { libc::_exit(code) };
         }
-        nix::unistd::ForkResult::Parent { .. } => {}
+        nix::unistd::ForkResult::Parent { .. } => drop(mounted_r),
     }
     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow::anyhow!("creating a mount namespace: {e}"))?;
@@ -116,5 +125,8 @@ pub fn mount_and_serve_here(plan: &FusePlan) -> anyhow::Result<()> {
         None::<&str>,
     )
     .map_err(|e| anyhow::anyhow!("making mounts private: {e}"))?;
-    mount_device(&device, &plan.target)
+    mount_device(&device, &plan.target)?;
+    nix::unistd::write(&mounted_w, b"m")
+        .map_err(|e| anyhow::anyhow!("starting the FUSE server: {e}"))?;
+    Ok(())
 }
