@@ -317,3 +317,95 @@ fn fuse_unusable_device_is_one_clear_error() {
         assert!(e.contains("/dev/fuse"), "{e}");
     }
 }
+
+/// What busybox cannot do: a shared writable mapping of an image file,
+/// RENAME_NOREPLACE and RENAME_EXCHANGE (of a lower file and a lower
+/// directory), in a small static C program built for the test.
+const SYSCALLS_C: &str = r#"
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(const char *what) { printf("FAIL %s: %s\n", what, strerror(errno)); return 1; }
+
+int main(void) {
+    int fd = open("/data/mm", O_RDWR);
+    if (fd < 0) return fail("open");
+    char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) return fail("mmap");
+    memcpy(p + 4000, "MMAPPED", 7);
+    if (msync(p, 8192, MS_SYNC)) return fail("msync");
+    munmap(p, 8192);
+    close(fd);
+    char buf[8] = {0};
+    fd = open("/data/mm", O_RDONLY);
+    if (fd < 0 || pread(fd, buf, 7, 4000) != 7 || memcmp(buf, "MMAPPED", 7)) return fail("mmap-readback");
+    close(fd);
+    if (renameat2(AT_FDCWD, "/data/x1", AT_FDCWD, "/data/x2", RENAME_NOREPLACE) == 0 || errno != EEXIST)
+        return fail("rename-noreplace");
+    if (renameat2(AT_FDCWD, "/data/x1", AT_FDCWD, "/data/dir", RENAME_EXCHANGE)) return fail("rename-exchange");
+    struct stat st;
+    if (stat("/data/x1", &st) || !S_ISDIR(st.st_mode)) return fail("exchange-dir");
+    if (stat("/data/dir", &st) || !S_ISREG(st.st_mode)) return fail("exchange-file");
+    if (stat("/data/x1/inner", &st)) return fail("exchange-content");
+    printf("ok\n");
+    return 0;
+}
+"#;
+
+#[test]
+fn mmap_and_rename_flags_on_every_driver() {
+    let dir = std::env::temp_dir().join(format!("cove-fsops-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("fsops.c"), SYSCALLS_C).unwrap();
+    let built = std::process::Command::new("gcc")
+        .args(["-static", "-O1", "-o"])
+        .arg(dir.join("fsops"))
+        .arg(dir.join("fsops.c"))
+        .status();
+    if !matches!(built, Ok(s) if s.success()) {
+        eprintln!("gcc -static is not available (tests/setup.sh installs it): skipped");
+        return;
+    }
+    let binary = std::fs::read(dir.join("fsops")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let layer = TarBuilder::new()
+        .busybox()
+        .file("bin/fsops", &binary, 0o755, 0, 0)
+        .dir("data", 0o755)
+        .file("data/mm", &[b'.'; 8192], 0o644, 0, 0)
+        .file("data/x1", b"1", 0o644, 0, 0)
+        .file("data/x2", b"2", 0o644, 0, 0)
+        .dir("data/dir", 0o755)
+        .file("data/dir/inner", b"in", 0o644, 0, 0)
+        .finish();
+    let img = Image::for_platform(
+        vec![Layer::new(layer, Compression::Gzip)],
+        false,
+        "amd64",
+        None,
+        json!({"Cmd": ["/bin/fsops"]}),
+    );
+    for mode in modes() {
+        for driver in all_drivers() {
+            let registry = Registry::start();
+            push(&registry, "ops", "latest", &img);
+            let env = Env::new(&mode).with_driver(&driver);
+            let reference = format!("{}/ops:latest", registry.host());
+            env.ok(&["pull", "-q", &reference]);
+            let out = env.run(&["run", "--rm", &reference]);
+            assert_eq!(
+                stdout(&out).trim(),
+                "ok",
+                "[{} {driver}] {}",
+                mode.label(),
+                stderr(&out)
+            );
+        }
+    }
+}

@@ -471,7 +471,7 @@ pub fn inspect_doc(
         "Dead": json!(false),
         "Pid": json!(live.pid.unwrap_or(0)),
         "ExitCode": json!(live.exit_code),
-        "Error": json!(""),
+        "Error": json!(crate::fuse::server::last_error(&container.path).unwrap_or_default()),
         "StartedAt": json!(go_json_time(live.started_at.as_deref())),
         "FinishedAt": json!(go_json_time(live.finished_at.as_deref())),
         "Health": match &live.health {

@@ -95,6 +95,7 @@ pub fn mount_and_serve_here(plan: &FusePlan) -> anyhow::Result<()> {
         nix::unistd::ForkResult::Child => {
             drop(mounted_w);
             super::server::isolate(&[device.as_raw_fd(), mounted_r.as_raw_fd()]);
+            plan.set_title();
             let mut byte = [0u8; 1];
             if nix::unistd::read(&mounted_r, &mut byte) != Ok(1) {
                 // SAFETY: the mount failed; nothing to serve.

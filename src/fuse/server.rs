@@ -111,6 +111,10 @@ impl FusePlan {
                 // SAFETY: as above.
                 if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
                     drop(container_end);
+                    let log = self.log.clone();
+                    std::panic::set_hook(Box::new(move |info| {
+                        report_to(&log, &format!("the FUSE server crashed: {info}"));
+                    }));
                     let code = match serve(self, userns, server_end) {
                         Ok(()) => 0,
                         Err(e) => {
@@ -135,14 +139,86 @@ impl FusePlan {
     }
 
     pub(super) fn report(&self, message: &str) {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-        {
-            let _ = writeln!(f, "{} {message}", chrono::Local::now().to_rfc3339());
-        }
+        report_to(&self.log, message);
     }
+}
+
+fn report_to(log: &Path, message: &str) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = writeln!(f, "{} {message}", chrono::Local::now().to_rfc3339());
+    }
+}
+
+/// The last thing the container's FUSE server reported (for `inspect`'s
+/// State.Error), if it reported anything.
+pub fn last_error(container_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(container_dir.join(LOG)).ok()?;
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    // Drop the timestamp.
+    let message = line.split_once(' ').map_or(line, |(_, m)| m);
+    Some(format!("fuse storage server: {message}"))
+}
+
+impl FusePlan {
+    /// Name the server process `cove-fuse-server <container id>`: it is a
+    /// fork of the monitor (or of `run`) and must not pass for one in
+    /// `ps` or to anything that looks for the monitor by its command line.
+    pub(super) fn set_title(&self) {
+        let id = self
+            .target
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        set_process_title(&format!("cove-fuse-server {id}"));
+    }
+}
+
+/// Overwrite this process's command line (the memory /proc/<pid>/cmdline
+/// reads, as setproctitle does) and its name.
+fn set_process_title(title: &str) {
+    // SAFETY: prctl with a NUL-terminated name.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_NAME,
+            c"cove-fuse".as_ptr() as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return;
+    };
+    // Fields after the parenthesised name; arg_start and arg_end are the
+    // 48th and 49th of the whole line.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let (Some(start), Some(end)) = (
+        fields.get(45).and_then(|f| f.parse::<usize>().ok()),
+        fields.get(46).and_then(|f| f.parse::<usize>().ok()),
+    ) else {
+        return;
+    };
+    if end <= start + 1 {
+        return;
+    }
+    let len = end - start;
+    let mut bytes: Vec<u8> = title
+        .bytes()
+        .map(|b| if b == b' ' { 0 } else { b })
+        .collect();
+    bytes.truncate(len - 1);
+    bytes.resize(len, 0);
+    // SAFETY: [start, end) is this process's own argument area (on its
+    // stack, writable); nothing reads argv after this point.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), start as *mut u8, len) };
 }
 
 /// Opaque directories are marked with an xattr: the container's
@@ -173,6 +249,7 @@ fn serve(plan: &FusePlan, userns: Option<std::fs::File>, sock: OwnedFd) -> anyho
     let mut keep = vec![sock.as_raw_fd()];
     keep.extend(userns.as_ref().map(|f| f.as_raw_fd()));
     isolate(&keep);
+    plan.set_title();
     if let Some(ns) = userns {
         join_userns(ns)?;
     }
@@ -234,30 +311,38 @@ pub fn serve_device(device: OwnedFd, fs: OverlayFs) -> anyhow::Result<()> {
         threads.push(
             std::thread::Builder::new()
                 .name(format!("fuse-{i}"))
-                .spawn(move || loop {
-                    match channel.get_request() {
-                        Ok(Some((reader, writer))) => {
-                            if let Err(fuse_backend_rs::Error::EncodeMessage(_)) =
-                                server.handle_message(reader, writer.into(), None, None)
-                            {
-                                // The kernel closed the session.
-                                return;
+                .spawn(move || -> Option<String> {
+                    loop {
+                        match channel.get_request() {
+                            Ok(Some((reader, writer))) => {
+                                if let Err(fuse_backend_rs::Error::EncodeMessage(_)) =
+                                    server.handle_message(reader, writer.into(), None, None)
+                                {
+                                    // The kernel closed the session.
+                                    return None;
+                                }
                             }
+                            // Unmounted (ENODEV) or woken to exit.
+                            Ok(None) => return None,
+                            Err(e) => return Some(format!("reading FUSE requests: {e}")),
                         }
-                        // Unmounted (ENODEV) or woken to exit.
-                        Ok(None) => return,
-                        Err(_) => return,
                     }
                 })?,
         );
     }
+    let mut failure = None;
     for t in threads {
-        let _ = t.join();
+        if let Ok(Some(e)) = t.join() {
+            failure = Some(e);
+        }
     }
     // Dropping the session would unmount its mount point ("/" here, a
     // placeholder): the real mount is gone with its namespace already.
     std::mem::forget(session);
-    Ok(())
+    match failure {
+        Some(e) => anyhow::bail!(e),
+        None => Ok(()),
+    }
 }
 
 /// Stdio on /dev/null and no descriptor of the launcher's (its lock, the
