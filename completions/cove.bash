@@ -299,7 +299,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -337,7 +337,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -395,7 +395,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -433,7 +433,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -463,7 +463,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -501,7 +501,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -539,7 +539,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -597,7 +597,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -635,7 +635,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -837,7 +837,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -895,7 +895,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -933,7 +933,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -971,7 +971,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1009,7 +1009,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1051,7 +1051,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1105,7 +1105,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1139,7 +1139,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1169,7 +1169,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1207,7 +1207,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1237,7 +1237,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1439,7 +1439,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1469,7 +1469,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1511,7 +1511,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1549,7 +1549,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1579,7 +1579,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1621,7 +1621,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1659,7 +1659,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1861,7 +1861,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1919,7 +1919,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1957,7 +1957,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1987,7 +1987,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2017,7 +2017,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2047,7 +2047,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2077,7 +2077,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2119,7 +2119,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2173,7 +2173,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2211,7 +2211,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2249,7 +2249,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2291,7 +2291,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2321,7 +2321,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2383,7 +2383,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2429,7 +2429,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2459,7 +2459,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2501,7 +2501,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2531,7 +2531,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2561,7 +2561,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2603,7 +2603,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2657,7 +2657,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2695,7 +2695,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2741,7 +2741,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2779,7 +2779,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2817,7 +2817,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2871,7 +2871,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2905,7 +2905,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2947,7 +2947,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3001,7 +3001,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3063,7 +3063,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3109,7 +3109,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3139,7 +3139,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3177,7 +3177,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3207,7 +3207,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3237,7 +3237,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3439,7 +3439,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3481,7 +3481,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3511,7 +3511,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3553,7 +3553,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3591,7 +3591,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3621,7 +3621,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3655,7 +3655,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3685,7 +3685,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3715,7 +3715,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3745,7 +3745,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3775,7 +3775,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3805,7 +3805,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3843,7 +3843,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3873,7 +3873,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3927,7 +3927,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3957,7 +3957,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3995,7 +3995,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4037,7 +4037,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4071,7 +4071,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4101,7 +4101,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4143,7 +4143,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)

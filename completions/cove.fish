@@ -26,8 +26,9 @@ end
 
 complete -c cove -n "__fish_cove_needs_command" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_needs_command" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_needs_command" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_needs_command" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_needs_command" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -118,8 +119,9 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l authfile -d 'Path of t
 complete -c cove -n "__fish_cove_using_subcommand run" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -182,8 +184,9 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l authfile -d 'Path o
 complete -c cove -n "__fish_cove_using_subcommand create" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -204,8 +207,9 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l help -d 'Print help
 complete -c cove -n "__fish_cove_using_subcommand create" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -219,8 +223,9 @@ complete -c cove -n "__fish_cove_using_subcommand start" -s V -l version -d 'Pri
 complete -c cove -n "__fish_cove_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand stop" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand stop" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand stop" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -234,8 +239,9 @@ complete -c cove -n "__fish_cove_using_subcommand stop" -s V -l version -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand restart" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand restart" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand restart" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -251,8 +257,9 @@ complete -c cove -n "__fish_cove_using_subcommand logs" -l since -d 'Only lines 
 complete -c cove -n "__fish_cove_using_subcommand logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logs" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand logs" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -269,8 +276,9 @@ complete -c cove -n "__fish_cove_using_subcommand attach" -l sig-proxy -d 'Forwa
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand attach" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand attach" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand attach" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -286,8 +294,9 @@ complete -c cove -n "__fish_cove_using_subcommand exec" -s u -l user -d 'User (n
 complete -c cove -n "__fish_cove_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
 complete -c cove -n "__fish_cove_using_subcommand exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -302,8 +311,9 @@ complete -c cove -n "__fish_cove_using_subcommand exec" -s h -l help -d 'Print h
 complete -c cove -n "__fish_cove_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -319,8 +329,9 @@ complete -c cove -n "__fish_cove_using_subcommand rm" -s V -l version -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand kill" -s s -l signal -d 'Signal to send (name or number)' -r
 complete -c cove -n "__fish_cove_using_subcommand kill" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand kill" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand kill" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -334,8 +345,9 @@ complete -c cove -n "__fish_cove_using_subcommand wait" -l condition -d 'State t
 complete -c cove -n "__fish_cove_using_subcommand wait" -s i -l interval -d 'How often to check, e.g. 250ms or 1s' -r
 complete -c cove -n "__fish_cove_using_subcommand wait" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand wait" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand wait" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -357,8 +369,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand ps" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand ps" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand ps" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -375,8 +388,9 @@ complete -c cove -n "__fish_cove_using_subcommand ps" -s h -l help -d 'Print hel
 complete -c cove -n "__fish_cove_using_subcommand ps" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand top" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -390,8 +404,9 @@ complete -c cove -n "__fish_cove_using_subcommand stats" -s i -l interval -d 'Se
 complete -c cove -n "__fish_cove_using_subcommand stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand stats" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -407,8 +422,9 @@ complete -c cove -n "__fish_cove_using_subcommand stats" -s h -l help -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rename" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -421,8 +437,9 @@ complete -c cove -n "__fish_cove_using_subcommand cp" -s a -l archive -d 'Chown 
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand cp" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -435,8 +452,9 @@ complete -c cove -n "__fish_cove_using_subcommand cp" -s V -l version -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand export" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -451,8 +469,9 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s m -l message -d 'Co
 complete -c cove -n "__fish_cove_using_subcommand commit" -l iidfile -d 'Write the image id to this file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand commit" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -465,8 +484,9 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s h -l help -d 'Print
 complete -c cove -n "__fish_cove_using_subcommand commit" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -510,8 +530,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -539,8 +560,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -568,8 +590,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -587,8 +610,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.State.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -601,8 +625,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -658,8 +683,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -721,8 +747,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -744,8 +771,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -759,8 +787,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -774,8 +803,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -789,8 +819,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'Signal to send (name or number)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -804,8 +835,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -s i -l interval -d 'How often to check, e.g. 250ms or 1s' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -819,8 +851,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -837,8 +870,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -850,8 +884,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -865,8 +900,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -882,8 +918,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -895,8 +932,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Only containers matching: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP (created before)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -910,8 +948,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -924,8 +963,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -940,8 +980,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l iidfile -d 'Write the image id to this file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -958,8 +999,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -986,8 +1028,9 @@ complete -c cove -n "__fish_cove_using_subcommand pull" -l authfile -d 'Path of 
 complete -c cove -n "__fish_cove_using_subcommand pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand pull" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1004,8 +1047,9 @@ complete -c cove -n "__fish_cove_using_subcommand push" -l authfile -d 'Path of 
 complete -c cove -n "__fish_cove_using_subcommand push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand push" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1019,8 +1063,9 @@ complete -c cove -n "__fish_cove_using_subcommand images" -l format -d 'Output f
 complete -c cove -n "__fish_cove_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand images" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand images" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand images" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1036,8 +1081,9 @@ complete -c cove -n "__fish_cove_using_subcommand images" -s h -l help -d 'Print
 complete -c cove -n "__fish_cove_using_subcommand images" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1064,8 +1110,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1083,8 +1130,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1101,8 +1149,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Id}}' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1113,8 +1162,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1128,8 +1178,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1142,8 +1193,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1157,8 +1209,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1169,8 +1222,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1193,8 +1247,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1211,8 +1266,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1227,8 +1283,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1241,8 +1298,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Read from this file instead of stdin' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1258,8 +1316,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l os -d 'Operating system recorded in the image' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1271,8 +1330,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1285,8 +1345,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand tag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1297,8 +1358,9 @@ complete -c cove -n "__fish_cove_using_subcommand tag" -s h -l help -d 'Print he
 complete -c cove -n "__fish_cove_using_subcommand tag" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1315,8 +1377,9 @@ complete -c cove -n "__fish_cove_using_subcommand save" -l format -d 'Archive fo
 docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
 complete -c cove -n "__fish_cove_using_subcommand save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand save" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1329,8 +1392,9 @@ complete -c cove -n "__fish_cove_using_subcommand save" -s V -l version -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand load" -s i -l input -d 'Read from this file instead of stdin' -r -F
 complete -c cove -n "__fish_cove_using_subcommand load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand load" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1346,8 +1410,9 @@ complete -c cove -n "__fish_cove_using_subcommand import" -l arch -d 'Architectu
 complete -c cove -n "__fish_cove_using_subcommand import" -l os -d 'Operating system recorded in the image' -r
 complete -c cove -n "__fish_cove_using_subcommand import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand import" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1364,8 +1429,9 @@ image\t''
 volume\t''"
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1383,8 +1449,9 @@ false\t''"
 complete -c cove -n "__fish_cove_using_subcommand login" -l authfile -d 'Path of the authentication file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand login" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand login" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand login" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1398,8 +1465,9 @@ complete -c cove -n "__fish_cove_using_subcommand login" -s V -l version -d 'Pri
 complete -c cove -n "__fish_cove_using_subcommand logout" -l authfile -d 'Path of the authentication file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logout" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logout" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand logout" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1411,8 +1479,9 @@ complete -c cove -n "__fish_cove_using_subcommand logout" -s h -l help -d 'Print
 complete -c cove -n "__fish_cove_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1423,8 +1492,9 @@ complete -c cove -n "__fish_cove_using_subcommand unshare" -s h -l help -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand unshare" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1446,8 +1516,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -s o -l opt -d 'Set a driver option (KEY=VALUE), shown by inspect' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1461,8 +1532,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.Name}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1477,8 +1549,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Output format: json, table, or a Go template such as {{.Name}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1492,8 +1565,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Mountpoint}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1505,8 +1579,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1519,8 +1594,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1534,8 +1610,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l filter -d 'Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP, after=VOLUME' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1547,8 +1624,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1560,8 +1638,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand version" -s f -l format -d 'Output format: json or a Go template such as {{.Client.Version}}' -r
 complete -c cove -n "__fish_cove_using_subcommand version" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand version" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand version" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1573,8 +1652,9 @@ complete -c cove -n "__fish_cove_using_subcommand version" -s V -l version -d 'P
 complete -c cove -n "__fish_cove_using_subcommand info" -s f -l format -d 'Output format: json or a Go template such as {{.Store.GraphRoot}}' -r
 complete -c cove -n "__fish_cove_using_subcommand info" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand info" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand info" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand info" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand info" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1585,8 +1665,9 @@ complete -c cove -n "__fish_cove_using_subcommand info" -s h -l help -d 'Print h
 complete -c cove -n "__fish_cove_using_subcommand info" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1600,8 +1681,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_su
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -f -a "reset" -d 'Remove every container, image and volume, and the storage directories'
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1616,8 +1698,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Output format: json, or a Go template such as {{.Type}} {{.Size}}' -r
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1629,8 +1712,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1643,8 +1727,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand completion" -s f -l file -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand completion" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1655,8 +1740,9 @@ complete -c cove -n "__fish_cove_using_subcommand completion" -s h -l help -d 'P
 complete -c cove -n "__fish_cove_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1668,8 +1754,9 @@ complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_se
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Run a container\'s health check now; exit 0 if healthy, 1 if not'
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1682,8 +1769,9 @@ complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l lock-fd 
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l report-fd -r
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''

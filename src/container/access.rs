@@ -111,7 +111,11 @@ impl Access {
     pub fn layers(&self) -> anyhow::Result<Vec<PathBuf>> {
         match &self.target {
             Target::Stopped { layers, .. } => Ok(layers.clone()),
-            Target::Running { .. } => super::start::rootfs_layers(&self.container),
+            Target::Running { .. } => match self.container.config.driver {
+                // Shifted on the fly: never re-owned copies.
+                Driver::Fuse => Ok(self.container.config.layers.clone()),
+                _ => super::start::rootfs_layers(&self.container),
+            },
         }
     }
 

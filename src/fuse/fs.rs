@@ -472,14 +472,21 @@ impl OverlayFs {
             .ok_or_else(|| errno(libc::EBADF))
     }
 
-    /// An O_PATH descriptor on the node's top entry (for xattrs).
-    fn open_path(&self, tree: &Tree, ino: u64) -> io::Result<OwnedFd> {
+    /// An O_PATH descriptor on the node's top entry (for xattrs, reached
+    /// through /proc/self/fd). None for a symlink: a path through the
+    /// descriptor could be resolved by its target in the host's tree, and
+    /// user xattrs do not exist on symlinks anyway.
+    fn open_path(&self, tree: &Tree, ino: u64) -> io::Result<Option<OwnedFd>> {
         let n = tree.get(ino).ok_or_else(enoent)?;
         if n.detached {
             return Err(enoent());
         }
         let (dir, name) = self.locate(tree, ino, n.top())?;
-        sys::open_beneath(dir.as_fd(), &name, libc::O_PATH | libc::O_NOFOLLOW, 0)
+        let fd = sys::open_beneath(dir.as_fd(), &name, libc::O_PATH | libc::O_NOFOLLOW, 0)?;
+        if sys::fstat(fd.as_fd())?.st_mode & libc::S_IFMT == libc::S_IFLNK {
+            return Ok(None);
+        }
+        Ok(Some(fd))
     }
 
     fn do_lookup(&self, parent: u64, name: &CStr) -> io::Result<Entry> {
@@ -1149,7 +1156,9 @@ impl FileSystem for OverlayFs {
         }
         let mut tree = self.lock();
         self.copy_up(&mut tree, inode)?;
-        let fd = self.open_path(&tree, inode)?;
+        let fd = self
+            .open_path(&tree, inode)?
+            .ok_or_else(|| errno(libc::EPERM))?;
         sys::set_xattr(&sys::proc_path(fd.as_fd()), name, value, flags as i32)
     }
 
@@ -1164,7 +1173,9 @@ impl FileSystem for OverlayFs {
             return Err(errno(libc::ENODATA));
         }
         let tree = self.lock();
-        let fd = self.open_path(&tree, inode)?;
+        let fd = self
+            .open_path(&tree, inode)?
+            .ok_or_else(|| errno(libc::ENODATA))?;
         drop(tree);
         let value = sys::get_xattr(&sys::proc_path(fd.as_fd()), name)?;
         if size == 0 {
@@ -1180,7 +1191,10 @@ impl FileSystem for OverlayFs {
         let tree = self.lock();
         let fd = self.open_path(&tree, inode)?;
         drop(tree);
-        let list = layout::filter_xattr_list(&sys::list_xattr(&sys::proc_path(fd.as_fd()))?);
+        let list = match fd {
+            Some(fd) => layout::filter_xattr_list(&sys::list_xattr(&sys::proc_path(fd.as_fd()))?),
+            None => Vec::new(),
+        };
         if size == 0 {
             Ok(ListxattrReply::Count(list.len() as u32))
         } else if list.len() > size as usize {
@@ -1196,7 +1210,9 @@ impl FileSystem for OverlayFs {
         }
         let mut tree = self.lock();
         self.copy_up(&mut tree, inode)?;
-        let fd = self.open_path(&tree, inode)?;
+        let fd = self
+            .open_path(&tree, inode)?
+            .ok_or_else(|| errno(libc::ENODATA))?;
         sys::remove_xattr(&sys::proc_path(fd.as_fd()), name)
     }
 
