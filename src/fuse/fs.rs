@@ -25,7 +25,7 @@ use std::io;
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 /// How long the kernel may trust what we said. The server is the only
@@ -47,7 +47,9 @@ enum Handle {
 
 pub struct OverlayFs {
     layers: Layers,
-    tree: Mutex<Tree>,
+    /// Written by operations that change the tree; lookups, opens for
+    /// reading, getattr and readdir share it.
+    tree: RwLock<Tree>,
     handles: Mutex<HashMap<u64, Arc<Handle>>>,
     next_handle: AtomicU64,
     shift: IdShift,
@@ -72,7 +74,7 @@ impl OverlayFs {
         let root_layers = Self::root_layers(&layers);
         OverlayFs {
             layers,
-            tree: Mutex::new(Tree::new(root_layers)),
+            tree: RwLock::new(Tree::new(root_layers)),
             handles: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             shift,
@@ -91,8 +93,12 @@ impl OverlayFs {
         out
     }
 
-    fn lock(&self) -> MutexGuard<'_, Tree> {
-        self.tree.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> RwLockWriteGuard<'_, Tree> {
+        self.tree.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Tree> {
+        self.tree.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn layer(&self, l: usize) -> BorrowedFd<'_> {
@@ -472,6 +478,24 @@ impl OverlayFs {
             .ok_or_else(|| errno(libc::EBADF))
     }
 
+    /// Take the directory's listing at the first read and at a rewind.
+    fn refresh_snapshot(
+        &self,
+        snap: &mut Option<Vec<MergedEntry>>,
+        inode: u64,
+        offset: u64,
+    ) -> io::Result<()> {
+        if snap.is_some() && offset != 0 {
+            return Ok(());
+        }
+        let tree = self.read();
+        let (path, layers, _) = self.node_info(&tree, inode)?;
+        let st = self.stat_node(&tree, inode)?;
+        drop(tree);
+        *snap = Some(self.list(&path, &layers, st.st_ino)?);
+        Ok(())
+    }
+
     /// An O_PATH descriptor on the node's top entry (for xattrs, reached
     /// through /proc/self/fd). None for a symlink: a path through the
     /// descriptor could be resolved by its target in the host's tree, and
@@ -490,25 +514,24 @@ impl OverlayFs {
     }
 
     fn do_lookup(&self, parent: u64, name: &CStr) -> io::Result<Entry> {
-        let mut tree = self.lock();
+        let tree = self.read();
         let (ppath, players, pdir) = self.node_info(&tree, parent)?;
         if !pdir {
             return Err(errno(libc::ENOTDIR));
         }
-        match self.resolve(&ppath, &players, name)? {
+        let found = self.resolve(&ppath, &players, name)?;
+        drop(tree);
+        // The kernel keeps renames and removals in `parent` out while it
+        // looks up in it, so what was found still holds.
+        match found {
             Some(found) => {
-                let ino = tree.remember(parent, name, found.layers, is_dir(&found.st));
+                let ino = self
+                    .lock()
+                    .remember(parent, name, found.layers, is_dir(&found.st));
                 Ok(self.entry(ino, found.st))
             }
             // A negative entry the kernel may cache.
-            None => Ok(Entry {
-                inode: 0,
-                generation: 0,
-                attr: unsafe { std::mem::zeroed() },
-                attr_flags: 0,
-                attr_timeout: TIMEOUT,
-                entry_timeout: TIMEOUT,
-            }),
+            None => Ok(blank_entry()),
         }
     }
 
@@ -757,6 +780,19 @@ impl OverlayFs {
     }
 }
 
+/// No entry (a negative lookup, or "." in readdirplus).
+fn blank_entry() -> Entry {
+    Entry {
+        inode: 0,
+        generation: 0,
+        // SAFETY: stat64 is plain data; all zeroes is a valid value.
+        attr: unsafe { std::mem::zeroed() },
+        attr_flags: 0,
+        attr_timeout: TIMEOUT,
+        entry_timeout: TIMEOUT,
+    }
+}
+
 fn opaque(dir: BorrowedFd) -> bool {
     matches!(sys::get_xattr(&sys::proc_path(dir), OPAQUE_XATTR_C), Ok(v) if layout::is_opaque_value(&v))
 }
@@ -846,7 +882,9 @@ impl FileSystem for OverlayFs {
             | FsOptions::MAX_PAGES
             | FsOptions::PARALLEL_DIROPS
             | FsOptions::WRITEBACK_CACHE
-            | FsOptions::ATOMIC_O_TRUNC;
+            | FsOptions::ATOMIC_O_TRUNC
+            | FsOptions::DO_READDIRPLUS
+            | FsOptions::READDIRPLUS_AUTO;
         // SAFETY: umask only affects this process.
         unsafe { libc::umask(0) };
         Ok(capable & want)
@@ -878,7 +916,7 @@ impl FileSystem for OverlayFs {
                 return Ok((self.attr(sys::fstat(f.as_fd())?), TIMEOUT));
             }
         }
-        let tree = self.lock();
+        let tree = self.read();
         Ok((self.attr(self.stat_node(&tree, inode)?), TIMEOUT))
     }
 
@@ -895,7 +933,7 @@ impl FileSystem for OverlayFs {
     }
 
     fn readlink(&self, _ctx: &Context, inode: u64) -> io::Result<Vec<u8>> {
-        let tree = self.lock();
+        let tree = self.read();
         let n = tree.get(inode).ok_or_else(enoent)?;
         let (dir, name) = self.locate(&tree, inode, n.top())?;
         sys::readlink_at(dir.as_fd(), &name)
@@ -998,23 +1036,18 @@ impl FileSystem for OverlayFs {
         flags: u32,
         _fuse_flags: u32,
     ) -> io::Result<(Option<u64>, OpenOptions, Option<u32>)> {
-        let mut tree = self.lock();
         if wants_write(flags) {
-            self.copy_up(&mut tree, inode)?;
+            self.copy_up(&mut self.lock(), inode)?;
         }
+        let tree = self.read();
         let n = tree.get(inode).ok_or_else(enoent)?;
-        let top = n.top();
-        let (dir, name) = self.locate(&tree, inode, top)?;
+        let (dir, name) = self.locate(&tree, inode, n.top())?;
         drop(tree);
         let fd = sys::open_beneath(dir.as_fd(), &name, real_open_flags(flags), 0)?;
         let h = self.new_handle(Handle::File(File::from(fd)));
-        // Image files never change under us: keep their cached pages.
-        let opts = if top > 0 {
-            OpenOptions::KEEP_CACHE
-        } else {
-            OpenOptions::empty()
-        };
-        Ok((Some(h), opts, None))
+        // Every change goes through this mount, so the kernel's cached
+        // pages stay right from one open to the next.
+        Ok((Some(h), OpenOptions::KEEP_CACHE, None))
     }
 
     fn create(
@@ -1035,7 +1068,7 @@ impl FileSystem for OverlayFs {
         )?;
         let entry = self.finish_create(&mut tree, ctx, parent, name, &tmp, prepared, false)?;
         let h = self.new_handle(Handle::File(File::from(fd)));
-        Ok((entry, Some(h), OpenOptions::empty(), None))
+        Ok((entry, Some(h), OpenOptions::KEEP_CACHE, None))
     }
 
     fn read(
@@ -1083,7 +1116,10 @@ impl FileSystem for OverlayFs {
     }
 
     fn flush(&self, _ctx: &Context, _inode: u64, _handle: u64, _lock_owner: u64) -> io::Result<()> {
-        Ok(())
+        // Nothing to do at close (no locks of ours, writes go straight
+        // through): ENOSYS tells the kernel to stop asking, one round trip
+        // less per file.
+        Err(errno(libc::ENOSYS))
     }
 
     fn fsync(&self, _ctx: &Context, _inode: u64, datasync: bool, handle: u64) -> io::Result<()> {
@@ -1172,7 +1208,7 @@ impl FileSystem for OverlayFs {
         if layout::is_private_xattr(name.to_bytes()) {
             return Err(errno(libc::ENODATA));
         }
-        let tree = self.lock();
+        let tree = self.read();
         let fd = self
             .open_path(&tree, inode)?
             .ok_or_else(|| errno(libc::ENODATA))?;
@@ -1188,7 +1224,7 @@ impl FileSystem for OverlayFs {
     }
 
     fn listxattr(&self, _ctx: &Context, inode: u64, size: u32) -> io::Result<ListxattrReply> {
-        let tree = self.lock();
+        let tree = self.read();
         let fd = self.open_path(&tree, inode)?;
         drop(tree);
         let list = match fd {
@@ -1222,13 +1258,61 @@ impl FileSystem for OverlayFs {
         inode: u64,
         _flags: u32,
     ) -> io::Result<(Option<u64>, OpenOptions)> {
-        let tree = self.lock();
+        let tree = self.read();
         self.node_info(&tree, inode)?;
         drop(tree);
         Ok((
             Some(self.new_handle(Handle::Dir(Mutex::new(None)))),
             OpenOptions::empty(),
         ))
+    }
+
+    fn readdirplus(
+        &self,
+        _ctx: &Context,
+        inode: u64,
+        handle: u64,
+        _size: u32,
+        offset: u64,
+        add_entry: &mut dyn FnMut(DirEntry, Entry) -> io::Result<usize>,
+    ) -> io::Result<()> {
+        let h = self.handle(handle)?;
+        let Handle::Dir(snapshot) = &*h else {
+            return Err(errno(libc::ENOTDIR));
+        };
+        let mut snap = snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        self.refresh_snapshot(&mut snap, inode, offset)?;
+        let entries = snap.as_ref().unwrap();
+        for (i, e) in entries.iter().enumerate().skip(offset as usize) {
+            let dirent = DirEntry {
+                ino: e.ino,
+                offset: i as u64 + 1,
+                type_: e.kind,
+                name: &e.name,
+            };
+            // The kernel takes "." and ".." without a lookup; anything
+            // else counts as one, so it is remembered first and
+            // forgotten again if it did not fit.
+            let entry = if e.name == b"." || e.name == b".." {
+                None
+            } else {
+                let name = CString::new(e.name.clone()).map_err(|_| errno(libc::EINVAL))?;
+                match self.do_lookup(inode, &name) {
+                    Ok(entry) if entry.inode != 0 => Some(entry),
+                    // Gone since the snapshot.
+                    _ => continue,
+                }
+            };
+            let looked_up = entry.as_ref().map(|e| e.inode);
+            let n = add_entry(dirent, entry.unwrap_or_else(blank_entry))?;
+            if n == 0 {
+                if let Some(ino) = looked_up {
+                    self.lock().forget(ino, 1);
+                }
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn readdir(
@@ -1245,13 +1329,7 @@ impl FileSystem for OverlayFs {
             return Err(errno(libc::ENOTDIR));
         };
         let mut snap = snapshot.lock().unwrap_or_else(|e| e.into_inner());
-        if snap.is_none() || offset == 0 {
-            let tree = self.lock();
-            let (path, layers, _) = self.node_info(&tree, inode)?;
-            let st = self.stat_node(&tree, inode)?;
-            drop(tree);
-            *snap = Some(self.list(&path, &layers, st.st_ino)?);
-        }
+        self.refresh_snapshot(&mut snap, inode, offset)?;
         let entries = snap.as_ref().unwrap();
         for (i, e) in entries.iter().enumerate().skip(offset as usize) {
             let n = add_entry(DirEntry {
