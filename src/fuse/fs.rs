@@ -61,6 +61,47 @@ struct Found {
     st: libc::stat64,
 }
 
+/// A lookup going down the layers.
+#[derive(Default)]
+struct Resolve {
+    found: Option<Found>,
+}
+
+impl Resolve {
+    /// Look at `name` in layer `l`'s directory; true when the layers
+    /// below no longer matter.
+    fn step(&mut self, l: usize, dir: BorrowedFd, name: &CStr) -> io::Result<bool> {
+        let st = match sys::stat_at(dir, name) {
+            Ok(st) => st,
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
+                return Ok(false)
+            }
+            Err(e) => return Err(e),
+        };
+        if is_whiteout(st.st_mode, st.st_rdev) {
+            return Ok(true);
+        }
+        match &mut self.found {
+            None => {
+                self.found = Some(Found {
+                    layers: vec![l],
+                    st,
+                });
+                Ok(!is_dir(&st) || opaque_at(dir, name))
+            }
+            Some(f) => {
+                // A non-directory below a directory is hidden, and so is
+                // everything under it.
+                if !is_dir(&st) {
+                    return Ok(true);
+                }
+                f.layers.push(l);
+                Ok(opaque_at(dir, name))
+            }
+        }
+    }
+}
+
 fn is_dir(st: &libc::stat64) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
@@ -122,7 +163,9 @@ impl OverlayFs {
         dir_layers: &[usize],
         name: &CStr,
     ) -> io::Result<Option<Found>> {
-        let mut found: Option<Found> = None;
+        // Layer directories are opened one by one: most lookups stop at
+        // the first layer that has the name.
+        let mut state = Resolve::default();
         for &l in dir_layers {
             let dir = match self.open_dir(l, dir_path) {
                 Ok(d) => d,
@@ -131,40 +174,40 @@ impl OverlayFs {
                 }
                 Err(e) => return Err(e),
             };
-            let st = match sys::stat_at(dir.as_fd(), name) {
-                Ok(st) => st,
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-                    continue
-                }
-                Err(e) => return Err(e),
-            };
-            if is_whiteout(st.st_mode, st.st_rdev) {
+            if state.step(l, dir.as_fd(), name)? {
                 break;
             }
-            match &mut found {
-                None => {
-                    found = Some(Found {
-                        layers: vec![l],
-                        st,
-                    });
-                    if !is_dir(&st) || opaque_at(dir.as_fd(), name) {
-                        break;
-                    }
-                }
-                Some(f) => {
-                    // A non-directory below a directory is hidden, and so
-                    // is everything under it.
-                    if !is_dir(&st) {
-                        break;
-                    }
-                    f.layers.push(l);
-                    if opaque_at(dir.as_fd(), name) {
-                        break;
-                    }
-                }
+        }
+        Ok(state.found)
+    }
+
+    /// `resolve` in directories opened already (readdirplus: once per
+    /// listing, not once per entry).
+    fn resolve_in(&self, dirs: &[(usize, OwnedFd)], name: &CStr) -> io::Result<Option<Found>> {
+        let mut state = Resolve::default();
+        for (l, dir) in dirs {
+            if state.step(*l, dir.as_fd(), name)? {
+                break;
             }
         }
-        Ok(found)
+        Ok(state.found)
+    }
+
+    /// The directory's layer directories that exist, top first.
+    fn open_layers(
+        &self,
+        dir_path: &CStr,
+        dir_layers: &[usize],
+    ) -> io::Result<Vec<(usize, OwnedFd)>> {
+        let mut out = Vec::new();
+        for &l in dir_layers {
+            match self.open_dir(l, dir_path) {
+                Ok(d) => out.push((l, d)),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// Whether some lower layer of the directory has `name` (so removing
@@ -1040,10 +1083,11 @@ impl FileSystem for OverlayFs {
             self.copy_up(&mut self.lock(), inode)?;
         }
         let tree = self.read();
-        let n = tree.get(inode).ok_or_else(enoent)?;
-        let (dir, name) = self.locate(&tree, inode, n.top())?;
+        let (path, layers, _) = self.node_info(&tree, inode)?;
         drop(tree);
-        let fd = sys::open_beneath(dir.as_fd(), &name, real_open_flags(flags), 0)?;
+        let top = layers.first().copied().unwrap_or(0);
+        // One openat2 from the layer's root, beneath it, no symlinks.
+        let fd = sys::open_beneath(self.layer(top), &path, real_open_flags(flags), 0)?;
         let h = self.new_handle(Handle::File(File::from(fd)));
         // Every change goes through this mount, so the kernel's cached
         // pages stay right from one open to the next.
@@ -1283,6 +1327,11 @@ impl FileSystem for OverlayFs {
         let mut snap = snapshot.lock().unwrap_or_else(|e| e.into_inner());
         self.refresh_snapshot(&mut snap, inode, offset)?;
         let entries = snap.as_ref().unwrap();
+        let dirs = {
+            let tree = self.read();
+            let (path, layers, _) = self.node_info(&tree, inode)?;
+            self.open_layers(&path, &layers)?
+        };
         for (i, e) in entries.iter().enumerate().skip(offset as usize) {
             let dirent = DirEntry {
                 ino: e.ino,
@@ -1297,8 +1346,13 @@ impl FileSystem for OverlayFs {
                 None
             } else {
                 let name = CString::new(e.name.clone()).map_err(|_| errno(libc::EINVAL))?;
-                match self.do_lookup(inode, &name) {
-                    Ok(entry) if entry.inode != 0 => Some(entry),
+                match self.resolve_in(&dirs, &name) {
+                    Ok(Some(found)) => {
+                        let ino =
+                            self.lock()
+                                .remember(inode, &name, found.layers, is_dir(&found.st));
+                        Some(self.entry(ino, found.st))
+                    }
                     // Gone since the snapshot.
                     _ => continue,
                 }
