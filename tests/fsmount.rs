@@ -262,6 +262,19 @@ fn fuse_keep_id_shifts_owners_without_a_copy() {
         // The same container started again sees what it wrote.
         let again = env.ok(&["start", "-a", "k"]);
         assert!(again.contains("wrote"), "{again}");
+        // Committed, its files keep the owners the container saw.
+        env.ok(&["commit", "-q", "k", "kimg"]);
+        let owners = env.ok(&[
+            "run",
+            "--rm",
+            "kimg",
+            "stat",
+            "-c",
+            "%u:%g",
+            "/tmp/mine",
+            "/bin/busybox",
+        ]);
+        assert_eq!(owners.trim(), format!("{uid}:{gid}\n0:0"), "{owners}");
     }
 }
 

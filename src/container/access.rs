@@ -137,8 +137,15 @@ impl Access {
     where
         F: FnOnce() -> anyhow::Result<()>,
     {
+        let config = &self.container.config;
+        // The fuse driver keeps the upper dir in the store's ids (it
+        // shifts them as it serves): read it as the store sees it.
+        let maps = match config.driver {
+            Driver::Fuse => config.storage_maps.as_ref().or(config.id_maps.as_ref()),
+            _ => config.id_maps.as_ref(),
+        };
         self.fork(
-            || match &self.container.config.id_maps {
+            || match maps {
                 Some(maps) => crate::userns::enter(maps),
                 None => Ok(()),
             },
