@@ -28,10 +28,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-/// How long the kernel may trust what we said. The server is the only
-/// writer of the tree, so caching is safe; 0 made metadata three times
-/// slower in fuse-backend-rs's own overlay.
-const TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the kernel may trust what we said. Every change to the tree
+/// goes through this mount, and the kernel updates its own caches for
+/// those; so entries and attributes stay valid until it forgets them.
+/// (0 made metadata three times slower in fuse-backend-rs's own overlay;
+/// 2 s still had long jobs such as an untar revalidate every path
+/// component, a dozen requests per file.)
+const TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// The directories the filesystem is made of, opened once.
 pub struct Layers {
