@@ -56,6 +56,7 @@ bench: build
 	./tests/bench/run.sh
 	./tests/bench/start.sh
 	./tests/bench/network.sh
+	./tests/bench/fuse.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -305,7 +305,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -343,7 +343,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -401,7 +401,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -439,7 +439,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -469,7 +469,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -507,7 +507,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -545,7 +545,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -603,7 +603,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -641,7 +641,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -867,7 +867,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -925,7 +925,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -963,7 +963,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1001,7 +1001,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1039,7 +1039,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1081,7 +1081,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1135,7 +1135,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1199,7 +1199,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1229,7 +1229,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1267,7 +1267,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1297,7 +1297,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1523,7 +1523,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1553,7 +1553,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1595,7 +1595,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1633,7 +1633,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1663,7 +1663,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1705,7 +1705,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1743,7 +1743,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1969,7 +1969,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2027,7 +2027,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2065,7 +2065,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2095,7 +2095,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2125,7 +2125,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2155,7 +2155,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2185,7 +2185,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2227,7 +2227,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2281,7 +2281,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2319,7 +2319,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2357,7 +2357,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2399,7 +2399,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2429,7 +2429,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2491,7 +2491,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2537,7 +2537,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2567,7 +2567,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2609,7 +2609,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2639,7 +2639,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2669,7 +2669,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2711,7 +2711,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2765,7 +2765,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2803,7 +2803,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2849,7 +2849,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2887,7 +2887,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2925,7 +2925,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -2979,7 +2979,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3013,7 +3013,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3055,7 +3055,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3139,7 +3139,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3201,7 +3201,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3247,7 +3247,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3277,7 +3277,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3315,7 +3315,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3345,7 +3345,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3375,7 +3375,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3601,7 +3601,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3643,7 +3643,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3673,7 +3673,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3715,7 +3715,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3753,7 +3753,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3783,7 +3783,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3817,7 +3817,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3847,7 +3847,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3877,7 +3877,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3907,7 +3907,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3937,7 +3937,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3967,7 +3967,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4005,7 +4005,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4035,7 +4035,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4089,7 +4089,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4119,7 +4119,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4157,7 +4157,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4199,7 +4199,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4233,7 +4233,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4263,7 +4263,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -4305,7 +4305,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)

@@ -26,8 +26,9 @@ end
 
 complete -c cove -n "__fish_cove_needs_command" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_needs_command" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_needs_command" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_needs_command" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_needs_command" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -49,7 +50,6 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal t
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "ps" -d 'List containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "top" -d 'Show the processes of a running container'
-complete -c cove -n "__fish_cove_needs_command" -f -a "port" -d 'List a container\'s published ports'
 complete -c cove -n "__fish_cove_needs_command" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
@@ -107,12 +107,7 @@ complete -c cove -n "__fish_cove_using_subcommand run" -s l -l label -d 'Set a l
 complete -c cove -n "__fish_cove_using_subcommand run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: none or host' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -124,8 +119,9 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l authfile -d 'Path of t
 complete -c cove -n "__fish_cove_using_subcommand run" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -142,7 +138,6 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l init -d 'Run a tiny in
 complete -c cove -n "__fish_cove_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand run" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand run" -l no-healthcheck -d 'Run no health check'
-complete -c cove -n "__fish_cove_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand run" -s V -l version -d 'Print version'
@@ -177,12 +172,7 @@ complete -c cove -n "__fish_cove_using_subcommand create" -s l -l label -d 'Set 
 complete -c cove -n "__fish_cove_using_subcommand create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: none or host' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -194,8 +184,9 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l authfile -d 'Path o
 complete -c cove -n "__fish_cove_using_subcommand create" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -211,14 +202,14 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l init -d 'Run a tiny
 complete -c cove -n "__fish_cove_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand create" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand create" -l no-healthcheck -d 'Run no health check'
-complete -c cove -n "__fish_cove_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand create" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -232,8 +223,9 @@ complete -c cove -n "__fish_cove_using_subcommand start" -s V -l version -d 'Pri
 complete -c cove -n "__fish_cove_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand stop" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand stop" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand stop" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -247,8 +239,9 @@ complete -c cove -n "__fish_cove_using_subcommand stop" -s V -l version -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand restart" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand restart" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand restart" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -264,8 +257,9 @@ complete -c cove -n "__fish_cove_using_subcommand logs" -l since -d 'Only lines 
 complete -c cove -n "__fish_cove_using_subcommand logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logs" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand logs" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -282,8 +276,9 @@ complete -c cove -n "__fish_cove_using_subcommand attach" -l sig-proxy -d 'Forwa
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand attach" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand attach" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand attach" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -299,8 +294,9 @@ complete -c cove -n "__fish_cove_using_subcommand exec" -s u -l user -d 'User (n
 complete -c cove -n "__fish_cove_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
 complete -c cove -n "__fish_cove_using_subcommand exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -315,8 +311,9 @@ complete -c cove -n "__fish_cove_using_subcommand exec" -s h -l help -d 'Print h
 complete -c cove -n "__fish_cove_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -332,8 +329,9 @@ complete -c cove -n "__fish_cove_using_subcommand rm" -s V -l version -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand kill" -s s -l signal -d 'Signal to send (name or number)' -r
 complete -c cove -n "__fish_cove_using_subcommand kill" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand kill" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand kill" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -347,8 +345,9 @@ complete -c cove -n "__fish_cove_using_subcommand wait" -l condition -d 'State t
 complete -c cove -n "__fish_cove_using_subcommand wait" -s i -l interval -d 'How often to check, e.g. 250ms or 1s' -r
 complete -c cove -n "__fish_cove_using_subcommand wait" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand wait" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand wait" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -370,8 +369,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand ps" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand ps" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand ps" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -388,8 +388,9 @@ complete -c cove -n "__fish_cove_using_subcommand ps" -s h -l help -d 'Print hel
 complete -c cove -n "__fish_cove_using_subcommand ps" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand top" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -399,26 +400,13 @@ error\t''"
 complete -c cove -n "__fish_cove_using_subcommand top" -s l -l latest -d 'Use the most recently created container'
 complete -c cove -n "__fish_cove_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand top" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand port" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand port" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand port" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
-overlay\t'The kernel\'s overlayfs inside the user namespace'
-vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand port" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
-debug\t''
-info\t''
-warn\t''
-error\t''"
-complete -c cove -n "__fish_cove_using_subcommand port" -s a -l all -d 'Show the ports of every running container'
-complete -c cove -n "__fish_cove_using_subcommand port" -s l -l latest -d 'Use the most recently created container'
-complete -c cove -n "__fish_cove_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand port" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand stats" -s i -l interval -d 'Seconds between reports' -r
 complete -c cove -n "__fish_cove_using_subcommand stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand stats" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -434,8 +422,9 @@ complete -c cove -n "__fish_cove_using_subcommand stats" -s h -l help -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rename" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -448,8 +437,9 @@ complete -c cove -n "__fish_cove_using_subcommand cp" -s a -l archive -d 'Chown 
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand cp" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -462,8 +452,9 @@ complete -c cove -n "__fish_cove_using_subcommand cp" -s V -l version -d 'Print 
 complete -c cove -n "__fish_cove_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand export" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -478,8 +469,9 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s m -l message -d 'Co
 complete -c cove -n "__fish_cove_using_subcommand commit" -l iidfile -d 'Write the image id to this file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand commit" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -490,41 +482,41 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s q -l quiet -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "start" -d 'Start created or exited containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "stop" -d 'Stop running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "restart" -d 'Restart containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "kill" -d 'Send a signal to running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "logs" -d 'Show a container\'s output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "attach" -d 'Attach to a running container\'s input and output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "top" -d 'Show the processes of a running container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "port" -d 'List a container\'s published ports'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "rename" -d 'Rename a container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "prune" -d 'Remove all stopped containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "commit" -d 'Create a new image from a container\'s changes'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "exec" -d 'Run a command in a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "start" -d 'Start created or exited containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stop" -d 'Stop running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "restart" -d 'Restart containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "kill" -d 'Send a signal to running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "logs" -d 'Show a container\'s output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rename" -d 'Rename a container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "prune" -d 'Remove all stopped containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "commit" -d 'Create a new image from a container\'s changes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -538,8 +530,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -567,8 +560,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -596,8 +590,9 @@ size\t''
 status\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -615,8 +610,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.State.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -629,8 +625,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -674,12 +671,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: none or host' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -691,8 +683,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -708,7 +701,6 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'Run no health check'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -743,12 +735,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: none or host' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -760,8 +747,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -778,14 +766,14 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'Run no health check'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from start" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -799,8 +787,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stop" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -814,8 +803,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from restart" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -829,8 +819,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'Signal to send (name or number)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from kill" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -844,8 +835,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -s i -l interval -d 'How often to check, e.g. 250ms or 1s' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from wait" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -859,8 +851,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l until -d 'Only lines before this time: RFC 3339, a Unix time, or a duration such as 10m' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from logs" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -877,8 +870,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -890,8 +884,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from attach" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -901,26 +896,13 @@ error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s l -l latest -d 'Use the most recently created container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
-overlay\t'The kernel\'s overlayfs inside the user namespace'
-vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
-debug\t''
-info\t''
-warn\t''
-error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s a -l all -d 'Show the ports of every running container'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s l -l latest -d 'Use the most recently created container'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s i -l interval -d 'Seconds between reports' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -936,8 +918,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -949,8 +932,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Only containers matching: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP (created before)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -964,8 +948,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from cp" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -978,8 +963,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from export" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -994,8 +980,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l iidfile -d 'Write the image id to this file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from commit" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1012,8 +999,9 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1040,8 +1028,9 @@ complete -c cove -n "__fish_cove_using_subcommand pull" -l authfile -d 'Path of 
 complete -c cove -n "__fish_cove_using_subcommand pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand pull" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1058,8 +1047,9 @@ complete -c cove -n "__fish_cove_using_subcommand push" -l authfile -d 'Path of 
 complete -c cove -n "__fish_cove_using_subcommand push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand push" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1073,8 +1063,9 @@ complete -c cove -n "__fish_cove_using_subcommand images" -l format -d 'Output f
 complete -c cove -n "__fish_cove_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand images" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand images" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand images" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1090,8 +1081,9 @@ complete -c cove -n "__fish_cove_using_subcommand images" -s h -l help -d 'Print
 complete -c cove -n "__fish_cove_using_subcommand images" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and not __fish_seen_subcommand_from ls list inspect exists history rm tag untag pull push save load import prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1118,8 +1110,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1137,8 +1130,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1155,8 +1149,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Id}}' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1167,8 +1162,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1182,8 +1178,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 false\t''"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1196,8 +1193,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1211,8 +1209,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1223,8 +1222,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from tag" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from untag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1247,8 +1247,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1265,8 +1266,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l creds -d 'Credentials (USERNAME[:PASSWORD]) for the registry' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from push" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1281,8 +1283,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1295,8 +1298,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Read from this file instead of stdin' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1312,8 +1316,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l os -d 'Operating system recorded in the image' -r
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1325,8 +1330,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1339,8 +1345,9 @@ complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcomm
 complete -c cove -n "__fish_cove_using_subcommand image; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand tag" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand tag" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand tag" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1351,8 +1358,9 @@ complete -c cove -n "__fish_cove_using_subcommand tag" -s h -l help -d 'Print he
 complete -c cove -n "__fish_cove_using_subcommand tag" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand rmi" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1369,8 +1377,9 @@ complete -c cove -n "__fish_cove_using_subcommand save" -l format -d 'Archive fo
 docker-archive\t'Docker\'s `docker save` format (the default, as Podman\'s)'"
 complete -c cove -n "__fish_cove_using_subcommand save" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand save" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand save" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand save" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1383,8 +1392,9 @@ complete -c cove -n "__fish_cove_using_subcommand save" -s V -l version -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand load" -s i -l input -d 'Read from this file instead of stdin' -r -F
 complete -c cove -n "__fish_cove_using_subcommand load" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand load" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand load" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand load" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1400,8 +1410,9 @@ complete -c cove -n "__fish_cove_using_subcommand import" -l arch -d 'Architectu
 complete -c cove -n "__fish_cove_using_subcommand import" -l os -d 'Operating system recorded in the image' -r
 complete -c cove -n "__fish_cove_using_subcommand import" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand import" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand import" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand import" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1418,8 +1429,9 @@ image\t''
 volume\t''"
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1437,8 +1449,9 @@ false\t''"
 complete -c cove -n "__fish_cove_using_subcommand login" -l authfile -d 'Path of the authentication file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand login" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand login" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand login" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1452,8 +1465,9 @@ complete -c cove -n "__fish_cove_using_subcommand login" -s V -l version -d 'Pri
 complete -c cove -n "__fish_cove_using_subcommand logout" -l authfile -d 'Path of the authentication file' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logout" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand logout" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand logout" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1465,8 +1479,9 @@ complete -c cove -n "__fish_cove_using_subcommand logout" -s h -l help -d 'Print
 complete -c cove -n "__fish_cove_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand unshare" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1477,8 +1492,9 @@ complete -c cove -n "__fish_cove_using_subcommand unshare" -s h -l help -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand unshare" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1500,8 +1516,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -s o -l opt -d 'Set a driver option (KEY=VALUE), shown by inspect' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1515,8 +1532,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.Name}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1531,8 +1549,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Output format: json, table, or a Go template such as {{.Name}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from list" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1546,8 +1565,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Output format: json (default) or a Go template such as {{.Mountpoint}}' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1559,8 +1579,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1573,8 +1594,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from remove" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1588,8 +1610,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l filter -d 'Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP, after=VOLUME' -r
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1601,8 +1624,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1614,8 +1638,9 @@ complete -c cove -n "__fish_cove_using_subcommand volume; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand version" -s f -l format -d 'Output format: json or a Go template such as {{.Client.Version}}' -r
 complete -c cove -n "__fish_cove_using_subcommand version" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand version" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand version" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1627,8 +1652,9 @@ complete -c cove -n "__fish_cove_using_subcommand version" -s V -l version -d 'P
 complete -c cove -n "__fish_cove_using_subcommand info" -s f -l format -d 'Output format: json or a Go template such as {{.Store.GraphRoot}}' -r
 complete -c cove -n "__fish_cove_using_subcommand info" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand info" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand info" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand info" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand info" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1639,8 +1665,9 @@ complete -c cove -n "__fish_cove_using_subcommand info" -s h -l help -d 'Print h
 complete -c cove -n "__fish_cove_using_subcommand info" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1654,8 +1681,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_su
 complete -c cove -n "__fish_cove_using_subcommand system; and not __fish_seen_subcommand_from prune df reset" -f -a "reset" -d 'Remove every container, image and volume, and the storage directories'
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1670,8 +1698,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Output format: json, or a Go template such as {{.Type}} {{.Size}}' -r
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1683,8 +1712,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from df" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcommand_from reset" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1697,8 +1727,9 @@ complete -c cove -n "__fish_cove_using_subcommand system; and __fish_seen_subcom
 complete -c cove -n "__fish_cove_using_subcommand completion" -s f -l file -d 'Write to this file instead of stdout' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand completion" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand completion" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1709,8 +1740,9 @@ complete -c cove -n "__fish_cove_using_subcommand completion" -s h -l help -d 'P
 complete -c cove -n "__fish_cove_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1722,8 +1754,9 @@ complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_se
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Run a container\'s health check now; exit 0 if healthy, 1 if not'
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
@@ -1736,8 +1769,9 @@ complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l lock-fd 
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l report-fd -r
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
 complete -c cove -n "__fish_cove_using_subcommand container-monitor" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''

@@ -64,10 +64,12 @@ pub struct GlobalOpts {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageDriver {
-    /// Probe once: kernel overlay when it mounts in a user namespace, else vfs
+    /// Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs
     Auto,
     /// The kernel's overlayfs inside the user namespace
     Overlay,
+    /// cove's own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying
+    Fuse,
     /// A plain copy of the layers; slow, always works
     Vfs,
 }

@@ -11,6 +11,7 @@ pub mod driver;
 pub mod duration;
 pub mod error;
 pub mod fsutil;
+pub mod fuse;
 pub mod image;
 pub mod log;
 pub mod monitor;

@@ -61,7 +61,7 @@ pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
     let worker = access.spawn_in_userns(move || {
         let out = BufWriter::with_capacity(256 << 10, writer);
         let mut out = match driver {
-            Driver::Overlay => diff::write_upper(&upper, out)?,
+            Driver::Overlay | Driver::Fuse => diff::write_upper(&upper, out)?,
             // A vfs container that never started has no changes.
             Driver::Vfs if copied => diff::write_vfs_diff(&rootfs, &layers, out)?,
             Driver::Vfs => crate::tarstream::TarWriter::new(out).finish()?,

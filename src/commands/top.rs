@@ -87,7 +87,13 @@ pub fn top(ctx: &Ctx, args: &TopArgs) -> anyhow::Result<i32> {
         ));
     };
     let processes = procs::container_processes(pid1)?;
+    let fuse = container.config.driver == crate::driver::Driver::Fuse;
     let read_etc = |file: &str| {
+        // A FUSE root mounted in the container's user namespace refuses
+        // processes outside it: read from inside.
+        if fuse {
+            return read_inside(&container, file).unwrap_or_default();
+        }
         crate::container::user::read_rootfs_file(
             std::path::Path::new(&format!("/proc/{pid1}/root")),
             file,
@@ -226,6 +232,27 @@ fn tty_name(tty_nr: i32) -> String {
         5 if minor == 1 => "console".into(),
         _ => "?".into(),
     }
+}
+
+/// A file of a running container's root filesystem, read by a worker that
+/// joined its namespaces.
+fn read_inside(container: &record::ContainerDir, file: &str) -> anyhow::Result<String> {
+    use crate::container::access::{self, Access, View};
+    use std::io::{Read, Write};
+    let access = Access::open(container.clone())?;
+    let (mut r, mut w) = access::pipe()?;
+    let file = file.to_string();
+    let worker = access.spawn(View::RootOnly, move || {
+        let data =
+            crate::container::user::read_rootfs_file(std::path::Path::new("/"), &file, 16 << 20)?
+                .unwrap_or_default();
+        w.write_all(data.as_bytes())?;
+        Ok(())
+    })?;
+    let mut text = String::new();
+    let read = r.read_to_string(&mut text);
+    worker.wait_after(read.map_err(anyhow::Error::from))?;
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -62,10 +62,14 @@ impl Access {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             if let Some(lock) = container.try_lock()? {
-                let layers = super::start::rootfs_layers(&container)?;
                 let layers = match container.config.driver {
-                    Driver::Overlay => super::start::overlay_lowers(&container, layers)?,
-                    Driver::Vfs => layers,
+                    Driver::Overlay => super::start::overlay_lowers(
+                        &container,
+                        super::start::rootfs_layers(&container)?,
+                    )?,
+                    Driver::Vfs => super::start::rootfs_layers(&container)?,
+                    // Shifted on the fly: the image's own layers.
+                    Driver::Fuse => container.config.layers.clone(),
                 };
                 return Ok(Access {
                     container,
@@ -107,7 +111,11 @@ impl Access {
     pub fn layers(&self) -> anyhow::Result<Vec<PathBuf>> {
         match &self.target {
             Target::Stopped { layers, .. } => Ok(layers.clone()),
-            Target::Running { .. } => super::start::rootfs_layers(&self.container),
+            Target::Running { .. } => match self.container.config.driver {
+                // Shifted on the fly: never re-owned copies.
+                Driver::Fuse => Ok(self.container.config.layers.clone()),
+                _ => super::start::rootfs_layers(&self.container),
+            },
         }
     }
 
@@ -129,8 +137,15 @@ impl Access {
     where
         F: FnOnce() -> anyhow::Result<()>,
     {
+        let config = &self.container.config;
+        // The fuse driver keeps the upper dir in the store's ids (it
+        // shifts them as it serves): read it as the store sees it.
+        let maps = match config.driver {
+            Driver::Fuse => config.storage_maps.as_ref().or(config.id_maps.as_ref()),
+            _ => config.id_maps.as_ref(),
+        };
         self.fork(
-            || match &self.container.config.id_maps {
+            || match maps {
                 Some(maps) => crate::userns::enter(maps),
                 None => Ok(()),
             },
@@ -227,6 +242,18 @@ impl Access {
                             &self.container.work(),
                             &rootfs,
                         )?;
+                    }
+                    Driver::Fuse => {
+                        std::fs::create_dir_all(&rootfs)?;
+                        crate::fuse::mount::mount_and_serve_here(&crate::fuse::FusePlan::new(
+                            layers.clone(),
+                            self.container.upper(),
+                            self.container.work(),
+                            rootfs.clone(),
+                            config.id_maps.clone(),
+                            config.storage_maps.clone(),
+                            self.container.path.join(crate::fuse::server::LOG),
+                        )?)?;
                     }
                     Driver::Vfs => {
                         let bottom_first: Vec<PathBuf> = layers.iter().rev().cloned().collect();

@@ -761,7 +761,7 @@ pub fn create(
                 std::fs::write(dir.join("group"), g)?;
             }
             let dirs: &[&str] = match choice.driver {
-                Driver::Overlay => &["rootfs", "upper", "work"],
+                Driver::Overlay | Driver::Fuse => &["rootfs", "upper", "work"],
                 Driver::Vfs => &[],
             };
             for d in dirs {

@@ -255,7 +255,7 @@ pub struct Sizes {
 /// seen; unreadable directories count as empty.
 pub fn sizes(container: &ContainerDir, image_size: u64) -> Sizes {
     match container.config.driver {
-        Driver::Overlay => {
+        Driver::Overlay | Driver::Fuse => {
             let rw = disk_usage(&container.upper());
             Sizes {
                 rw,
@@ -497,7 +497,7 @@ pub fn inspect_doc(
         "Dead": json!(false),
         "Pid": json!(live.pid.unwrap_or(0)),
         "ExitCode": json!(live.exit_code),
-        "Error": json!(""),
+        "Error": json!(crate::fuse::server::last_error(&container.path).unwrap_or_default()),
         "StartedAt": json!(go_json_time(live.started_at.as_deref())),
         "FinishedAt": json!(go_json_time(live.finished_at.as_deref())),
         "Health": match &live.health {
@@ -517,8 +517,8 @@ pub fn inspect_doc(
     };
 
     let graph_driver = match config.driver {
-        Driver::Overlay => obj! {
-            "Name": json!("overlay"),
+        Driver::Overlay | Driver::Fuse => obj! {
+            "Name": json!(config.driver.name()),
             "Data": obj! {
                 "LowerDir": json!(config
                     .layers

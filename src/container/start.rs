@@ -203,8 +203,21 @@ pub fn build_plan(
         }
         None => None,
     };
-    let layers = rootfs_layers(container)?;
+    let layers = match config.driver {
+        // fuse shifts owners itself: no re-owned copy of the image.
+        Driver::Fuse => config.layers.clone(),
+        _ => rootfs_layers(container)?,
+    };
     let rootfs = match config.driver {
+        Driver::Fuse => RootfsPlan::Fuse(std::sync::Arc::new(crate::fuse::FusePlan::new(
+            layers,
+            container.upper(),
+            container.work(),
+            container.rootfs(),
+            config.id_maps.clone(),
+            config.storage_maps.clone(),
+            container.path.join(crate::fuse::server::LOG),
+        )?)),
         Driver::Overlay => RootfsPlan::Overlay {
             lowers: overlay_lowers(container, layers)?,
             upper: container.upper(),

@@ -4,6 +4,9 @@
 //! - `overlay`: the kernel's overlayfs, mounted by the container process
 //!   inside its own user namespace (Linux 5.11+, `userxattr`). Nothing is
 //!   copied; writes go to the container's `upper/`.
+//! - `fuse`: our own overlay filesystem (see `crate::fuse`), for kernels
+//!   or filesystems where the kernel overlay cannot be mounted; shifts
+//!   owners on the fly.
 //! - `vfs`: the layers copied into the container's `rootfs/` once, at its
 //!   first start. Slow, works everywhere.
 //!
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 pub enum Driver {
     Overlay,
     Vfs,
+    Fuse,
 }
 
 impl Driver {
@@ -29,6 +33,7 @@ impl Driver {
         match self {
             Driver::Overlay => "overlay",
             Driver::Vfs => "vfs",
+            Driver::Fuse => "fuse",
         }
     }
 
@@ -36,6 +41,7 @@ impl Driver {
         match s {
             "overlay" | "overlay2" => Some(Driver::Overlay),
             "vfs" => Some(Driver::Vfs),
+            "fuse" => Some(Driver::Fuse),
             _ => None,
         }
     }
@@ -65,6 +71,12 @@ pub fn choose(
         Some(StorageDriver::Vfs) => {
             return Ok(Choice {
                 driver: Driver::Vfs,
+                reason: "chosen with --storage-driver".into(),
+            })
+        }
+        Some(StorageDriver::Fuse) => {
+            return Ok(Choice {
+                driver: Driver::Fuse,
                 reason: "chosen with --storage-driver".into(),
             })
         }
@@ -101,7 +113,7 @@ fn configured(config_dir: &Path) -> anyhow::Result<Option<Driver>> {
     }
     Driver::parse(name).map(Some).ok_or_else(|| {
         anyhow::anyhow!(
-            "{}: unknown storage driver {name:?} (use overlay, vfs or auto)",
+            "{}: unknown storage driver {name:?} (use overlay, fuse, vfs or auto)",
             path.display()
         )
     })
@@ -119,13 +131,21 @@ fn probed(store_root: &Path) -> anyhow::Result<Choice> {
             driver: Driver::Overlay,
             reason: "auto: the kernel overlay mounts in a user namespace here".into(),
         },
-        Err(e) => {
-            eprintln!("cove: the kernel overlay cannot be used ({e:#}); using the vfs driver, which copies images (slower)");
-            Choice {
-                driver: Driver::Vfs,
-                reason: format!("auto: kernel overlay unavailable: {e:#}"),
+        Err(e) => match probe_fuse() {
+            Ok(()) => Choice {
+                driver: Driver::Fuse,
+                reason: format!("auto: kernel overlay unavailable ({e:#}); /dev/fuse is usable"),
+            },
+            Err(f) => {
+                eprintln!("cove: the kernel overlay cannot be used ({e:#}) nor FUSE ({f:#}); using the vfs driver, which copies images (slower)");
+                Choice {
+                    driver: Driver::Vfs,
+                    reason: format!(
+                        "auto: kernel overlay unavailable: {e:#}; fuse unavailable: {f:#}"
+                    ),
+                }
             }
-        }
+        },
     };
     crate::fsutil::create_dir_all_mode(store_root, 0o700)?;
     crate::fsutil::write_atomic(&record, &serde_json::to_vec_pretty(&choice)?, 0o600)?;
@@ -183,6 +203,11 @@ fn probe_overlay(store_root: &Path) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Whether the fuse driver can work here: /dev/fuse opens for us.
+fn probe_fuse() -> anyhow::Result<()> {
+    crate::fuse::mount::open_device().map(drop)
 }
 
 /// Mount a kernel overlay. Lower directories are given top first. The
@@ -252,6 +277,9 @@ pub enum RootfsPlan {
         work: PathBuf,
         target: PathBuf,
     },
+    /// Our FUSE overlay: mounted by the container process, served by a
+    /// process the launcher starts (see `crate::fuse::server`).
+    Fuse(std::sync::Arc<crate::fuse::FusePlan>),
     Vfs {
         /// Layer `diff` directories, bottom first.
         layers: Vec<PathBuf>,
@@ -274,6 +302,10 @@ impl RootfsPlan {
             } => {
                 mount_overlay_at(lowers, upper, work, target)?;
                 Ok(target.clone())
+            }
+            RootfsPlan::Fuse(plan) => {
+                plan.mount_in_container()?;
+                Ok(plan.target.clone())
             }
             RootfsPlan::Vfs {
                 layers,
@@ -299,6 +331,18 @@ impl RootfsPlan {
                 .context("making the root filesystem nodev")?;
                 Ok(target.clone())
             }
+        }
+    }
+}
+
+impl RootfsPlan {
+    /// In the launcher, once the container process `pid` exists and has
+    /// its id maps: start what serves its root filesystem (FUSE only).
+    /// Must be called while the launcher has a single thread.
+    pub fn start_server(&self, pid: nix::unistd::Pid) -> anyhow::Result<()> {
+        match self {
+            RootfsPlan::Fuse(plan) => plan.start_server(pid.as_raw()),
+            _ => Ok(()),
         }
     }
 }

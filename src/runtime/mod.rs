@@ -217,6 +217,10 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
             return Err(exit_error(125, format!("{e:#}")));
         }
     }
+    if let Err(e) = plan.rootfs.start_server(pid) {
+        kill_child();
+        return Err(e);
+    }
     if let Some(args) = &plan.pasta {
         if let Err(e) = crate::network::pasta::start(args, pid.as_raw()) {
             kill_child();

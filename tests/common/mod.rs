@@ -61,7 +61,7 @@ pub fn modes() -> Vec<Mode> {
 /// comma-separated, narrows it).
 pub fn drivers() -> Vec<String> {
     std::env::var("COVE_TEST_DRIVERS")
-        .unwrap_or_else(|_| "overlay,vfs".into())
+        .unwrap_or_else(|_| "overlay,vfs,fuse".into())
         .split(',')
         .filter(|s| !s.is_empty())
         .map(str::to_string)

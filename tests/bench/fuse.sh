@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# FUSE storage driver benchmark (part of `make bench`): the same work inside
+# a container with cove's fuse driver, cove's kernel overlay driver and
+# podman with fuse-overlayfs (its mount_program), side by side; prints
+# figures, never asserts.
+#
+#   1. stat + readdir of a 10,000-file tree (ls -lR)
+#   2. cat of the same 10,000 small files
+#   3. untar of a 10,000-file archive into the container
+#   4. sequential write, then read, of 1 GiB
+#   5. first start with --userns=keep-id of a ~175 MB image (hyperfine
+#      would hide the first run: one fresh store per sample)
+#
+# Rootless, as the product is: run as root it switches to COVE_BENCH_USER
+# (default covetest, made by tests/setup.sh). Times are measured inside the
+# container (busybox time), so container start costs are not counted.
+#
+# Environment: COVE (binary), BENCH_NO_PODMAN=1, COVE_BENCH_USER,
+# BENCH_FUSE_GIB (size of the bulk test, default 1).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+COVE="${COVE:-$REPO/target/release/cove}"
+BENCH_USER="${COVE_BENCH_USER:-covetest}"
+GIB="${BENCH_FUSE_GIB:-1}"
+
+say() { printf '==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$COVE" ] || die "$COVE not found: run 'make build'"
+[ -x /bin/busybox ] || die "/bin/busybox is needed (apt-get install busybox-static)"
+PODMAN=""
+if [ "${BENCH_NO_PODMAN:-0}" != 1 ] && command -v podman >/dev/null && [ -x /usr/bin/fuse-overlayfs ]; then
+    PODMAN="$(command -v podman)"
+fi
+
+WORK="$(mktemp -d /tmp/cove-bench-fuse.XXXXXX)"
+chmod 755 "$WORK"
+cleanup() {
+    rm -rf "$WORK" 2>/dev/null || "$COVE" --root "$WORK/.u" unshare rm -rf "$WORK" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+AS=()
+if [ "$(id -u)" = 0 ]; then
+    id "$BENCH_USER" >/dev/null 2>&1 || die "user $BENCH_USER missing (make deps creates it)"
+    AS=(setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups --)
+fi
+
+# The image: busybox, a 10,000-file tree, a 10,000-file tar of it, and
+# ~175 MB of data for the keep-id start.
+R="$WORK/rootfs"
+mkdir -p "$R/bin" "$R/etc" "$R/tmp" "$R/data/tree" "$R/data/bulk"
+chmod 1777 "$R/tmp"
+cp /bin/busybox "$R/bin/"
+for a in sh true ls cat echo find xargs tar dd time sync rm mkdir; do ln -s busybox "$R/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
+for d in $(seq 0 99); do
+    mkdir "$R/data/tree/d$d"
+    for f in $(seq 0 99); do echo "file $d $f" >"$R/data/tree/d$d/f$f"; done
+done
+tar -C "$R/data" -cf "$R/data/tree.tar" tree
+for i in $(seq 1 35); do head -c 5M /dev/urandom >"$R/data/bulk/b$i"; done
+tar -C "$R" -cf "$WORK/image.tar" .
+rm -rf "$R"
+chmod 644 "$WORK/image.tar"
+cp "$COVE" "$WORK/cove"
+chmod 755 "$WORK/cove"
+
+home="$WORK/home"
+mkdir -p "$home/xdg-run" "$home/data" "$home/config"
+chmod 700 "$home/xdg-run"
+[ ${#AS[@]} -eq 0 ] || chown -R "$BENCH_USER:" "$home" "$WORK"
+ENVS=(env HOME="$home" XDG_RUNTIME_DIR="$home/xdg-run" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin)
+
+# The workload, one line of seconds per step.
+WORKLOAD="
+t() { /bin/busybox time -f %e \"\$@\" 2>&1 >/dev/null | tail -n 1; }
+t ls -lR /data/tree
+t sh -c 'find /data/tree -type f | xargs cat'
+mkdir /tmp/untar && t tar -C /tmp/untar -xf /data/tree.tar
+t dd if=/dev/zero of=/tmp/big bs=1M count=$((GIB * 1024)) conv=fsync
+t dd if=/tmp/big of=/dev/null bs=1M
+"
+STEPS=("stat+readdir 10k files" "cat 10k files" "untar 10k files" "write ${GIB} GiB" "read ${GIB} GiB")
+
+# run_tool LABEL COMMAND...: the workload in a fresh container; prints
+# the step times.
+declare -A RESULT
+run_tool() {
+    local label="$1"; shift
+    local out
+    if ! out="$("$@" sh -c "$WORKLOAD" 2>"$WORK/$label.err")"; then
+        note "$label failed: $(tail -n 2 "$WORK/$label.err")"
+        return
+    fi
+    RESULT[$label]="$out"
+}
+
+cove() { "${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$home/cove-$1" "${@:2}"; }
+for d in fuse overlay; do
+    cove "$d" --storage-driver "$d" import -q "$WORK/image.tar" img >/dev/null
+    run_tool "cove-$d" cove "$d" --storage-driver "$d" run --rm --network none img
+done
+if [ -n "$PODMAN" ]; then
+    podman_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay --storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs "$@"; }
+    if podman_ import -q "$WORK/image.tar" img >/dev/null 2>"$WORK/podman.err"; then
+        run_tool "fuse-overlayfs" podman_ run --rm --network none img
+    else
+        note "podman could not import here ($(tail -n 1 "$WORK/podman.err")): no fuse-overlayfs figures"
+    fi
+fi
+
+say "fuse driver benchmark — $(nproc) CPUs, $(uname -r), rootless; seconds inside the container"
+printf '    %-24s %10s %10s %15s %s\n' step cove-fuse cove-overlay fuse-overlayfs "fuse-overlayfs/cove-fuse"
+for i in "${!STEPS[@]}"; do
+    f="$(sed -n "$((i + 1))p" <<<"${RESULT[cove-fuse]:-}")"
+    o="$(sed -n "$((i + 1))p" <<<"${RESULT[cove-overlay]:-}")"
+    p="$(sed -n "$((i + 1))p" <<<"${RESULT[fuse-overlayfs]:-}")"
+    ratio=""
+    if [ -n "$f" ] && [ -n "$p" ]; then ratio="$(awk -v a="$p" -v b="$f" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }')"; fi
+    printf '    %-24s %10s %10s %15s %s\n' "${STEPS[$i]}" "${f:--}" "${o:--}" "${p:--}" "$ratio"
+done
+
+# First start with keep-id: a fresh store each time, so the overlay
+# driver's one-off copy of the image is what is measured.
+say "first start with --userns=keep-id (~175 MB image), ms"
+first_start() {
+    local driver="$1" n="$2" total=0
+    for i in $(seq 1 "$n"); do
+        local root="$home/keep-$driver-$i"
+        "${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$root" --storage-driver "$driver" import -q "$WORK/image.tar" img >/dev/null
+        local t0 t1
+        t0="$(date +%s%N)"
+        "${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$root" --storage-driver "$driver" run --rm --network none --userns=keep-id img true
+        t1="$(date +%s%N)"
+        total=$((total + (t1 - t0) / 1000000))
+        "${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$root" unshare rm -rf "$root" 2>/dev/null || true
+    done
+    echo $((total / n))
+}
+note "cove fuse:    $(first_start fuse 5) ms"
+note "cove overlay: $(first_start overlay 3) ms (copies the image once per id mapping)"
+if [ -n "$PODMAN" ]; then
+    proot="$home/podman-keep"
+    p_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$proot" --runroot "$home/podman-keep-run" --storage-driver overlay "$@"; }
+    if p_ import -q "$WORK/image.tar" img >/dev/null 2>&1; then
+        t0="$(date +%s%N)"
+        p_ run --rm --network none --userns=keep-id img true >/dev/null 2>&1 || true
+        t1="$(date +%s%N)"
+        note "podman (overlay): $(((t1 - t0) / 1000000)) ms"
+    fi
+fi
