@@ -1165,7 +1165,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -3085,7 +3085,7 @@ _cove() {
                     return 0
                     ;;
                 --storage-driver)
-                    COMPREPLY=($(compgen -W "auto overlay vfs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto overlay fuse vfs" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)

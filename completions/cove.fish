@@ -50,6 +50,7 @@ complete -c cove -n "__fish_cove_needs_command" -f -a "kill" -d 'Send a signal t
 complete -c cove -n "__fish_cove_needs_command" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
 complete -c cove -n "__fish_cove_needs_command" -f -a "ps" -d 'List containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_needs_command" -f -a "port" -d 'List a container\'s published ports'
 complete -c cove -n "__fish_cove_needs_command" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
 complete -c cove -n "__fish_cove_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c cove -n "__fish_cove_needs_command" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
@@ -107,7 +108,12 @@ complete -c cove -n "__fish_cove_using_subcommand run" -s l -l label -d 'Set a l
 complete -c cove -n "__fish_cove_using_subcommand run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -138,6 +144,7 @@ complete -c cove -n "__fish_cove_using_subcommand run" -l init -d 'Run a tiny in
 complete -c cove -n "__fish_cove_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand run" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand run" -l no-healthcheck -d 'Run no health check'
+complete -c cove -n "__fish_cove_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand run" -s V -l version -d 'Print version'
@@ -172,7 +179,12 @@ complete -c cove -n "__fish_cove_using_subcommand create" -s l -l label -d 'Set 
 complete -c cove -n "__fish_cove_using_subcommand create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -202,6 +214,7 @@ complete -c cove -n "__fish_cove_using_subcommand create" -l init -d 'Run a tiny
 complete -c cove -n "__fish_cove_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand create" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand create" -l no-healthcheck -d 'Run no health check'
+complete -c cove -n "__fish_cove_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand create" -s V -l version -d 'Print version'
@@ -400,6 +413,21 @@ error\t''"
 complete -c cove -n "__fish_cove_using_subcommand top" -s l -l latest -d 'Use the most recently created container'
 complete -c cove -n "__fish_cove_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand top" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand port" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand port" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand port" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand port" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand port" -s a -l all -d 'Show the ports of every running container'
+complete -c cove -n "__fish_cove_using_subcommand port" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand port" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand stats" -s i -l interval -d 'Seconds between reports' -r
 complete -c cove -n "__fish_cove_using_subcommand stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
@@ -482,41 +510,42 @@ complete -c cove -n "__fish_cove_using_subcommand commit" -s q -l quiet -d 'Prin
 complete -c cove -n "__fish_cove_using_subcommand commit" -l include-volumes -d 'Make the container\'s volumes (-v, --mount and the image\'s) volumes of the image'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand commit" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
 overlay\t'The kernel\'s overlayfs inside the user namespace'
 fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
 vfs\t'A plain copy of the layers; slow, always works'"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
 debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -s V -l version -d 'Print version'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ls" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "list" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "ps" -d 'List containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rm" -d 'Remove containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "create" -d 'Create a container without starting it'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "run" -d 'Run a command in a new container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "start" -d 'Start created or exited containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stop" -d 'Stop running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "restart" -d 'Restart containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "kill" -d 'Send a signal to running containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "logs" -d 'Show a container\'s output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "attach" -d 'Attach to a running container\'s input and output'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "top" -d 'Show the processes of a running container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "rename" -d 'Rename a container'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "prune" -d 'Remove all stopped containers'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "commit" -d 'Create a new image from a container\'s changes'
-complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top stats rename prune cp export commit exec" -f -a "exec" -d 'Run a command in a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "ls" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "list" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "ps" -d 'List containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "inspect" -d 'Display a container\'s configuration and state'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "rm" -d 'Remove containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "create" -d 'Create a container without starting it'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "run" -d 'Run a command in a new container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "start" -d 'Start created or exited containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "stop" -d 'Stop running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "restart" -d 'Restart containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "kill" -d 'Send a signal to running containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "wait" -d 'Wait for containers to stop and print their exit codes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "logs" -d 'Show a container\'s output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "top" -d 'Show the processes of a running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "port" -d 'List a container\'s published ports'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "stats" -d 'Show CPU, memory, network and block I/O usage of containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "rename" -d 'Rename a container'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "prune" -d 'Remove all stopped containers'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "commit" -d 'Create a new image from a container\'s changes'
+complete -c cove -n "__fish_cove_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect rm create run start stop restart kill wait logs attach top port stats rename prune cp export commit exec" -f -a "exec" -d 'Run a command in a running container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id=, name= (regular expressions), label=KEY[=VALUE], label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE, before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: json, table, or a Go template such as {{.ID}} {{.Status}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers (in any state)' -r
@@ -671,7 +700,12 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -701,6 +735,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'Run no health check'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -735,7 +770,12 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: none or host' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-option -d 'Resolver option for the container\'s /etc/resolv.conf' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to the container\'s /etc/hosts: HOST:IP (host-gateway for the host)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'When to pull the image' -r -f -a "always\t''
 missing\t''
 never\t''
@@ -766,6 +806,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability and device the user has'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'Run no health check'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes on a random host port'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Suppress pull progress'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
@@ -896,6 +937,21 @@ error\t''"
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s l -l latest -d 'Use the most recently created container'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from top" -s V -l version -d 'Print version'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l runroot -d 'Runtime state directory' -r -F
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l storage-driver -d 'Storage driver for container root filesystems' -r -f -a "auto\t'Probe once: kernel overlay when it mounts in a user namespace, else fuse, else vfs'
+overlay\t'The kernel\'s overlayfs inside the user namespace'
+fuse\t'cove\'s own overlay filesystem over FUSE (needs /dev/fuse); shifts ids without copying'
+vfs\t'A plain copy of the layers; slow, always works'"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -l log-level -d 'Log messages at or above this level to stderr' -r -f -a "trace\t''
+debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s a -l all -d 'Show the ports of every running container'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s l -l latest -d 'Use the most recently created container'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from port" -s V -l version -d 'Print version'
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -s i -l interval -d 'Seconds between reports' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Output format: json, or a Go template such as {{.Name}} {{.MemUsage}}' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Storage root directory (images, layers, containers, volumes)' -r -F
