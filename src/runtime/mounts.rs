@@ -115,14 +115,27 @@ fn open_in_root(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
     let how = OpenHow::new()
         .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    openat2(root, rel, how)
+    openat2_retrying(root, rel, how)
 }
 
 fn open_in_root_dir(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
     let how = OpenHow::new()
         .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    openat2(root, rel, how)
+    openat2_retrying(root, rel, how)
+}
+
+/// openat2, retried while it says EAGAIN: under RESOLVE_IN_ROOT a path
+/// through `..` fails that way whenever a rename or a mount happened
+/// anywhere on the system during the lookup (other containers starting).
+fn openat2_retrying(root: BorrowedFd, rel: &str, how: OpenHow) -> nix::Result<OwnedFd> {
+    let mut attempts = 0;
+    loop {
+        match openat2(root, rel, how) {
+            Err(nix::errno::Errno::EAGAIN) if attempts < 256 => attempts += 1,
+            r => return r,
+        }
+    }
 }
 
 /// The path through which the kernel reaches an O_PATH descriptor.
