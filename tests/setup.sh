@@ -26,11 +26,12 @@ apt-get update -qq
 # gcc-multilib: a real 32-bit program for the seccomp filter's i386 test;
 # script (bsdutils, essential) gives the terminal tests a real pty.
 # passt (pasta), dnsmasq-base (a DNS server on loopback) and iperf3: the
-# network tests and benchmarks.
+# network tests and benchmarks; fuse-overlayfs: the fuse driver's
+# benchmark compares with it.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman skopeo attr gcc gcc-multilib libc6-dev \
-    passt dnsmasq-base iperf3 >/dev/null
+    passt dnsmasq-base iperf3 fuse-overlayfs >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 
