@@ -284,19 +284,27 @@ fn host_loopback_only_when_allowed() {
 /// Run cove (as `env`'s user) in a mount namespace of its own where the
 /// host's /etc/resolv.conf is `resolv`.
 fn with_resolv_conf(env: &Env, resolv: &Path, args: &[&str]) -> std::process::Output {
+    with_file_over(env, resolv, "/etc/resolv.conf", args)
+}
+
+/// Run cove (as `env`'s user) in a mount namespace of its own where the
+/// host's `target` is replaced by `file`.
+fn with_file_over(env: &Env, file: &Path, target: &str, args: &[&str]) -> std::process::Output {
     let inner = env.cove(args);
-    let mut cmd = Command::new("unshare");
-    cmd.args(["-m", "--propagation", "private", "sh", "-c"])
-        .arg("mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"")
+    Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg("mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"")
         .arg("sh")
-        .arg(resolv)
+        .arg(file)
+        .arg(target)
         .arg(inner.get_program())
         .args(inner.get_args())
         .env_clear()
         .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .current_dir(inner.get_current_dir().unwrap())
-        .stdin(Stdio::null());
-    cmd.output().unwrap()
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -831,20 +839,12 @@ fn tun_not_accessible_is_a_clear_error() {
             std::os::unix::fs::PermissionsExt::from_mode(0o600),
         )
         .unwrap();
-        let inner = env.cove(&["run", "--name", "notun", "app", "true"]);
-        let out = Command::new("unshare")
-            .args(["-m", "--propagation", "private", "sh", "-c"])
-            .arg("mount --bind \"$1\" /dev/net/tun && shift && exec \"$@\"")
-            .arg("sh")
-            .arg(&blocked)
-            .arg(inner.get_program())
-            .args(inner.get_args())
-            .env_clear()
-            .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .current_dir(inner.get_current_dir().unwrap())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = with_file_over(
+            &env,
+            &blocked,
+            "/dev/net/tun",
+            &["run", "--name", "notun", "app", "true"],
+        );
         assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
         assert!(stderr(&out).contains("/dev/net/tun"), "{}", stderr(&out));
         assert!(env.ok(&["ps", "-q"]).trim().is_empty());
