@@ -51,7 +51,7 @@ fn app_image() -> Image {
     let echo = std::fs::read(udpecho()).unwrap();
     let ping = std::fs::read(dgramping()).unwrap();
     let mut base = TarBuilder::new().busybox_full();
-    for applet in ["nc", "httpd", "ip", "nslookup", "sha256sum"] {
+    for applet in ["nc", "httpd", "ip", "nslookup", "sha256sum", "wget"] {
         base = base.symlink(&format!("bin/{applet}"), "busybox");
     }
     let base = base
@@ -84,6 +84,20 @@ fn each_mode(f: impl Fn(&Env)) {
         let guard = Cleanup(&env);
         f(&env);
         drop(guard);
+    }
+}
+
+/// Each mode with each storage driver: for what touches how the
+/// container's process and root filesystem are set up.
+fn each_mode_and_driver(f: impl Fn(&Env)) {
+    for mode in modes() {
+        for driver in common::drivers() {
+            let (mut env, _registry) = setup(&mode);
+            env.driver = Some(driver);
+            let guard = Cleanup(&env);
+            f(&env);
+            drop(guard);
+        }
     }
 }
 
@@ -713,6 +727,105 @@ fn none_and_host_modes() {
             "{}",
             stderr(&out)
         );
+    });
+}
+
+#[test]
+fn container_mode_shares_another_containers_network() {
+    each_mode_and_driver(|env| {
+        let label = format!("{} {:?}", env.mode.label(), env.driver);
+        let port = free_port();
+        let map = format!("{port}:8081");
+        let mut args = vec!["run", "-d", "--name", "web", "-p", &map, "app"];
+        args.extend(HTTPD);
+        env.ok(&args);
+        let web_id = env.ok(&["inspect", "--format", "{{.Id}}", "web"]);
+        let web_id = web_id.trim();
+        // The sidecar reaches the server on the shared loopback...
+        let body = env.ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "container:web",
+            "app",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            "http://127.0.0.1:80/index.html",
+        ]);
+        assert!(
+            body.contains("hello from the container"),
+            "[{label}] {body}"
+        );
+        // ...and serves through the ports web publishes.
+        env.ok(&[
+            "run",
+            "-d",
+            "--name",
+            "side",
+            "--network",
+            "container:web",
+            "app",
+            "httpd",
+            "-f",
+            "-p",
+            "8081",
+            "-h",
+            "/www",
+        ]);
+        assert!(
+            http_get(port).contains("hello from the container"),
+            "[{label}] through web's -p"
+        );
+        let addr = env.ok(&["exec", "side", "ip", "-o", "-4", "addr"]);
+        assert!(
+            addr.contains("tap0") && addr.contains("10.0.2.100/24"),
+            "[{label}] {addr}"
+        );
+        let hosts = env.ok(&["exec", "side", "cat", "/etc/hosts"]);
+        assert!(
+            hosts.contains(" web\n") && hosts.contains(" side\n"),
+            "[{label}] {hosts}"
+        );
+        let mode = env.ok(&["inspect", "--format", "{{.HostConfig.NetworkMode}}", "side"]);
+        assert_eq!(mode.trim(), format!("container:{web_id}"));
+        // Its own pid, mount and uts namespaces all the same.
+        let ps = env.ok(&["exec", "side", "ps", "-o", "comm"]);
+        assert!(
+            !ps.contains("sleep") && ps.contains("httpd"),
+            "[{label}] {ps}"
+        );
+        // web cannot go while side depends on it; together they can.
+        let err = env.fails(&["rm", "-f", "web"], 125);
+        assert!(err.contains("dependent containers"), "[{label}] {err}");
+        assert!(
+            http_get(port).contains("hello"),
+            "[{label}] web still serves"
+        );
+        env.ok(&["rm", "-f", "side", "web"]);
+
+        // A stopped or unknown container: a clear message and nothing left.
+        env.ok(&["create", "--name", "idle", "app", "true"]);
+        let err = env.fails(
+            &["run", "--rm", "--network", "container:idle", "app", "true"],
+            125,
+        );
+        assert!(err.contains("idle is not running"), "[{label}] {err}");
+        let err = env.fails(
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "container:nothere",
+                "app",
+                "true",
+            ],
+            125,
+        );
+        assert!(err.contains("no such container"), "[{label}] {err}");
+        let left = env.ok(&["ps", "-a", "--format", "{{.Names}}"]);
+        assert_eq!(left.trim(), "idle", "[{label}]");
     });
 }
 

@@ -107,6 +107,12 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         args.containers.clone()
     };
     let mut worst = 0;
+    let all = record::list(&ctx.paths.root);
+    let removing: Vec<String> = targets
+        .iter()
+        .filter_map(|t| record::lookup(&ctx.paths.root, t).ok())
+        .map(|c| c.config.id)
+        .collect();
     for target in targets {
         let container = match record::lookup(&ctx.paths.root, &target) {
             Ok(c) => c,
@@ -118,6 +124,22 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
         };
+        // Those sharing its network would be left unable to start.
+        let kept: Vec<&str> =
+            crate::container::shared_network::dependents(&all, &container.config.id)
+                .into_iter()
+                .filter(|d| !removing.contains(&d.config.id))
+                .map(|d| d.config.id.as_str())
+                .collect();
+        if !kept.is_empty() {
+            eprintln!(
+                "Error: container {} has dependent containers which must be removed before it: {}",
+                container.config.id,
+                kept.join(",")
+            );
+            worst = worst.max(125);
+            continue;
+        }
         let mut lock = container.try_lock()?;
         if lock.is_none() {
             if !args.force {

@@ -73,11 +73,6 @@ fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
     }
     let network = NetworkMode::parse(opts.network.as_deref().unwrap_or("slirp"))
         .map_err(|e| usage(format!("{e:#}")))?;
-    if let NetworkMode::Container { .. } = network {
-        return Err(usage(
-            "--network container:NAME is not supported yet; use slirp (the default), pasta, host or none",
-        ));
-    }
     if matches!(network, NetworkMode::Pasta { .. }) && userns::is_root() {
         return Err(usage(
             "--network pasta is only supported for rootless containers (pasta will not run as root); use slirp",
@@ -263,7 +258,7 @@ pub fn create(
     ctx: &Ctx,
     opts: &CreateOpts,
 ) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
-    let parsed = parse(opts)?;
+    let mut parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
     if let (true, Some(name)) = (opts.replace, &parsed.name) {
         replace(ctx, name)?;
@@ -319,6 +314,20 @@ pub fn create(
         }
         (_, maps) => maps.clone(),
     };
+    // `--network container:NAME`: recorded by id, so a rename keeps it.
+    let network_target = match &parsed.network {
+        NetworkMode::Container { id: name } => Some(super::shared_network::resolve(
+            &ctx.paths.root,
+            name,
+            &id_maps,
+        )?),
+        _ => None,
+    };
+    if let Some(target) = &network_target {
+        parsed.network = NetworkMode::Container {
+            id: target.config.id.clone(),
+        };
+    }
 
     let config = image.config.config().clone().unwrap_or_default();
     let mut published = parsed.ports.clone();
@@ -731,18 +740,30 @@ pub fn create(
         network: parsed.network.clone(),
         ports: published,
     };
-    let hosts = netfiles::hosts_file(
-        &parsed.network,
-        &hostname,
-        parsed.name.as_deref(),
-        &parsed.add_hosts,
-        &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
-    );
-    let resolv = netfiles::resolv_conf(
-        &parsed.network,
-        &parsed.dns,
-        &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
-    );
+    let (hosts, resolv) = match &network_target {
+        Some(target) => super::shared_network::etc_files(
+            &ctx.paths.root,
+            target,
+            &hostname,
+            &name,
+            &parsed.add_hosts,
+            &parsed.dns,
+        ),
+        None => (
+            netfiles::hosts_file(
+                &parsed.network,
+                &hostname,
+                parsed.name.as_deref(),
+                &parsed.add_hosts,
+                &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
+            ),
+            netfiles::resolv_conf(
+                &parsed.network,
+                &parsed.dns,
+                &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+            ),
+        ),
+    };
     let made = record::create(
         &ctx.paths.root,
         container_config,

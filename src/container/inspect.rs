@@ -548,8 +548,9 @@ pub fn inspect_doc(
 
     // Records made before cove had a network say none; the spec knows.
     let network_mode = match &config.network {
-        NetworkMode::None if !has_namespace(&spec, "network") => "host",
-        mode => mode.name(),
+        NetworkMode::None if !has_namespace(&spec, "network") => "host".to_string(),
+        NetworkMode::Container { id } => format!("container:{id}"),
+        mode => mode.name().to_string(),
     };
     let slirp = matches!(config.network, NetworkMode::Slirp(_)) && live.running();
     let (gateway, address, prefix_len, mac) = if slirp {

@@ -579,10 +579,11 @@ pub fn clean_tmp(root: &Path) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn config(id: &str, name: &str) -> ContainerConfig {
+    /// A plain record for tests elsewhere too.
+    pub(crate) fn config(id: &str, name: &str) -> ContainerConfig {
         ContainerConfig {
             id: id.into(),
             name: name.into(),

@@ -239,6 +239,14 @@ pub fn build_plan(
             }
         }
     }
+    let join = match &config.network {
+        crate::network::NetworkMode::Container { id } => Some(super::shared_network::pin(
+            &ctx.paths.root,
+            id,
+            &config.name,
+        )?),
+        _ => None,
+    };
     let plan = LaunchPlan {
         spec,
         bundle: container.path.clone(),
@@ -252,6 +260,7 @@ pub fn build_plan(
         // The network is the monitor's to set up (see monitor/net.rs).
         network: None,
         pasta: None,
+        join,
     };
     Ok(plan)
 }

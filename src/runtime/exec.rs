@@ -155,6 +155,20 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Keep only the network namespace and, where it differs from ours,
+    /// the user namespace that owns it (`--network container:NAME`).
+    pub fn network_only(mut self) -> Target {
+        self.namespaces &= CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET;
+        self
+    }
+
+    /// Whether joining enters another user namespace.
+    pub fn joins_user(&self) -> bool {
+        self.namespaces.contains(CloneFlags::CLONE_NEWUSER)
+    }
+}
+
 /// The first child of `pid` (readable by anyone, unlike its namespaces).
 fn first_child(pid: i32) -> Option<i32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
@@ -176,15 +190,23 @@ fn parent_of(pid: i32) -> Option<i32> {
 /// Move this process into the container's namespaces; from here on, `/`
 /// is the container's root. Must be called single-threaded.
 pub fn join(target: &Target) -> anyhow::Result<()> {
+    join_only(target)?;
+    // setns moved us to the new root; say so explicitly for the child.
+    nix::unistd::chdir("/").context("entering the container's root")?;
+    Ok(())
+}
+
+/// Enter the target's namespaces, and nothing more.
+pub fn join_only(target: &Target) -> anyhow::Result<()> {
+    if target.namespaces.is_empty() {
+        return Ok(());
+    }
     nix::sched::setns(target.pidfd.as_fd(), target.namespaces).map_err(|e| {
         exit_error(
             125,
             format!("joining the container's namespaces: {}", e.desc()),
         )
-    })?;
-    // setns moved us to the new root; say so explicitly for the child.
-    nix::unistd::chdir("/").context("entering the container's root")?;
-    Ok(())
+    })
 }
 
 /// Start the process, after [`join`]. Returns once it has exec'd (or

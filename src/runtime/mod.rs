@@ -57,6 +57,11 @@ pub struct LaunchPlan {
     /// `--network pasta`: pasta's arguments; it is run for the child's
     /// namespaces before the command starts.
     pub pasta: Option<Vec<String>>,
+    /// `--network container:NAME`: that container's process, pinned, and
+    /// the namespaces of it to enter (its network namespace, and as
+    /// rootless the user namespace that owns it) instead of making new
+    /// ones. See [`clone_into`].
+    pub join: Option<exec::Target>,
 }
 
 /// The container's standard streams when it has no terminal.
@@ -166,29 +171,20 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         Some(_) => Some(tty::socketpair_for_console()?),
         None => None,
     };
-    let flags = clone_flags(&plan.spec, plan.id_maps.is_some());
-    // SAFETY: a raw clone without CLONE_VM behaves as fork: the child gets a
-    // copy of the address space. The process is single-threaded (contract).
-    let pid = unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            flags as libc::c_ulong,
-            0usize,
-            0usize,
-            0usize,
-            0usize,
-        )
+    let joins_user = plan.join.as_ref().is_some_and(|t| t.joins_user());
+    let flags = clone_flags(&plan.spec, plan.id_maps.is_some() && !joins_user);
+    let pid = match &plan.join {
+        None => clone_raw(flags).map_err(|err| {
+            exit_error(
+                125,
+                format!(
+                    "creating the container's namespaces: {err}{}",
+                    namespace_hint(&err)
+                ),
+            )
+        })?,
+        Some(target) => clone_into(target, flags)?,
     };
-    if pid < 0 {
-        let err = std::io::Error::last_os_error();
-        return Err(exit_error(
-            125,
-            format!(
-                "creating the container's namespaces: {err}{}",
-                namespace_hint(&err)
-            ),
-        ));
-    }
     if pid == 0 {
         drop(go_write);
         drop(err_read);
@@ -211,7 +207,7 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
     };
-    if let Some(maps) = &plan.id_maps {
+    if let Some(maps) = plan.id_maps.as_ref().filter(|_| !joins_user) {
         if let Err(e) = write_id_maps(pid.as_raw(), maps) {
             kill_child();
             return Err(exit_error(125, format!("{e:#}")));
@@ -255,6 +251,75 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         None => None,
     };
     Ok(Launched { pid, console, tap })
+}
+
+/// A raw clone with `flags`: 0 in the child, its pid here.
+fn clone_raw(flags: libc::c_int) -> std::io::Result<libc::c_long> {
+    // SAFETY: a raw clone without CLONE_VM behaves as fork: the child gets a
+    // copy of the address space. The process is single-threaded (contract).
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            flags as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(pid)
+}
+
+/// Clone the container process inside `target`'s namespaces, with new
+/// ones for the rest (`flags`): 0 in the container process, its pid here.
+///
+/// A user namespace, once entered, cannot be left, so this process does
+/// not enter it: a short-lived helper joins the namespaces and clones the
+/// container process with CLONE_PARENT, which makes it our child (waited
+/// for, signalled and killed with us like any other container process).
+/// The helper reports the pid, or why it could not, and exits.
+fn clone_into(target: &exec::Target, flags: libc::c_int) -> anyhow::Result<libc::c_long> {
+    let (report_read, report_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // SAFETY: single-threaded (contract); the helper only makes syscalls
+    // and _exits, or returns as the container process.
+    let helper = match unsafe { nix::unistd::fork() }.context("forking to join the network")? {
+        nix::unistd::ForkResult::Child => {
+            drop(report_read);
+            let outcome = exec::join_only(target)
+                .and_then(|()| clone_raw(flags | libc::CLONE_PARENT).map_err(Into::into));
+            let message = match outcome {
+                Ok(0) => {
+                    drop(report_write);
+                    return Ok(0);
+                }
+                Ok(pid) => format!("{pid}"),
+                Err(e) => format!("!{e:#}"),
+            };
+            let _ = nix::unistd::write(&report_write, message.as_bytes());
+            // SAFETY: leave without unwinding into the launcher's code.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => child,
+    };
+    drop(report_write);
+    let mut report = String::new();
+    let _ = std::fs::File::from(report_read).read_to_string(&mut report);
+    let _ = nix::sys::wait::waitpid(helper, None);
+    match report.strip_prefix('!') {
+        Some(why) => Err(exit_error(
+            125,
+            format!("joining the network of the other container: {why}"),
+        )),
+        None => report.parse().map_err(|_| {
+            exit_error(
+                125,
+                "joining the network of the other container: the helper process died",
+            )
+        }),
+    }
 }
 
 fn namespace_hint(err: &std::io::Error) -> &'static str {
