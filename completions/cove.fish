@@ -108,7 +108,7 @@ complete -c cove -n "__fish_cove_using_subcommand run" -s l -l label -d 'Set a l
 complete -c cove -n "__fish_cove_using_subcommand run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
 complete -c cove -n "__fish_cove_using_subcommand run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
@@ -179,7 +179,7 @@ complete -c cove -n "__fish_cove_using_subcommand create" -s l -l label -d 'Set 
 complete -c cove -n "__fish_cove_using_subcommand create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
 complete -c cove -n "__fish_cove_using_subcommand create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
@@ -700,7 +700,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r
@@ -770,7 +770,7 @@ complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_sub
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the runtime spec: KEY=VALUE' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: "" (default), host, keep-id[:uid=N,gid=N]' -r
-complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none' -r
+complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'Name server for the container\'s /etc/resolv.conf (none: no name server)' -r
 complete -c cove -n "__fish_cove_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'Search domain for the container\'s /etc/resolv.conf ("." for none)' -r

@@ -126,7 +126,7 @@ pub struct CreateOpts {
     /// User namespace: "" (default), host, keep-id[:uid=N,gid=N]
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
-    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host or none
+    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME
     #[arg(long, visible_alias = "net", value_name = "MODE")]
     pub network: Option<String>,
     /// Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END
