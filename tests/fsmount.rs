@@ -308,6 +308,63 @@ fn fuse_mmap_writes_and_nothing_left_mounted() {
     }
 }
 
+#[test]
+fn a_killed_fuse_server_is_reported_by_ps_and_inspect() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode, "fuse");
+        let label = mode.label();
+        env.ok(&[
+            "run",
+            "-d",
+            "--name",
+            "victim",
+            "fs",
+            "sh",
+            "-c",
+            "while true; do cat /a/y >/dev/null 2>&1 && echo ok || echo broken; sleep 0.1; done",
+        ]);
+        let id = env.ok(&["inspect", "--format", "{{.Id}}", "victim"]);
+        let dir = env.store_root().join("containers").join(id.trim());
+        let pid: i32 = std::fs::read_to_string(dir.join("fuse-server.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let error = env.ok(&["inspect", "--format", "{{.State.Error}}", "victim"]);
+        assert_eq!(error.trim(), "", "[{label}] healthy server");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        // The container sees errors, and ps and inspect say why.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let logs = env.ok(&["logs", "victim"]);
+            if logs.contains("broken") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "[{label}] {logs}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let error = env.ok(&["inspect", "--format", "{{.State.Error}}", "victim"]);
+        assert!(
+            error.contains("fuse storage server") && error.contains(&format!("pid {pid}")),
+            "[{label}] {error}"
+        );
+        let status = env.ok(&["ps", "--format", "{{.Status}}"]);
+        assert!(status.contains("(storage failed)"), "[{label}] {status}");
+        let err = env.fails(&["rm", "-t", "0", "victim"], 125);
+        assert!(err.contains("--force option must be specified"), "{err}");
+        env.ok(&["rm", "-f", "-t", "0", "victim"]);
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        assert!(
+            !mounts.contains(&env.store_root().display().to_string()),
+            "[{label}] left mounted"
+        );
+    }
+}
+
 /// `cmd` run in a mount namespace of its own where /dev/fuse is a plain
 /// root-owned 0600 file: unopenable for the user (as /dev/fuse 0600 is on
 /// minimal systems), not a FUSE device for root.

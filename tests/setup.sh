@@ -27,13 +27,21 @@ apt-get update -qq
 # script (bsdutils, essential) gives the terminal tests a real pty.
 # passt (pasta), dnsmasq-base (a DNS server on loopback) and iperf3: the
 # network tests and benchmarks; fuse-overlayfs: the fuse driver's
-# benchmark compares with it.
+# benchmark compares with it. runc: podman's crun 1.8 refuses hybrid
+# cgroups, so the benchmarks run podman with runc. libacl1-dev: to build
+# pjdfstest.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
-    podman skopeo attr gcc gcc-multilib libc6-dev \
-    passt dnsmasq-base iperf3 fuse-overlayfs >/dev/null
+    podman runc skopeo attr gcc gcc-multilib libc6-dev \
+    passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
+
+# pjdfstest, the POSIX file system suite (its Rust rewrite, from
+# crates.io), for tests/posix.rs and the fuse benchmark.
+if [ ! -x /opt/pjdfstest/bin/pjdfstest ]; then
+    cargo install --quiet --locked pjdfstest --version 0.2.2 --root /opt/pjdfstest
+fi
 
 # The unprivileged user the suite runs cove as, with subordinate ids.
 if ! id covetest >/dev/null 2>&1; then

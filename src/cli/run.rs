@@ -318,6 +318,10 @@ pub struct RmArgs {
     /// Do not fail when a container does not exist
     #[arg(short, long)]
     pub ignore: bool,
+    /// With --force: stop a running container gracefully first (its stop
+    /// signal, then SIGKILL after SECONDS) instead of killing it at once
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]

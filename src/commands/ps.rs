@@ -163,9 +163,10 @@ fn image_name(c: &ContainerDir) -> &str {
 pub fn status_text(live: &Live, now: i64) -> String {
     let since = |t: Option<&str>| human_duration((now - inspect::unix_time(t)).max(0));
     match live.status {
-        Status::Running => match &live.health {
-            Some(h) => format!("Up {} ({})", since(live.started_at.as_deref()), h.status),
-            None => format!("Up {}", since(live.started_at.as_deref())),
+        Status::Running => match (&live.storage_error, &live.health) {
+            (Some(_), _) => format!("Up {} (storage failed)", since(live.started_at.as_deref())),
+            (None, Some(h)) => format!("Up {} ({})", since(live.started_at.as_deref()), h.status),
+            (None, None) => format!("Up {}", since(live.started_at.as_deref())),
         },
         Status::Exited => format!(
             "Exited ({}) {} ago",
@@ -606,6 +607,7 @@ mod tests {
             restart_count: 0,
             health: None,
             ports: Vec::new(),
+            storage_error: None,
         }
     }
 
@@ -635,6 +637,14 @@ mod tests {
             "Exited (3) 2 minutes ago"
         );
         assert_eq!(status_text(&live(Status::Created, 0), t0), "Created");
+        let broken = Live {
+            storage_error: Some("fuse storage server: gone".into()),
+            ..live(Status::Running, 0)
+        };
+        assert_eq!(
+            status_text(&broken, t0 + 5),
+            "Up 5 seconds (storage failed)"
+        );
     }
 
     #[test]

@@ -106,6 +106,13 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
     } else {
         args.containers.clone()
     };
+    if args.time.is_some() && !args.force {
+        // Podman's words.
+        return Err(exit_error(
+            125,
+            "--force option must be specified to use the --time option",
+        ));
+    }
     let mut worst = 0;
     let all = record::list(&ctx.paths.root);
     let removing: Vec<String> = targets
@@ -150,7 +157,14 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 worst = worst.max(2);
                 continue;
             }
-            lock = crate::container::remove::kill_and_lock(&container);
+            lock = match args.time {
+                Some(seconds) => crate::commands::stop::stop_container(&container, Some(seconds))
+                    .unwrap_or_else(|e| {
+                        eprintln!("Error: {}", crate::error::describe(&e));
+                        None
+                    }),
+                None => crate::container::remove::kill_and_lock(&container),
+            };
             if !container.path.exists() {
                 // Its `cove run --rm` removed it on the way out.
                 println!("{}", container.config.id);

@@ -35,6 +35,9 @@ pub struct Live {
     pub health: Option<crate::monitor::health::HealthState>,
     /// Published ports of a running container, host ports resolved.
     pub ports: Vec<crate::network::ports::PublishedPort>,
+    /// Why a running container's root filesystem fails (the fuse
+    /// driver's server reported an error or is gone).
+    pub storage_error: Option<String>,
 }
 
 impl Live {
@@ -57,6 +60,7 @@ impl Live {
             } else {
                 Vec::new()
             },
+            storage_error: None,
         }
     }
 
@@ -73,6 +77,7 @@ impl Live {
             restart_count: state.restart_count,
             health: None,
             ports: Vec::new(),
+            storage_error: None,
         }
     }
 
@@ -92,6 +97,9 @@ pub fn live(container: &ContainerDir) -> Live {
         if live.running() && container.config.healthcheck.is_some() {
             live.health = crate::monitor::health::load(container)
                 .or_else(|| Some(crate::monitor::health::HealthState::starting()));
+        }
+        if live.running() && container.config.driver == crate::driver::Driver::Fuse {
+            live.storage_error = crate::fuse::server::failure(&container.path);
         }
         return live;
     }
@@ -497,7 +505,11 @@ pub fn inspect_doc(
         "Dead": json!(false),
         "Pid": json!(live.pid.unwrap_or(0)),
         "ExitCode": json!(live.exit_code),
-        "Error": json!(crate::fuse::server::last_error(&container.path).unwrap_or_default()),
+        "Error": json!(live
+            .storage_error
+            .clone()
+            .or_else(|| crate::fuse::server::last_error(&container.path))
+            .unwrap_or_default()),
         "StartedAt": json!(go_json_time(live.started_at.as_deref())),
         "FinishedAt": json!(go_json_time(live.finished_at.as_deref())),
         "Health": match &live.health {

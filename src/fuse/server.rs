@@ -31,6 +31,9 @@ const THREADS: usize = 4;
 /// The log file name in the container's directory.
 pub const LOG: &str = "fuse-server.log";
 
+/// The server's pid, in the container's directory.
+const PID_FILE: &str = "fuse-server.pid";
+
 /// Everything needed to mount and serve one container's root filesystem.
 #[derive(Debug)]
 pub struct FusePlan {
@@ -93,6 +96,7 @@ impl FusePlan {
             anyhow::bail!("the FUSE server was already started");
         };
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(self.log.with_file_name(PID_FILE));
         // Opened now, while the container process still has our
         // credentials (it becomes its namespace's root, a subordinate id
         // with keep-id, once it goes on, and /proc then refuses us).
@@ -109,7 +113,13 @@ impl FusePlan {
         match unsafe { nix::unistd::fork() }.context("starting the FUSE server")? {
             nix::unistd::ForkResult::Child => {
                 // SAFETY: as above.
-                if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
+                let server = unsafe { nix::unistd::fork() };
+                if let Ok(nix::unistd::ForkResult::Parent { child }) = server {
+                    // For `failure`: nobody waits for the server, so its
+                    // death is told by its pid being gone.
+                    let _ = std::fs::write(self.log.with_file_name(PID_FILE), child.to_string());
+                }
+                if let Ok(nix::unistd::ForkResult::Child) = server {
                     drop(container_end);
                     let log = self.log.clone();
                     std::panic::set_hook(Box::new(move |info| {
@@ -161,6 +171,31 @@ pub fn last_error(container_dir: &Path) -> Option<String> {
     // Drop the timestamp.
     let message = line.split_once(' ').map_or(line, |(_, m)| m);
     Some(format!("fuse storage server: {message}"))
+}
+
+/// Why a running container's files fail: what its FUSE server reported,
+/// or that the server is gone (killed) without a word. For `inspect`'s
+/// State.Error and `ps`.
+pub fn failure(container_dir: &Path) -> Option<String> {
+    if let Some(reported) = last_error(container_dir) {
+        return Some(reported);
+    }
+    let pid: i32 = std::fs::read_to_string(container_dir.join(PID_FILE))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    // Alive: a process of that pid, not a zombie, still cove (the forked
+    // launcher until it names itself cove-fuse). A reused pid is not.
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let name = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "));
+        matches!(name, Some((comm, rest)) if comm.starts_with("cove") && !rest.starts_with('Z'))
+    });
+    (!alive).then(|| {
+        format!(
+            "fuse storage server: the server (pid {pid}) is gone (killed?): the container's files cannot be read; restart the container"
+        )
+    })
 }
 
 impl FusePlan {

@@ -10,6 +10,7 @@
 #   4. sequential write, then read, of 1 GiB
 #   5. first start with --userns=keep-id of a ~175 MB image (hyperfine
 #      would hide the first run: one fresh store per sample)
+#   6. pjdfstest pass counts (POSIX conformance)
 #
 # Rootless, as the product is: run as root it switches to COVE_BENCH_USER
 # (default covetest, made by tests/setup.sh). Times are measured inside the
@@ -35,6 +36,9 @@ PODMAN=""
 if [ "${BENCH_NO_PODMAN:-0}" != 1 ] && command -v podman >/dev/null && [ -x /usr/bin/fuse-overlayfs ]; then
     PODMAN="$(command -v podman)"
 fi
+# crun 1.8 (Debian 12) refuses hybrid cgroup hierarchies; runc runs there.
+PODMAN_RUNTIME=()
+if command -v runc >/dev/null; then PODMAN_RUNTIME=(--runtime "$(command -v runc)"); fi
 
 WORK="$(mktemp -d /tmp/cove-bench-fuse.XXXXXX)"
 chmod 755 "$WORK"
@@ -105,7 +109,7 @@ for d in fuse overlay; do
     run_tool "cove-$d" cove "$d" --storage-driver "$d" run --rm --network none img
 done
 if [ -n "$PODMAN" ]; then
-    podman_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay --storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs "$@"; }
+    podman_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay --storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs "$@"; }
     if podman_ import -q "$WORK/image.tar" img >/dev/null 2>"$WORK/podman.err"; then
         run_tool "fuse-overlayfs" podman_ run --rm --network none img
     else
@@ -145,11 +149,54 @@ note "cove fuse:    $(first_start fuse 5) ms"
 note "cove overlay: $(first_start overlay 3) ms (copies the image once per id mapping)"
 if [ -n "$PODMAN" ]; then
     proot="$home/podman-keep"
-    p_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$proot" --runroot "$home/podman-keep-run" --storage-driver overlay "$@"; }
+    p_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$proot" --runroot "$home/podman-keep-run" --storage-driver overlay "$@"; }
     if p_ import -q "$WORK/image.tar" img >/dev/null 2>&1; then
         t0="$(date +%s%N)"
         p_ run --rm --network none --userns=keep-id img true >/dev/null 2>&1 || true
         t1="$(date +%s%N)"
         note "podman (overlay): $(((t1 - t0) / 1000000)) ms"
     fi
+fi
+
+# POSIX conformance: pjdfstest (tests/setup.sh installs it) in a container
+# on each, pass counts side by side. tests/posix.rs holds cove's fuse
+# driver to the kernel overlay's results; this adds fuse-overlayfs's.
+PJD="${PJDFSTEST:-/opt/pjdfstest/bin/pjdfstest}"
+say "pjdfstest pass counts (rootless, default capabilities)"
+if [ ! -x "$PJD" ]; then
+    note "$PJD missing: run tests/setup.sh (cargo install pjdfstest): no conformance figures"
+    exit 0
+fi
+P="$WORK/pjd"
+mkdir -p "$P/bin" "$P/etc" "$P/tmp" "$P/work"
+chmod 1777 "$P/tmp"
+chmod 777 "$P/work"
+cp "$PJD" "$P/bin/pjdfstest"
+for lib in $(ldd "$PJD" | grep -o '/[^ ]*'); do
+    mkdir -p "$P$(dirname "$lib")"
+    cp -L "$lib" "$P$lib"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\ntests:x:1001:1001:tests:/:/bin/sh\n' >"$P/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\ntests:x:1001:\n' >"$P/etc/group"
+cat >"$P/etc/pjdfstest.toml" <<'TOML'
+[features]
+posix_fallocate = {}
+rename_ctime = {}
+utime_now = {}
+utimensat = {}
+[settings]
+naptime = 0.01
+allow_remount = false
+[dummy_auth]
+entries = [["nobody", "nogroup"], ["tests", "tests"]]
+TOML
+tar -C "$P" -cf "$WORK/pjd.tar" .
+chmod 644 "$WORK/pjd.tar"
+pjd_summary() { grep -o 'Summary:.*' | sed 's/Summary: //'; }
+for d in fuse overlay; do
+    cove "$d" --storage-driver "$d" import -q "$WORK/pjd.tar" pjd >/dev/null
+    note "cove $d: $(cove "$d" --storage-driver "$d" run --rm --network none pjd pjdfstest -c /etc/pjdfstest.toml -p /work 2>&1 | pjd_summary)"
+done
+if [ -n "$PODMAN" ] && podman_ import -q "$WORK/pjd.tar" pjd >/dev/null 2>&1; then
+    note "fuse-overlayfs: $(podman_ run --rm --network none pjd pjdfstest -c /etc/pjdfstest.toml -p /work 2>&1 | pjd_summary)"
 fi

@@ -32,6 +32,9 @@ PODMAN=""
 if [ "${BENCH_NO_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
     PODMAN="$(command -v podman)"
 fi
+# crun 1.8 (Debian 12) refuses hybrid cgroup hierarchies; runc runs there.
+PODMAN_RUNTIME=()
+if command -v runc >/dev/null; then PODMAN_RUNTIME=(--runtime "$(command -v runc)"); fi
 
 AS=()
 if [ "$(id -u)" = 0 ]; then
@@ -54,7 +57,7 @@ cp "$COVE" "$WORK/cove"
 chmod 755 "$WORK/cove"
 CV=("${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$HOME_DIR/cove")
 PM=()
-[ -n "$PODMAN" ] && PM=("${AS[@]}" "${ENVS[@]}" "$PODMAN" --root "$HOME_DIR/podman" --runroot "$HOME_DIR/podman-run" --storage-driver overlay)
+[ -n "$PODMAN" ] && PM=("${AS[@]}" "${ENVS[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$HOME_DIR/podman" --runroot "$HOME_DIR/podman-run" --storage-driver overlay)
 
 cleanup() {
     "${CV[@]}" rm -af >/dev/null 2>&1 || true

@@ -34,6 +34,9 @@ PODMAN=""
 if [ "${BENCH_NO_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
     PODMAN="$(command -v podman)"
 fi
+# crun 1.8 (Debian 12) refuses hybrid cgroup hierarchies; runc runs there.
+PODMAN_RUNTIME=()
+if command -v runc >/dev/null; then PODMAN_RUNTIME=(--runtime "$(command -v runc)"); fi
 
 WORK="$(mktemp -d /tmp/cove-bench-start.XXXXXX)"
 chmod 755 "$WORK"
@@ -76,7 +79,7 @@ bench_mode() {
     local q; q="$(printf '%q ' "${cove[@]}")"
     local pq=""
     if [ -n "$PODMAN" ]; then
-        local podman=("${as[@]}" "${envs[@]}" "$PODMAN" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay)
+        local podman=("${as[@]}" "${envs[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay)
         if "${podman[@]}" import -q "$WORK/busybox.tar" bb >/dev/null 2>"$home/podman.err" &&
             "${podman[@]}" "${podman_args[@]}" 2>>"$home/podman.err"; then
             pq="$(printf '%q ' "${podman[@]}")"
