@@ -803,7 +803,7 @@ fn container_mode_shares_another_containers_network() {
             http_get(port).contains("hello"),
             "[{label}] web still serves"
         );
-        env.ok(&["rm", "-f", "side", "web"]);
+        env.ok(&["rm", "-f", "web", "side"]);
 
         // A stopped or unknown container: a clear message and nothing left.
         env.ok(&["create", "--name", "idle", "app", "true"]);

@@ -2,7 +2,7 @@
 //! Rust rewrite, from crates.io; tests/setup.sh installs it) run inside a
 //! container on each storage driver, as root and as the unprivileged user.
 //! The kernel overlay is the reference: the fuse driver must pass every
-//! test the kernel overlay passes. `tests/bench/posix.sh` prints the same
+//! test the kernel overlay passes. `tests/bench/fuse.sh` prints the same
 //! counts beside fuse-overlayfs's.
 
 mod common;

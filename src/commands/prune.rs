@@ -104,12 +104,20 @@ fn prune_containers(ctx: &Ctx, filters: &Filters) -> anyhow::Result<Pruned> {
         .transpose()?
         .map(|c| c.images.into_iter().map(|i| (i.id, i.size)).collect())
         .unwrap_or_default();
-    let mut containers: Vec<ContainerDir> = record::list(root)
-        .into_iter()
+    let all = record::list(root);
+    let mut containers: Vec<&ContainerDir> = all
+        .iter()
         .filter(|c| filters.matches(&c.config.labels, &c.config.created))
         .collect();
-    containers.sort_by(|a, b| a.config.created.cmp(&b.config.created));
+    // Oldest first, but those sharing another's network before it.
+    containers.sort_by(|a, b| {
+        let depth = |c: &ContainerDir| crate::container::shared_network::depth(&all, c);
+        depth(b)
+            .cmp(&depth(a))
+            .then_with(|| a.config.created.cmp(&b.config.created))
+    });
     let mut removed = Vec::new();
+    let mut gone_ids = Vec::new();
     let mut failed = false;
     for c in containers {
         // Running, or being started: not for pruning.
@@ -119,10 +127,17 @@ fn prune_containers(ctx: &Ctx, filters: &Filters) -> anyhow::Result<Pruned> {
         if !c.path.exists() {
             continue;
         }
+        // Kept while a container that stays shares its network.
+        if crate::container::shared_network::check_no_dependents(&all, &gone_ids, c).is_err() {
+            continue;
+        }
         let image_size = image_sizes.get(&c.config.image_id).copied().unwrap_or(0);
-        let size = inspect::sizes(&c, image_size).rw;
-        match record::remove(root, &c) {
-            Ok(()) => removed.push((c.config.id.clone(), size)),
+        let size = inspect::sizes(c, image_size).rw;
+        match record::remove(root, c) {
+            Ok(()) => {
+                removed.push((c.config.id.clone(), size));
+                gone_ids.push(c.config.id.clone());
+            }
             Err(e) => {
                 eprintln!("Error: {}", crate::error::describe(&e));
                 failed = true;

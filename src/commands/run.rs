@@ -98,14 +98,19 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             "rm needs at least one container name or id, or --all",
         ));
     }
-    let targets: Vec<String> = if args.all {
-        record::list(&ctx.paths.root)
-            .into_iter()
-            .map(|c| c.config.id)
-            .collect()
+    let all = record::list(&ctx.paths.root);
+    let mut targets: Vec<String> = if args.all {
+        all.iter().map(|c| c.config.id.clone()).collect()
     } else {
         args.containers.clone()
     };
+    // Those sharing another's network go before it.
+    targets.sort_by_key(|t| {
+        let depth = record::lookup(&ctx.paths.root, t)
+            .map(|c| crate::container::shared_network::depth(&all, &c))
+            .unwrap_or(0);
+        std::cmp::Reverse(depth)
+    });
     if args.time.is_some() && !args.force {
         // Podman's words.
         return Err(exit_error(
@@ -114,12 +119,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         ));
     }
     let mut worst = 0;
-    let all = record::list(&ctx.paths.root);
-    let removing: Vec<String> = targets
-        .iter()
-        .filter_map(|t| record::lookup(&ctx.paths.root, t).ok())
-        .map(|c| c.config.id)
-        .collect();
+    let mut removed: Vec<String> = Vec::new();
     for target in targets {
         let container = match record::lookup(&ctx.paths.root, &target) {
             Ok(c) => c,
@@ -132,18 +132,10 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             }
         };
         // Those sharing its network would be left unable to start.
-        let kept: Vec<&str> =
-            crate::container::shared_network::dependents(&all, &container.config.id)
-                .into_iter()
-                .filter(|d| !removing.contains(&d.config.id))
-                .map(|d| d.config.id.as_str())
-                .collect();
-        if !kept.is_empty() {
-            eprintln!(
-                "Error: container {} has dependent containers which must be removed before it: {}",
-                container.config.id,
-                kept.join(",")
-            );
+        if let Err(e) =
+            crate::container::shared_network::check_no_dependents(&all, &removed, &container)
+        {
+            eprintln!("Error: {}", crate::error::describe(&e));
             worst = worst.max(125);
             continue;
         }
@@ -158,16 +150,22 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
             lock = match args.time {
-                Some(seconds) => crate::commands::stop::stop_container(&container, Some(seconds))
-                    .unwrap_or_else(|e| {
-                        eprintln!("Error: {}", crate::error::describe(&e));
-                        None
-                    }),
+                Some(seconds) => {
+                    match crate::commands::stop::stop_container(&container, Some(seconds)) {
+                        Ok(lock) => lock,
+                        Err(e) => {
+                            eprintln!("Error: {}", crate::error::describe(&e));
+                            worst = worst.max(125);
+                            continue;
+                        }
+                    }
+                }
                 None => crate::container::remove::kill_and_lock(&container),
             };
             if !container.path.exists() {
                 // Its `cove run --rm` removed it on the way out.
                 println!("{}", container.config.id);
+                removed.push(container.config.id.clone());
                 continue;
             }
             if lock.is_none() {
@@ -191,7 +189,10 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             })
         };
         match result {
-            Ok(()) => println!("{}", container.config.id),
+            Ok(()) => {
+                println!("{}", container.config.id);
+                removed.push(container.config.id.clone());
+            }
             Err(e) => {
                 eprintln!("Error: {}", crate::error::describe(&e));
                 worst = worst.max(125);

@@ -244,6 +244,8 @@ fn exposed_ports(exposed: &[String]) -> Vec<PortMapping> {
 fn replace(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     match record::lookup(&ctx.paths.root, name) {
         Ok(old) if old.config.name == name => {
+            let all = record::list(&ctx.paths.root);
+            super::shared_network::check_no_dependents(&all, &[], &old)?;
             super::remove::force_remove(&ctx.paths.root, &old)?;
             Ok(())
         }
@@ -260,6 +262,10 @@ pub fn create(
 ) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
     let mut parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
+    // The network to share must exist before --replace costs anything.
+    if let NetworkMode::Container { id: name } = &parsed.network {
+        record::lookup(&ctx.paths.root, name)?;
+    }
     if let (true, Some(name)) = (opts.replace, &parsed.name) {
         replace(ctx, name)?;
     }

@@ -98,7 +98,15 @@ pub fn live(container: &ContainerDir) -> Live {
             live.health = crate::monitor::health::load(container)
                 .or_else(|| Some(crate::monitor::health::HealthState::starting()));
         }
-        if live.running() && container.config.driver == crate::driver::Driver::Fuse {
+        // The server also ends when the container does, a moment before
+        // the exit is recorded: only a live container's dead server counts.
+        if live.running()
+            && container.config.driver == crate::driver::Driver::Fuse
+            && state.pid.is_some_and(|pid| {
+                let started = super::record::process_start(pid);
+                started.is_some() && (state.pid_start.is_none() || started == state.pid_start)
+            })
+        {
             live.storage_error = crate::fuse::server::failure(&container.path);
         }
         return live;
@@ -883,6 +891,7 @@ mod tests {
             exit_code: None,
             restart_count: 0,
             ports: Vec::new(),
+            pid_start: None,
         }
     }
 

@@ -137,6 +137,11 @@ pub struct State {
     /// The published ports of the running container, host ports resolved.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<crate::network::ports::PublishedPort>,
+    /// When `pid` started (clock ticks since boot, /proc/<pid>/stat): the
+    /// monitor reaps the process a moment before it records the exit, and
+    /// in between another process may take the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
 }
 
 impl State {
@@ -149,8 +154,18 @@ impl State {
             exit_code: None,
             restart_count: 0,
             ports: Vec::new(),
+            pid_start: None,
         }
     }
+}
+
+/// When process `pid` started, in clock ticks since boot (field 22 of
+/// /proc/<pid>/stat); None when there is no such process.
+pub fn process_start(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the parenthesised name, which may hold spaces: field 3 on.
+    let (_, rest) = stat.rsplit_once(") ")?;
+    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 pub fn containers_dir(root: &Path) -> PathBuf {
@@ -256,8 +271,14 @@ impl ContainerDir {
             return Ok(None);
         }
         let state = self.state();
-        Ok(match state.status {
-            Status::Running => state.pid,
+        Ok(match (state.status, state.pid) {
+            // The recorded process, not one that took its number after
+            // it was reaped.
+            (Status::Running, Some(pid))
+                if state.pid_start.is_none() || process_start(pid) == state.pid_start =>
+            {
+                Some(pid)
+            }
             _ => None,
         })
     }
@@ -612,6 +633,15 @@ pub(crate) mod tests {
             network: Default::default(),
             ports: Vec::new(),
         }
+    }
+
+    #[test]
+    fn process_start_is_stable_and_absent_for_no_process() {
+        let me = std::process::id() as i32;
+        let start = process_start(me);
+        assert!(start.is_some());
+        assert_eq!(process_start(me), start);
+        assert_eq!(process_start(i32::MAX), None);
     }
 
     #[test]

@@ -132,6 +132,48 @@ pub fn dependents<'a>(all: &'a [ContainerDir], id: &str) -> Vec<&'a ContainerDir
         .collect()
 }
 
+/// Refuse to remove `container` while containers other than the
+/// `removed` ones share its network: they could never start again.
+/// Podman's message, word for word.
+pub fn check_no_dependents(
+    all: &[ContainerDir],
+    removed: &[String],
+    container: &ContainerDir,
+) -> anyhow::Result<()> {
+    let kept: Vec<&str> = dependents(all, &container.config.id)
+        .into_iter()
+        .filter(|d| !removed.contains(&d.config.id))
+        .map(|d| d.config.id.as_str())
+        .collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    Err(exit_error(
+        125,
+        format!(
+            "container {} has dependent containers which must be removed before it: {}: container already exists",
+            container.config.id,
+            kept.join(",")
+        ),
+    ))
+}
+
+/// How many `container:` links lead from `container` to the end of its
+/// chain: removal goes deepest first, so dependents go before their
+/// targets.
+pub fn depth(all: &[ContainerDir], container: &ContainerDir) -> usize {
+    let mut depth = 0;
+    let mut mode = &container.config.network;
+    while let NetworkMode::Container { id } = mode {
+        depth += 1;
+        match all.iter().find(|c| &c.config.id == id) {
+            Some(next) if depth < MAX_CHAIN => mode = &next.config.network,
+            _ => break,
+        }
+    }
+    depth
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +255,14 @@ mod tests {
             .collect();
         assert_eq!(deps, ["side"]);
         assert!(dependents(&all, &side.config.id).is_empty());
+        assert_eq!(depth(&all, &side), 1);
+        assert_eq!(depth(&all, &web), 0);
+        let err = check_no_dependents(&all, &[], &web).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("dependent containers"),
+            "{err:#}"
+        );
+        check_no_dependents(&all, std::slice::from_ref(&side.config.id), &web).unwrap();
     }
 
     #[test]

@@ -165,6 +165,7 @@ pub fn record_running(
         exit_code: None,
         restart_count,
         ports: ports.to_vec(),
+        pid_start: record::process_start(pid.as_raw()),
     })?;
     for v in &container.config.volumes {
         let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
@@ -186,6 +187,7 @@ pub fn record_exit(
         exit_code: Some(code),
         restart_count,
         ports: Vec::new(),
+        pid_start: None,
     })
 }
 

@@ -186,11 +186,16 @@ pub fn failure(container_dir: &Path) -> Option<String> {
         .parse()
         .ok()?;
     // Alive: a process of that pid, not a zombie, still cove (the forked
-    // launcher until it names itself cove-fuse). A reused pid is not.
-    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        let name = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "));
-        matches!(name, Some((comm, rest)) if comm.starts_with("cove") && !rest.starts_with('Z'))
-    });
+    // launcher until it names itself cove-fuse); a reused pid is not.
+    // Where /proc hides it (hidepid), that it exists has to do.
+    // SAFETY: kill with signal 0 only checks.
+    let exists = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
+    let alive = exists
+        && std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            let name = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "));
+            matches!(name, Some((comm, rest)) if comm.starts_with("cove") && !rest.starts_with('Z'))
+        });
     (!alive).then(|| {
         format!(
             "fuse storage server: the server (pid {pid}) is gone (killed?): the container's files cannot be read; restart the container"

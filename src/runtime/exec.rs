@@ -137,21 +137,12 @@ impl Target {
                 namespaces |= flag;
             }
         }
+        let target = Target { pidfd, namespaces };
         // Still the same process (not reaped, so /proc/<pid> was its own).
-        // SAFETY: pidfd_send_signal with signal 0 only checks.
-        let alive = unsafe {
-            libc::syscall(
-                libc::SYS_pidfd_send_signal,
-                pidfd.as_raw_fd(),
-                0,
-                std::ptr::null::<libc::siginfo_t>(),
-                0,
-            )
-        };
-        if alive < 0 || !namespaces.contains(CloneFlags::CLONE_NEWPID) {
+        if !target.alive() || !target.namespaces.contains(CloneFlags::CLONE_NEWPID) {
             return Err(not_running());
         }
-        Ok(Target { pidfd, namespaces })
+        Ok(target)
     }
 }
 
@@ -166,6 +157,20 @@ impl Target {
     /// Whether joining enters another user namespace.
     pub fn joins_user(&self) -> bool {
         self.namespaces.contains(CloneFlags::CLONE_NEWUSER)
+    }
+
+    /// Whether the pinned process still runs.
+    pub fn alive(&self) -> bool {
+        // SAFETY: pidfd_send_signal with signal 0 only checks.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                0,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            ) == 0
+        }
     }
 }
 

@@ -309,6 +309,10 @@ fn clone_into(target: &exec::Target, flags: libc::c_int) -> anyhow::Result<libc:
     let _ = std::fs::File::from(report_read).read_to_string(&mut report);
     let _ = nix::sys::wait::waitpid(helper, None);
     match report.strip_prefix('!') {
+        Some(_) if !target.alive() => Err(exit_error(
+            125,
+            "the container whose network this one joins stopped while it was starting; start it again",
+        )),
         Some(why) => Err(exit_error(
             125,
             format!("joining the network of the other container: {why}"),
