@@ -17,7 +17,8 @@
 # container (busybox time), so container start costs are not counted.
 #
 # Environment: COVE (binary), BENCH_NO_PODMAN=1, COVE_BENCH_USER,
-# BENCH_FUSE_GIB (size of the bulk test, default 1).
+# BENCH_FUSE_GIB (size of the bulk test, default 1), BENCH_FUSE_ROUNDS
+# (default 3).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -90,8 +91,9 @@ t dd if=/tmp/big of=/dev/null bs=1M
 "
 STEPS=("stat+readdir 10k files" "cat 10k files" "untar 10k files" "write ${GIB} GiB" "read ${GIB} GiB")
 
-# run_tool LABEL COMMAND...: the workload in a fresh container; prints
-# the step times.
+# run_tool LABEL COMMAND...: the workload in a fresh container; appends
+# the step times (one line per step) to RESULT[LABEL], one column per
+# round.
 declare -A RESULT
 run_tool() {
     local label="$1"; shift
@@ -100,32 +102,55 @@ run_tool() {
         note "$label failed: $(tail -n 2 "$WORK/$label.err")"
         return
     fi
-    RESULT[$label]="$out"
+    if [ -z "${RESULT[$label]:-}" ]; then
+        RESULT[$label]="$out"
+    else
+        RESULT[$label]="$(paste -d' ' <(printf '%s\n' "${RESULT[$label]}") <(printf '%s\n' "$out"))"
+    fi
 }
 
+# The host filesystem under the containers' upper dirs makes single runs
+# swing by 3x here (writeback of the previous run, ext4 freeing): the
+# tools take turns, ROUNDS times, and the medians are compared.
+ROUNDS="${BENCH_FUSE_ROUNDS:-3}"
 cove() { "${AS[@]}" "${ENVS[@]}" "$WORK/cove" --root "$home/cove-$1" "${@:2}"; }
 for d in fuse overlay; do
     cove "$d" --storage-driver "$d" import -q "$WORK/image.tar" img >/dev/null
-    run_tool "cove-$d" cove "$d" --storage-driver "$d" run --rm --network none img
 done
+PODMAN_OK=""
 if [ -n "$PODMAN" ]; then
     podman_() { "${AS[@]}" "${ENVS[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay --storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs "$@"; }
     if podman_ import -q "$WORK/image.tar" img >/dev/null 2>"$WORK/podman.err"; then
-        run_tool "fuse-overlayfs" podman_ run --rm --network none img
+        PODMAN_OK=1
     else
         note "podman could not import here ($(tail -n 1 "$WORK/podman.err")): no fuse-overlayfs figures"
     fi
 fi
+for round in $(seq 1 "$ROUNDS"); do
+    for d in fuse overlay; do
+        run_tool "cove-$d" cove "$d" --storage-driver "$d" run --rm --network none img
+    done
+    [ -z "$PODMAN_OK" ] || run_tool "fuse-overlayfs" podman_ run --rm --network none img
+done
 
-say "fuse driver benchmark — $(nproc) CPUs, $(uname -r), rootless; seconds inside the container"
+# median_of LABEL STEP: the median of the step's rounds.
+median_of() {
+    sed -n "$(($2 + 1))p" <<<"${RESULT[$1]:-}" | tr ' ' '\n' | grep . | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+say "fuse driver benchmark — $(nproc) CPUs, $(uname -r), rootless; seconds inside the container, median of $ROUNDS rounds"
 printf '    %-24s %10s %10s %15s %s\n' step cove-fuse cove-overlay fuse-overlayfs "fuse-overlayfs/cove-fuse"
 for i in "${!STEPS[@]}"; do
-    f="$(sed -n "$((i + 1))p" <<<"${RESULT[cove-fuse]:-}")"
-    o="$(sed -n "$((i + 1))p" <<<"${RESULT[cove-overlay]:-}")"
-    p="$(sed -n "$((i + 1))p" <<<"${RESULT[fuse-overlayfs]:-}")"
+    f="$(median_of cove-fuse "$i")"
+    o="$(median_of cove-overlay "$i")"
+    p="$(median_of fuse-overlayfs "$i")"
     ratio=""
     if [ -n "$f" ] && [ -n "$p" ]; then ratio="$(awk -v a="$p" -v b="$f" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }')"; fi
     printf '    %-24s %10s %10s %15s %s\n' "${STEPS[$i]}" "${f:--}" "${o:--}" "${p:--}" "$ratio"
+done
+note "all rounds (cove-fuse | fuse-overlayfs):"
+for i in "${!STEPS[@]}"; do
+    note "  ${STEPS[$i]}: $(sed -n "$((i + 1))p" <<<"${RESULT[cove-fuse]:-}") | $(sed -n "$((i + 1))p" <<<"${RESULT[fuse-overlayfs]:-}")"
 done
 
 # First start with keep-id: a fresh store each time, so the overlay
@@ -197,6 +222,6 @@ for d in fuse overlay; do
     cove "$d" --storage-driver "$d" import -q "$WORK/pjd.tar" pjd >/dev/null
     note "cove $d: $(cove "$d" --storage-driver "$d" run --rm --network none pjd pjdfstest -c /etc/pjdfstest.toml -p /work 2>&1 | pjd_summary)"
 done
-if [ -n "$PODMAN" ] && podman_ import -q "$WORK/pjd.tar" pjd >/dev/null 2>&1; then
+if [ -n "$PODMAN_OK" ] && podman_ import -q "$WORK/pjd.tar" pjd >/dev/null 2>&1; then
     note "fuse-overlayfs: $(podman_ run --rm --network none pjd pjdfstest -c /etc/pjdfstest.toml -p /work 2>&1 | pjd_summary)"
 fi
