@@ -41,20 +41,9 @@ fn libraries(binary: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// pjdfstest's configuration: the features Linux has,
-/// and the two users the image's passwd names.
-const CONFIG: &str = r#"
-[features]
-posix_fallocate = {}
-rename_ctime = {}
-utime_now = {}
-utimensat = {}
-[settings]
-naptime = 0.01
-allow_remount = false
-[dummy_auth]
-entries = [["nobody", "nogroup"], ["tests", "tests"]]
-"#;
+/// pjdfstest's configuration: the features Linux has, and the two
+/// users the image's passwd names (shared with tests/bench/fuse.sh).
+const CONFIG: &str = include_str!("fixtures/pjdfstest.toml");
 
 /// An image with pjdfstest, the libraries it needs and its users.
 fn image_tar(dir: &Path) -> PathBuf {

@@ -219,12 +219,12 @@ impl ContainerDir {
     /// or runs it, for as long as it runs (the kernel drops it when that
     /// process dies, even by kill -9). None when someone holds it.
     ///
-    /// A refusal is retried for a few milliseconds: `ps` and `inspect` take
+    /// A refusal is retried for up to 15 ms: `ps` and `inspect` take
     /// the lock shared for an instant to tell whether the container's
     /// monitor lives, and that must not look like a running container.
     pub fn try_lock(&self) -> anyhow::Result<Option<ContainerLock>> {
         let mut file = crate::fsutil::open_lock_file(&self.path.join("lock"))?;
-        for wait_ms in [1, 2, 0] {
+        for wait_ms in [1, 2, 4, 8, 0] {
             match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
                 Ok(lock) => return Ok(Some(lock)),
                 Err((f, nix::errno::Errno::EWOULDBLOCK)) => file = f,
@@ -724,7 +724,15 @@ pub(crate) mod tests {
             nix::fcntl::FlockArg::LockSharedNonblock,
         )
         .unwrap();
-        let release = std::thread::spawn(move || drop(probe));
+        let together = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let release = {
+            let together = together.clone();
+            std::thread::spawn(move || {
+                together.wait();
+                drop(probe)
+            })
+        };
+        together.wait();
         assert!(c.try_lock().unwrap().is_some());
         release.join().unwrap();
         // No lock file: nothing to probe, and nothing created.

@@ -203,18 +203,7 @@ for lib in $(ldd "$PJD" | grep -o '/[^ ]*'); do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\ntests:x:1001:1001:tests:/:/bin/sh\n' >"$P/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\ntests:x:1001:\n' >"$P/etc/group"
-cat >"$P/etc/pjdfstest.toml" <<'TOML'
-[features]
-posix_fallocate = {}
-rename_ctime = {}
-utime_now = {}
-utimensat = {}
-[settings]
-naptime = 0.01
-allow_remount = false
-[dummy_auth]
-entries = [["nobody", "nogroup"], ["tests", "tests"]]
-TOML
+cp "$REPO/tests/fixtures/pjdfstest.toml" "$P/etc/pjdfstest.toml"
 tar -C "$P" -cf "$WORK/pjd.tar" .
 chmod 644 "$WORK/pjd.tar"
 pjd_summary() { grep -o 'Summary:.*' | sed 's/Summary: //'; }
