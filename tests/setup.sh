@@ -28,11 +28,11 @@ apt-get update -qq
 # passt (pasta), dnsmasq-base (a DNS server on loopback) and iperf3: the
 # network tests and benchmarks; fuse-overlayfs: the fuse driver's
 # benchmark compares with it. runc: podman's crun 1.8 refuses hybrid
-# cgroups, so the benchmarks run podman with runc. libacl1-dev: to build
-# pjdfstest.
+# cgroups, so the benchmarks run podman with runc; slirp4netns: the
+# network benchmark compares with it. libacl1-dev: to build pjdfstest.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
-    podman runc skopeo attr gcc gcc-multilib libc6-dev \
+    podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
     passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true

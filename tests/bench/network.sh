@@ -108,6 +108,8 @@ iperf() {
     local base=("${CV[@]}")
     [ "$tool" = podman ] && base=("${PM[@]}")
     local port; port="$(free_port)"
+    # A failed start can leave the name taken (podman creates first).
+    "${base[@]}" rm -f bench-iperf >/dev/null 2>&1 || true
     if ! "${base[@]}" run "$@" -d --name "bench-iperf" -p "$port:5201" netimg iperf3 -s >/dev/null 2>"$WORK/$label.err"; then
         note "$label: could not start ($(tail -n 1 "$WORK/$label.err"))"
         return 0
