@@ -110,11 +110,11 @@ fn prune_containers(ctx: &Ctx, filters: &Filters) -> anyhow::Result<Pruned> {
         .filter(|c| filters.matches(&c.config.labels, &c.config.created))
         .collect();
     // Oldest first, but those sharing another's network before it.
-    containers.sort_by(|a, b| {
-        let depth = |c: &ContainerDir| crate::container::shared_network::depth(&all, c);
-        depth(b)
-            .cmp(&depth(a))
-            .then_with(|| a.config.created.cmp(&b.config.created))
+    containers.sort_by_cached_key(|c| {
+        (
+            std::cmp::Reverse(crate::container::shared_network::depth(&all, c)),
+            c.config.created.clone(),
+        )
     });
     let mut removed = Vec::new();
     let mut gone_ids = Vec::new();

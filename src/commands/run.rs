@@ -98,19 +98,6 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             "rm needs at least one container name or id, or --all",
         ));
     }
-    let all = record::list(&ctx.paths.root);
-    let mut targets: Vec<String> = if args.all {
-        all.iter().map(|c| c.config.id.clone()).collect()
-    } else {
-        args.containers.clone()
-    };
-    // Those sharing another's network go before it.
-    targets.sort_by_key(|t| {
-        let depth = record::lookup(&ctx.paths.root, t)
-            .map(|c| crate::container::shared_network::depth(&all, &c))
-            .unwrap_or(0);
-        std::cmp::Reverse(depth)
-    });
     if args.time.is_some() && !args.force {
         // Podman's words.
         return Err(exit_error(
@@ -118,6 +105,20 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             "--force option must be specified to use the --time option",
         ));
     }
+    let all = record::list(&ctx.paths.root);
+    let mut targets: Vec<String> = if args.all {
+        all.iter().map(|c| c.config.id.clone()).collect()
+    } else {
+        args.containers.clone()
+    };
+    // Those sharing another's network go before it (a stable sort: the
+    // given order otherwise).
+    targets.sort_by_cached_key(|t| {
+        let depth = record::lookup(&ctx.paths.root, t)
+            .map(|c| crate::container::shared_network::depth(&all, &c))
+            .unwrap_or(0);
+        std::cmp::Reverse(depth)
+    });
     let mut worst = 0;
     let mut removed: Vec<String> = Vec::new();
     for target in targets {

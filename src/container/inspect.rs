@@ -100,13 +100,7 @@ pub fn live(container: &ContainerDir) -> Live {
         }
         // The server also ends when the container does, a moment before
         // the exit is recorded: only a live container's dead server counts.
-        if live.running()
-            && container.config.driver == crate::driver::Driver::Fuse
-            && state.pid.is_some_and(|pid| {
-                let started = super::record::process_start(pid);
-                started.is_some() && (state.pid_start.is_none() || started == state.pid_start)
-            })
-        {
+        if container.config.driver == crate::driver::Driver::Fuse && state.live_pid().is_some() {
             live.storage_error = crate::fuse::server::failure(&container.path);
         }
         return live;

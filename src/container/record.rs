@@ -157,6 +157,15 @@ impl State {
             pid_start: None,
         }
     }
+
+    /// The recorded pid while that process still runs: not one that took
+    /// the number after it was reaped (records without a start time are
+    /// trusted to the pid).
+    pub fn live_pid(&self) -> Option<i32> {
+        let pid = self.pid.filter(|_| self.status == Status::Running)?;
+        let started = process_start(pid)?;
+        self.pid_start.is_none_or(|s| s == started).then_some(pid)
+    }
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of
@@ -270,17 +279,7 @@ impl ContainerDir {
         if !self.monitor_alive() {
             return Ok(None);
         }
-        let state = self.state();
-        Ok(match (state.status, state.pid) {
-            // The recorded process, not one that took its number after
-            // it was reaped.
-            (Status::Running, Some(pid))
-                if state.pid_start.is_none() || process_start(pid) == state.pid_start =>
-            {
-                Some(pid)
-            }
-            _ => None,
-        })
+        Ok(self.state().live_pid())
     }
 
     pub fn save_state(&self, state: &State) -> anyhow::Result<()> {
