@@ -332,6 +332,16 @@ fn a_killed_fuse_server_is_reported_by_ps_and_inspect() {
             .unwrap();
         let error = env.ok(&["inspect", "--format", "{{.State.Error}}", "victim"]);
         assert_eq!(error.trim(), "", "[{label}] healthy server");
+        // Once the loop has run, its shell and busybox's pages are in
+        // memory: a kill earlier could fault the shell itself to death.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !env.ok(&["logs", "victim"]).contains("ok") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{label}] the loop never ran"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGKILL,
