@@ -211,15 +211,18 @@ pub fn build_plan(
         _ => rootfs_layers(container)?,
     };
     let rootfs = match config.driver {
-        Driver::Fuse => RootfsPlan::Fuse(std::sync::Arc::new(crate::fuse::FusePlan::new(
-            layers,
-            container.upper(),
-            container.work(),
-            container.rootfs(),
-            config.id_maps.clone(),
-            config.storage_maps.clone(),
-            container.path.join(crate::fuse::server::LOG),
-        )?)),
+        Driver::Fuse => RootfsPlan::Fuse(std::sync::Arc::new(
+            crate::fuse::FusePlan::new(
+                layers,
+                container.upper(),
+                container.work(),
+                container.rootfs(),
+                config.id_maps.clone(),
+                config.storage_maps.clone(),
+                container.path.join(crate::fuse::server::LOG),
+            )?
+            .volatile(config.rm),
+        )),
         Driver::Overlay => RootfsPlan::Overlay {
             lowers: overlay_lowers(container, layers)?,
             upper: container.upper(),

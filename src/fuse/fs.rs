@@ -56,6 +56,9 @@ pub struct OverlayFs {
     handles: Mutex<HashMap<u64, Arc<Handle>>>,
     next_handle: AtomicU64,
     shift: IdShift,
+    /// The upper dir is thrown away with the container (`run --rm`), as
+    /// Podman's `volatile` overlays: fsync need not reach the disk.
+    volatile: bool,
 }
 
 /// What a lookup found: the layers (top first) and the top entry's stat.
@@ -114,7 +117,7 @@ fn enoent() -> io::Error {
 }
 
 impl OverlayFs {
-    pub fn new(layers: Layers, shift: IdShift) -> OverlayFs {
+    pub fn new(layers: Layers, shift: IdShift, volatile: bool) -> OverlayFs {
         let root_layers = Self::root_layers(&layers);
         OverlayFs {
             layers,
@@ -122,6 +125,7 @@ impl OverlayFs {
             handles: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             shift,
+            volatile,
         }
     }
 
@@ -1170,6 +1174,11 @@ impl FileSystem for OverlayFs {
     }
 
     fn fsync(&self, _ctx: &Context, _inode: u64, datasync: bool, handle: u64) -> io::Result<()> {
+        if self.volatile {
+            // The kernel has handed us the dirty pages before asking;
+            // ENOSYS tells it to stop asking (fsync then succeeds there).
+            return Err(errno(libc::ENOSYS));
+        }
         let h = self.handle(handle)?;
         if let Handle::File(f) = &*h {
             if datasync {
@@ -1402,14 +1411,29 @@ impl FileSystem for OverlayFs {
         Ok(())
     }
 
-    fn fsyncdir(
-        &self,
-        _ctx: &Context,
-        _inode: u64,
-        _datasync: bool,
-        _handle: u64,
-    ) -> io::Result<()> {
-        Ok(())
+    fn fsyncdir(&self, _ctx: &Context, inode: u64, datasync: bool, _handle: u64) -> io::Result<()> {
+        if self.volatile {
+            return Err(errno(libc::ENOSYS));
+        }
+        // Only the upper dir changes; a directory not copied up has no
+        // changes of ours to make durable.
+        let tree = self.read();
+        let (path, layers, _) = self.node_info(&tree, inode)?;
+        drop(tree);
+        if layers.first() != Some(&0) {
+            return Ok(());
+        }
+        let dir = File::from(sys::open_beneath(
+            self.layer(0),
+            &path,
+            libc::O_RDONLY | libc::O_DIRECTORY,
+            0,
+        )?);
+        if datasync {
+            dir.sync_data()
+        } else {
+            dir.sync_all()
+        }
     }
 
     fn releasedir(&self, _ctx: &Context, _inode: u64, _flags: u32, handle: u64) -> io::Result<()> {
@@ -1440,6 +1464,65 @@ impl FileSystem for OverlayFs {
                 }
             }
             Handle::Dir(_) => Err(errno(libc::EINVAL)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn dir_fd(p: &Path) -> OwnedFd {
+        std::fs::create_dir_all(p).unwrap();
+        nix::fcntl::open(
+            p,
+            nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY,
+            nix::sys::stat::Mode::empty(),
+        )
+        .unwrap()
+    }
+
+    fn overlay(dir: &Path, volatile: bool) -> OverlayFs {
+        let layers = Layers {
+            dirs: vec![dir_fd(&dir.join("upper")), dir_fd(&dir.join("lower"))],
+            work: dir_fd(&dir.join("work")),
+        };
+        OverlayFs::new(layers, IdShift::new(None, None), volatile)
+    }
+
+    fn caller() -> Context {
+        Context {
+            uid: nix::unistd::getuid().as_raw(),
+            gid: nix::unistd::getgid().as_raw(),
+            pid: 0,
+        }
+    }
+
+    #[test]
+    fn fsync_is_served_unless_the_upper_dir_is_volatile() {
+        for volatile in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let fs = overlay(dir.path(), volatile);
+            let args = CreateIn {
+                flags: libc::O_RDWR as u32,
+                mode: 0o644,
+                umask: 0,
+                fuse_flags: 0,
+            };
+            let (_, handle, _, _) = fs.create(&caller(), ROOT, c"f", args).unwrap();
+            let results = [
+                fs.fsync(&caller(), 0, false, handle.unwrap()),
+                fs.fsyncdir(&caller(), ROOT, false, 0),
+            ];
+            for result in results {
+                match volatile {
+                    // ENOSYS: the kernel stops asking and fsync succeeds.
+                    true => assert_eq!(result.unwrap_err().raw_os_error(), Some(libc::ENOSYS)),
+                    false => result.unwrap(),
+                }
+            }
+            assert!(dir.path().join("upper/f").exists());
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct FusePlan {
     pub storage_maps: Option<IdMaps>,
     /// Where the server reports what went wrong.
     pub log: PathBuf,
+    /// See `volatile`.
+    volatile: bool,
     /// (container end, server end) of the hand-off socket pair; taken by
     /// the launcher once both processes have their copies.
     sockets: Mutex<Option<(OwnedFd, OwnedFd)>>,
@@ -77,8 +79,16 @@ impl FusePlan {
             id_maps,
             storage_maps,
             log,
+            volatile: false,
             sockets: Mutex::new(Some(sockets)),
         })
+    }
+
+    /// The upper dir goes with the container (`run --rm`): fsync inside
+    /// it is skipped, as Podman mounts such containers `volatile`.
+    pub fn volatile(mut self, volatile: bool) -> FusePlan {
+        self.volatile = volatile;
+        self
     }
 
     /// The hand-off socket's (container end, server end), as seen by the
@@ -330,7 +340,7 @@ impl FusePlan {
             work: open_dir(&plan.work)?,
         };
         let shift = IdShift::new(plan.id_maps.as_ref(), plan.storage_maps.as_ref());
-        Ok(OverlayFs::new(layers, shift))
+        Ok(OverlayFs::new(layers, shift, plan.volatile))
     }
 }
 

@@ -7,7 +7,10 @@
 #   1. stat + readdir of a 10,000-file tree (ls -lR)
 #   2. cat of the same 10,000 small files
 #   3. untar of a 10,000-file archive into the container
-#   4. sequential write, then read, of 1 GiB
+#   4. sequential write, then read, of 1 GiB (in `run --rm` containers,
+#      whose upper dirs both podman and cove make volatile: fsync does
+#      not wait for the disk), then the write again in kept containers,
+#      where it does
 #   5. first start with --userns=keep-id of a ~175 MB image (hyperfine
 #      would hide the first run: one fresh store per sample)
 #   6. pjdfstest pass counts (POSIX conformance)
@@ -80,12 +83,14 @@ chmod 700 "$home/xdg-run"
 [ ${#AS[@]} -eq 0 ] || chown -R "$BENCH_USER:" "$home" "$WORK"
 ENVS=(env HOME="$home" XDG_RUNTIME_DIR="$home/xdg-run" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin)
 
-# The workload, one line of seconds per step.
+# The workload, one line of seconds per step. The write starts after a
+# sync: the host's disk still writing the untar's files made it swing 2x.
 WORKLOAD="
 t() { /bin/busybox time -f %e \"\$@\" 2>&1 >/dev/null | tail -n 1; }
 t ls -lR /data/tree
 t sh -c 'find /data/tree -type f | xargs cat'
 mkdir /tmp/untar && t tar -C /tmp/untar -xf /data/tree.tar
+sync
 t dd if=/dev/zero of=/tmp/big bs=1M count=$((GIB * 1024)) conv=fsync
 t dd if=/tmp/big of=/dev/null bs=1M
 "
@@ -98,6 +103,8 @@ declare -A RESULT
 run_tool() {
     local label="$1"; shift
     local out
+    # The previous run's writeback must not be this run's cost.
+    sync
     if ! out="$("$@" sh -c "$WORKLOAD" 2>"$WORK/$label.err")"; then
         note "$label failed: $(tail -n 2 "$WORK/$label.err")"
         return
@@ -152,6 +159,24 @@ note "all rounds (cove-fuse | fuse-overlayfs):"
 for i in "${!STEPS[@]}"; do
     note "  ${STEPS[$i]}: $(sed -n "$((i + 1))p" <<<"${RESULT[cove-fuse]:-}") | $(sed -n "$((i + 1))p" <<<"${RESULT[fuse-overlayfs]:-}")"
 done
+
+# The bulk write in containers that are kept (no --rm): fsync goes to the
+# disk, for both. Seconds, every round.
+say "write ${GIB} GiB with fsync in a kept container (not volatile), s"
+DURABLE="/bin/busybox time -f %e dd if=/dev/zero of=/tmp/big bs=1M count=$((GIB * 1024)) conv=fsync 2>&1 >/dev/null | tail -n 1"
+durable_cove="" durable_podman=""
+for round in $(seq 1 "$ROUNDS"); do
+    sync
+    durable_cove+=" $(cove fuse --storage-driver fuse run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1)"
+    cove fuse rm -f durable >/dev/null 2>&1 || true
+    if [ -n "$PODMAN_OK" ]; then
+        sync
+        durable_podman+=" $(podman_ run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1)"
+        podman_ rm -f durable >/dev/null 2>&1 || true
+    fi
+done
+note "cove fuse:${durable_cove}"
+[ -z "$PODMAN_OK" ] || note "fuse-overlayfs:${durable_podman}"
 
 # First start with keep-id: a fresh store each time, so the overlay
 # driver's one-off copy of the image is what is measured.
