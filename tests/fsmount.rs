@@ -309,6 +309,53 @@ fn fuse_mmap_writes_and_nothing_left_mounted() {
 }
 
 #[test]
+fn fuse_fsync_in_removed_and_kept_containers() {
+    // fsync of a file and of a directory (busybox `sync FILE...`) succeed
+    // in a `--rm` container, whose server skips the disk (volatile), and
+    // in a kept one, whose server syncs; either way the data is in the
+    // upper dir once fsync has returned, while the container still runs.
+    let script = "mkdir /d && dd if=/dev/zero of=/d/big bs=64k count=16 conv=fsync 2>/dev/null \
+                  && echo data > /d/y && sync /d /d/y && echo synced; sleep 300";
+    for mode in modes() {
+        let (env, _registry) = setup(&mode, "fuse");
+        let label = mode.label();
+        for (name, rm) in [("removed", true), ("kept", false)] {
+            let mut args = vec!["run", "-d", "--name", name];
+            if rm {
+                args.push("--rm");
+            }
+            args.extend(["fs", "sh", "-c", script]);
+            let id = env.ok(&args);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !env.ok(&["logs", name]).contains("synced") {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "[{label}] {name}: no 'synced' in {}",
+                    env.ok(&["logs", name])
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let upper = env
+                .store_root()
+                .join("containers")
+                .join(id.trim())
+                .join("upper/d");
+            assert_eq!(
+                std::fs::read_to_string(upper.join("y")).unwrap(),
+                "data\n",
+                "[{label}] {name}"
+            );
+            assert_eq!(
+                std::fs::metadata(upper.join("big")).unwrap().len(),
+                1 << 20,
+                "[{label}] {name}"
+            );
+            env.ok(&["rm", "-f", "-t", "0", name]);
+        }
+    }
+}
+
+#[test]
 fn a_killed_fuse_server_is_reported_by_ps_and_inspect() {
     for mode in modes() {
         let (env, _registry) = setup(&mode, "fuse");
