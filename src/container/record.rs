@@ -742,22 +742,23 @@ pub(crate) mod tests {
 
     #[test]
     fn renames_claim_then_release() {
+        // Names that are not hex: a hex name also matches ids by prefix.
         let root = tempfile::tempdir().unwrap();
-        let (a, _) = create(root.path(), config(&new_id(), "a"), false, |_| Ok(())).unwrap();
-        let (b, _) = create(root.path(), config(&new_id(), "b"), false, |_| Ok(())).unwrap();
-        let err = rename(root.path(), &a, "b").unwrap_err();
+        let (a, _) = create(root.path(), config(&new_id(), "one"), false, |_| Ok(())).unwrap();
+        let (b, _) = create(root.path(), config(&new_id(), "two"), false, |_| Ok(())).unwrap();
+        let err = rename(root.path(), &a, "two").unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 125);
         assert!(format!("{err:#}").contains("already in use"));
-        rename(root.path(), &a, "a").unwrap();
-        rename(root.path(), &a, "c").unwrap();
-        assert_eq!(lookup(root.path(), "c").unwrap().config.id, a.config.id);
-        assert!(lookup(root.path(), "a").is_err());
+        rename(root.path(), &a, "one").unwrap();
+        rename(root.path(), &a, "three").unwrap();
+        assert_eq!(lookup(root.path(), "three").unwrap().config.id, a.config.id);
+        assert!(lookup(root.path(), "one").is_err());
         // The stale in-memory record still removes the name it has now.
         remove(root.path(), &a).unwrap();
-        assert!(!names_dir(root.path()).join("c").exists());
+        assert!(!names_dir(root.path()).join("three").exists());
         // The old name is free for others.
-        rename(root.path(), &b, "a").unwrap();
-        assert_eq!(lookup(root.path(), "a").unwrap().config.id, b.config.id);
+        rename(root.path(), &b, "one").unwrap();
+        assert_eq!(lookup(root.path(), "one").unwrap().config.id, b.config.id);
     }
 
     #[test]
