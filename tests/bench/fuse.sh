@@ -140,10 +140,11 @@ for round in $(seq 1 "$ROUNDS"); do
     [ -z "$PODMAN_OK" ] || run_tool "fuse-overlayfs" podman_ run --rm --network none img
 done
 
-# median_of LABEL STEP: the median of the step's rounds.
+# median_of LABEL STEP: the median of the step's rounds; nothing when the
+# tool has no figures (podman missing or failed): not an error.
 median_of() {
     sed -n "$(($2 + 1))p" <<<"${RESULT[$1]:-}" | tr ' ' '\n' | grep . | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+        awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }' || true
 }
 say "fuse driver benchmark — $(nproc) CPUs, $(uname -r), rootless; seconds inside the container, median of $ROUNDS rounds"
 printf '    %-24s %10s %10s %15s %s\n' step cove-fuse cove-overlay fuse-overlayfs "fuse-overlayfs/cove-fuse"
@@ -167,11 +168,11 @@ DURABLE="/bin/busybox time -f %e dd if=/dev/zero of=/tmp/big bs=1M count=$((GIB 
 durable_cove="" durable_podman=""
 for round in $(seq 1 "$ROUNDS"); do
     sync
-    durable_cove+=" $(cove fuse --storage-driver fuse run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1)"
+    durable_cove+=" $(cove fuse --storage-driver fuse run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1 || echo failed)"
     cove fuse rm -f durable >/dev/null 2>&1 || true
     if [ -n "$PODMAN_OK" ]; then
         sync
-        durable_podman+=" $(podman_ run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1)"
+        durable_podman+=" $(podman_ run --name durable --network none img sh -c "$DURABLE" 2>&1 | tail -n 1 || echo failed)"
         podman_ rm -f durable >/dev/null 2>&1 || true
     fi
 done
