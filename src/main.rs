@@ -1,5 +1,5 @@
 use clap::Parser;
-use cove::{cli::Cli, commands, error};
+use cove::{cli::commands, cli::Cli, error};
 
 fn main() {
     // Broken pipes (`cove images | head`) end the output quietly.

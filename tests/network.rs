@@ -11,7 +11,7 @@
 use cove::network::ports::{self, BoundPort};
 use cove::network::slirp::{Slirp, SlirpConfig};
 use cove::network::tap::{self, TapConfig};
-use cove::runtime::tty::{recv_fd, send_fd, socketpair_for_console};
+use cove::sys::fd::{fd_socketpair as socketpair_for_console, recv_fd, send_fd};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};

@@ -2,7 +2,9 @@
 //! [`CreateOpts`]; parsing of the values (volumes, ulimits, users...) is in
 //! `crate::container::options`, so this file only names the flags.
 
-use super::{PullPolicy, RegistryOpts};
+use super::RegistryOpts;
+use crate::container::request::CreateOptions;
+use crate::image::registry::pull::PullPolicy;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -170,6 +172,64 @@ pub struct CreateOpts {
 }
 
 impl CreateOpts {
+    /// The same request for the container layer, which knows no clap.
+    pub fn options(&self) -> CreateOptions {
+        CreateOptions {
+            name: self.name.clone(),
+            rm: self.rm,
+            replace: self.replace,
+            interactive: self.interactive,
+            tty: self.tty,
+            env: self.env.clone(),
+            env_file: self.env_file.clone(),
+            env_host: self.env_host,
+            workdir: self.workdir.clone(),
+            user: self.user.clone(),
+            group_add: self.group_add.clone(),
+            entrypoint: self.entrypoint.clone(),
+            hostname: self.hostname.clone(),
+            init: self.init,
+            read_only: self.read_only,
+            read_only_tmpfs: self.read_only_tmpfs,
+            tmpfs: self.tmpfs.clone(),
+            volume: self.volume.clone(),
+            mount: self.mount.clone(),
+            cap_add: self.cap_add.clone(),
+            cap_drop: self.cap_drop.clone(),
+            security_opt: self.security_opt.clone(),
+            privileged: self.privileged,
+            ulimit: self.ulimit.clone(),
+            stop_signal: self.stop_signal.clone(),
+            stop_timeout: self.stop_timeout,
+            restart: self.restart.clone(),
+            log_driver: self.log_driver.clone(),
+            log_opt: self.log_opt.clone(),
+            health_cmd: self.health_cmd.clone(),
+            health_interval: self.health_interval.clone(),
+            health_retries: self.health_retries,
+            health_timeout: self.health_timeout.clone(),
+            health_start_period: self.health_start_period.clone(),
+            no_healthcheck: self.no_healthcheck,
+            label: self.label.clone(),
+            annotation: self.annotation.clone(),
+            device: self.device.clone(),
+            userns: self.userns.clone(),
+            network: self.network.clone(),
+            publish: self.publish.clone(),
+            publish_all: self.publish_all,
+            dns: self.dns.clone(),
+            dns_search: self.dns_search.clone(),
+            dns_option: self.dns_option.clone(),
+            add_host: self.add_host.clone(),
+            pull: self.pull,
+            quiet: self.quiet,
+            platform: self.platform.clone(),
+            registry: self.registry.options(),
+            image: self.image().to_string(),
+            command: self.command().to_vec(),
+        }
+    }
+
     pub fn image(&self) -> &str {
         &self.image_and_command[0]
     }
@@ -346,4 +406,31 @@ pub struct WaitArgs {
     /// How often to check, e.g. 250ms or 1s
     #[arg(short, long, default_value = "250ms", value_name = "DURATION")]
     pub interval: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        create: CreateOpts,
+    }
+
+    /// Translators (kube, compose) start from `CreateOptions::default()`:
+    /// it must mean what leaving every flag out means.
+    #[test]
+    fn defaults_agree_with_the_flags() {
+        let parsed = Probe::parse_from(["cove", "img", "echo", "hi"])
+            .create
+            .options();
+        let expected = CreateOptions {
+            image: "img".into(),
+            command: vec!["echo".into(), "hi".into()],
+            ..CreateOptions::default()
+        };
+        assert_eq!(parsed, expected);
+    }
 }

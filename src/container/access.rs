@@ -17,8 +17,8 @@
 //! so it cannot start under us.
 
 use super::record::{ContainerDir, ContainerLock, Status};
-use crate::driver::Driver;
 use crate::error::{describe, exit_code, exit_error};
+use crate::storage::Driver;
 use anyhow::Context;
 use nix::sched::CloneFlags;
 use std::io::Read;
@@ -146,7 +146,7 @@ impl Access {
         };
         self.fork(
             || match maps {
-                Some(maps) => crate::userns::enter(maps),
+                Some(maps) => crate::sys::userns::enter(maps),
                 None => Ok(()),
             },
             work,
@@ -220,7 +220,7 @@ impl Access {
             }
             Target::Stopped { layers, .. } => {
                 if let Some(maps) = &config.id_maps {
-                    crate::userns::enter(maps)?;
+                    crate::sys::userns::enter(maps)?;
                 }
                 let rootfs = self.container.rootfs();
                 match config.driver {
@@ -236,7 +236,7 @@ impl Access {
                         )
                         .context("making mounts private")?;
                         std::fs::create_dir_all(&rootfs)?;
-                        crate::driver::mount_overlay_at(
+                        crate::storage::mount_overlay_at(
                             layers,
                             &self.container.upper(),
                             &self.container.work(),
@@ -245,19 +245,21 @@ impl Access {
                     }
                     Driver::Fuse => {
                         std::fs::create_dir_all(&rootfs)?;
-                        crate::fuse::mount::mount_and_serve_here(&crate::fuse::FusePlan::new(
-                            layers.clone(),
-                            self.container.upper(),
-                            self.container.work(),
-                            rootfs.clone(),
-                            config.id_maps.clone(),
-                            config.storage_maps.clone(),
-                            self.container.path.join(crate::fuse::server::LOG),
-                        )?)?;
+                        crate::storage::fuse::mount::mount_and_serve_here(
+                            &crate::storage::fuse::FusePlan::new(
+                                layers.clone(),
+                                self.container.upper(),
+                                self.container.work(),
+                                rootfs.clone(),
+                                config.id_maps.clone(),
+                                config.storage_maps.clone(),
+                                self.container.path.join(crate::storage::fuse::server::LOG),
+                            )?,
+                        )?;
                     }
                     Driver::Vfs => {
                         let bottom_first: Vec<PathBuf> = layers.iter().rev().cloned().collect();
-                        crate::driver::populate_vfs(
+                        crate::storage::populate_vfs(
                             &bottom_first,
                             &rootfs,
                             &self.container.path.join("rootfs.done"),

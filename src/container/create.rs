@@ -8,17 +8,17 @@ use super::options::{self, MountSpec, SecurityOpt, UsernsMode, VolumeSource};
 use super::record::{self, ContainerConfig, ContainerDir, VolumeUse};
 use super::spec::{self, Rlimit, SpecInput};
 use super::user;
-use crate::cli::CreateOpts;
-use crate::commands::Ctx;
-use crate::driver::{self, Driver};
+use crate::container::request::CreateOptions;
+use crate::context::Ctx;
 use crate::error::exit_error;
-use crate::image::StoredImage;
+use crate::image::manifest::StoredImage;
+use crate::image::store::Store;
 use crate::network::etc::{self as netfiles, DnsFlags, ExtraHost};
 use crate::network::ports::{self, PortMapping, Protocol};
 use crate::network::NetworkMode;
 use crate::runtime::{caps, seccomp};
-use crate::store::Store;
-use crate::userns::{self, IdMaps, IdRange};
+use crate::storage::{self, Driver};
+use crate::sys::userns::{self, IdMaps, IdRange};
 use oci_spec::runtime::{Mount, MountBuilder};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ fn usage(message: impl Into<String>) -> anyhow::Error {
     exit_error(125, message)
 }
 
-fn parse(opts: &CreateOpts) -> anyhow::Result<Parsed> {
+fn parse(opts: &CreateOptions) -> anyhow::Result<Parsed> {
     if opts.replace && opts.name.is_none() {
         return Err(usage("cannot replace container without --name being set"));
     }
@@ -258,7 +258,7 @@ fn replace(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 /// when the pull policy says so.
 pub fn create(
     ctx: &Ctx,
-    opts: &CreateOpts,
+    opts: &CreateOptions,
 ) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
     let mut parsed = parse(opts)?;
     let image_id = super::image::ensure_image(ctx, opts)?;
@@ -275,7 +275,7 @@ pub fn create(
     let catalog = store.catalog()?;
     let entry = catalog
         .resolve_id(&image_id)?
-        .ok_or_else(|| usage(format!("{}: image not known", opts.image())))?
+        .ok_or_else(|| usage(format!("{}: image not known", opts.image.as_str())))?
         .clone();
     let image = StoredImage::load(&store, &entry)?;
     let mut layers = Vec::new();
@@ -283,17 +283,13 @@ pub fn create(
         if !store.has_layer(diff_id) {
             return Err(usage(format!(
                 "layer {diff_id} of {} is missing from the store; pull the image again",
-                opts.image()
+                opts.image.as_str()
             )));
         }
         layers.push(store.layer_diff_path(diff_id)?);
     }
-    let choice = driver::choose(
-        &ctx.paths.root,
-        &ctx.paths.config,
-        ctx.global.storage_driver,
-    )?;
-    let rootless = !userns::is_root() || crate::commands::in_user_namespace();
+    let choice = storage::choose(&ctx.paths.root, &ctx.paths.config, ctx.storage_driver)?;
+    let rootless = !userns::is_root() || userns::in_user_namespace();
     let (storage_maps, single_reason) = if rootless {
         let (maps, reason) = userns::user_maps();
         (Some(maps), reason)
@@ -347,7 +343,7 @@ pub fn create(
         config.entrypoint().as_deref().unwrap_or_default(),
         config.cmd().as_deref().unwrap_or_default(),
         opts.entrypoint.as_deref(),
-        opts.command(),
+        &opts.command[..],
     )
     .map_err(|e| usage(format!("{e:#}")))?;
     let command: Vec<String> = entrypoint.iter().chain(&cmd).cloned().collect();
@@ -477,7 +473,7 @@ pub fn create(
     };
 
     let containers = record::containers_dir(&ctx.paths.root);
-    crate::fsutil::create_dir_all_mode(&containers, 0o700)?;
+    crate::sys::fsutil::create_dir_all_mode(&containers, 0o700)?;
     record::clean_tmp(&ctx.paths.root);
     // Mounts: volumes, --mount, --tmpfs, then the image's VOLUMEs as
     // anonymous volumes where nothing else is mounted.
@@ -486,7 +482,7 @@ pub fn create(
     // Held until the record names its volumes, so a concurrent prune cannot
     // take one away in between. Released before any cleanup (which locks
     // exclusively).
-    let mut volume_lock = Some(crate::volume::lock_for_use(&ctx.paths.root)?);
+    let mut volume_lock = Some(crate::storage::volume::lock_for_use(&ctx.paths.root)?);
     let mut created_volumes = Vec::new();
     let result = (|| -> anyhow::Result<()> {
         for v in &parsed.volumes {
@@ -613,7 +609,7 @@ pub fn create(
     })();
     let cleanup_volumes = |names: &[String]| {
         for n in names {
-            let _ = crate::volume::remove(&ctx.paths.root, n, true);
+            let _ = crate::storage::volume::remove(&ctx.paths.root, n, true);
         }
     };
     if let Err(e) = result {
@@ -705,10 +701,10 @@ pub fn create(
     let container_config = ContainerConfig {
         id: id.clone(),
         name: name.clone(),
-        image: opts.image().to_string(),
+        image: opts.image.as_str().to_string(),
         // The name the user's input matched (Podman's resolved name).
         image_name: catalog
-            .name_referred_to(opts.image(), &entry)
+            .name_referred_to(opts.image.as_str(), &entry)
             .or(entry.names.first())
             .cloned(),
         image_id: entry.id.clone(),
@@ -781,7 +777,7 @@ pub fn create(
             std::fs::write(dir.join("resolv.conf"), &resolv)?;
             std::fs::write(
                 dir.join("containerenv"),
-                containerenv(&id, &name, opts.image(), &entry.id, rootless),
+                containerenv(&id, &name, opts.image.as_str(), &entry.id, rootless),
             )?;
             if let Some((p, g)) = &keep_id_files {
                 std::fs::write(dir.join("passwd"), p)?;
@@ -792,7 +788,7 @@ pub fn create(
                 Driver::Vfs => &[],
             };
             for d in dirs {
-                crate::fsutil::create_dir_all_mode(&dir.join(d), 0o755)?;
+                crate::sys::fsutil::create_dir_all_mode(&dir.join(d), 0o755)?;
             }
             Ok(())
         },
@@ -818,14 +814,15 @@ fn claim_volume(
 ) -> anyhow::Result<PathBuf> {
     let volume = match name {
         Some(n) => {
-            let (volume, new) = crate::volume::ensure(root, n)?;
+            let (volume, new) = crate::storage::volume::ensure(root, n)?;
             if new {
                 created.push(volume.name.clone());
             }
             volume
         }
         None => {
-            let volume = crate::volume::create(root, None, BTreeMap::new(), BTreeMap::new(), true)?;
+            let volume =
+                crate::storage::volume::create(root, None, BTreeMap::new(), BTreeMap::new(), true)?;
             created.push(volume.name.clone());
             volume
         }

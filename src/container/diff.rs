@@ -11,8 +11,8 @@
 //! A directory is archived before anything beneath it, so the new layer
 //! keeps the directories' real modes and owners.
 
-use crate::tarstream::{join, TarWriter};
-use crate::unpack::is_whiteout;
+use crate::image::layer::tarstream::{join, TarWriter};
+use crate::image::layer::unpack::is_whiteout;
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -274,7 +274,7 @@ mod tests {
 
     /// Copy a tree the way the vfs driver does (metadata kept).
     fn vfs_copy(layer: &Path, rootfs: &Path) {
-        crate::driver::copy::copy_tree(layer, rootfs, &Default::default()).unwrap();
+        crate::storage::copy::copy_tree(layer, rootfs, &Default::default()).unwrap();
     }
 
     #[test]

@@ -4,18 +4,18 @@
 //! namespace and starts threads, and this process must stay
 //! single-threaded in the initial namespace to clone the container later.
 
-use crate::cli::CreateOpts;
-use crate::commands::Ctx;
+use crate::container::request::CreateOptions;
+use crate::context::Ctx;
 use crate::error::{exit_error, silent_exit};
-use crate::image::Platform;
-use crate::progress::Progress;
-use crate::registry::pull as remote_pull;
+use crate::image::manifest::Platform;
+use crate::image::registry::progress::Progress;
+use crate::image::registry::pull as remote_pull;
 use std::io::Read;
 
 /// The id of the image to run, pulled first if the policy says so.
-pub fn ensure_image(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<String> {
-    let input = opts.image();
-    let local = match ctx.store_if_exists() {
+pub fn ensure_image(ctx: &Ctx, opts: &CreateOptions) -> anyhow::Result<String> {
+    let input = opts.image.as_str();
+    let local = match crate::image::store::Store::open_existing(&ctx.paths.root) {
         Some(store) => store.catalog()?.resolve(input)?.map(|i| i.id.clone()),
         None => None,
     };
@@ -29,7 +29,7 @@ pub fn ensure_image(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<String> {
     }
 }
 
-fn pull_in_child(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<String> {
+fn pull_in_child(ctx: &Ctx, opts: &CreateOptions) -> anyhow::Result<String> {
     let platform = Platform::from_flags(opts.platform.as_deref(), None, None, None)?;
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     // SAFETY: this process is single-threaded; the child does the whole
@@ -38,10 +38,10 @@ fn pull_in_child(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<String> {
         nix::unistd::ForkResult::Child => {
             drop(read);
             let result = (|| -> anyhow::Result<String> {
-                let conf = ctx.registries()?;
-                let (store, unpack) = ctx.store_for_writing()?;
+                let conf = crate::image::registry::conf::RegistriesConf::load()?;
+                let (store, unpack) = crate::image::store::open_for_writing(&ctx.paths.root)?;
                 let req = remote_pull::PullRequest {
-                    input: opts.image(),
+                    input: opts.image.as_str(),
                     platform,
                     registry: &opts.registry,
                     progress: Progress::new(opts.quiet),
@@ -73,7 +73,10 @@ fn pull_in_child(ctx: &Ctx, opts: &CreateOpts) -> anyhow::Result<String> {
             match status {
                 nix::sys::wait::WaitStatus::Exited(_, 0) if !id.is_empty() => Ok(id),
                 nix::sys::wait::WaitStatus::Exited(_, code) if code != 0 => Err(silent_exit(code)),
-                _ => Err(exit_error(125, format!("pulling {} failed", opts.image()))),
+                _ => Err(exit_error(
+                    125,
+                    format!("pulling {} failed", opts.image.as_str()),
+                )),
             }
         }
     }

@@ -3,9 +3,9 @@
 //! shape, and disk sizes. `ps` and `inspect` share it.
 
 use super::record::{ContainerDir, State, Status};
-use crate::driver::Driver;
+use crate::image::store::ImageEntry;
 use crate::network::NetworkMode;
-use crate::store::ImageEntry;
+use crate::storage::Driver;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -95,13 +95,13 @@ pub fn live(container: &ContainerDir) -> Live {
     if state.status != Status::Running || container.monitor_alive() {
         let mut live = Live::from_state(&state);
         if live.running() && container.config.healthcheck.is_some() {
-            live.health = crate::monitor::health::load(container)
+            live.health = crate::monitor::health::load(&container.path)
                 .or_else(|| Some(crate::monitor::health::HealthState::starting()));
         }
         // The server also ends when the container does, a moment before
         // the exit is recorded: only a live container's dead server counts.
-        if container.config.driver == crate::driver::Driver::Fuse && state.live_pid().is_some() {
-            live.storage_error = crate::fuse::server::failure(&container.path);
+        if container.config.driver == crate::storage::Driver::Fuse && state.live_pid().is_some() {
+            live.storage_error = crate::storage::fuse::server::failure(&container.path);
         }
         return live;
     }
@@ -238,7 +238,7 @@ pub fn go_json_time(t: Option<&str>) -> String {
 
 /// A recorded time as a template shows a `time.Time` (Go's `String()`).
 pub fn go_time_string(t: Option<&str>) -> String {
-    crate::volume::go_time_string(&go_json_time(t))
+    crate::storage::volume::go_time_string(&go_json_time(t))
 }
 
 /// Unix seconds of a recorded time; Go's zero time when none.
@@ -495,7 +495,7 @@ pub fn inspect_doc(
     let path_of = |name: &str| container.path.join(name).display().to_string();
     let mounts = user_mounts(container, &spec);
     let image_name = config.image_name.clone().unwrap_or(config.image.clone());
-    let image_id = crate::digest::short_id_full(&config.image_id).to_string();
+    let image_id = crate::util::digest::short_id_full(&config.image_id).to_string();
 
     let state = obj! {
         "OciVersion": spec["ociVersion"].clone(),
@@ -510,7 +510,7 @@ pub fn inspect_doc(
         "Error": json!(live
             .storage_error
             .clone()
-            .or_else(|| crate::fuse::server::last_error(&container.path))
+            .or_else(|| crate::storage::fuse::server::last_error(&container.path))
             .unwrap_or_default()),
         "StartedAt": json!(go_json_time(live.started_at.as_deref())),
         "FinishedAt": json!(go_json_time(live.finished_at.as_deref())),
@@ -855,7 +855,7 @@ pub fn template_value(doc: &Doc) -> Value {
         v["ID"] = id;
     }
     let time_string = |t: &Value| {
-        json!(crate::volume::go_time_string(
+        json!(crate::storage::volume::go_time_string(
             t.as_str().unwrap_or(ZERO_TIME)
         ))
     };

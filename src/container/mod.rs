@@ -11,6 +11,7 @@ pub mod options;
 pub mod procs;
 pub mod record;
 pub mod remove;
+pub mod request;
 pub mod shared_network;
 pub mod spec;
 pub mod start;

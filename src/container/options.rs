@@ -89,68 +89,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 // ---------------------------------------------------------------------------
 // Sizes
 
-/// Parse a size as Docker's `RAMInBytes`: a number (a fraction is allowed),
-/// an optional space, then an optional unit `b`, `k`, `m`, `g`, `t` or `p`
-/// in any case, optionally followed by `i` and/or `b` (`64m`, `1.5GiB`,
-/// `512kb`, `100`). Units are 1024-based.
-pub fn parse_size(s: &str) -> Result<u64> {
-    let bad = || {
-        anyhow!(
-            "invalid size {s:?}: expected a number with an optional unit b, k, m, g, t or p \
-             (1024-based), such as 64m or 1g"
-        )
-    };
-    let num_len = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, rest) = s.split_at(num_len);
-    let (int_part, frac_part) = match num.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (num, None),
-    };
-    if int_part.is_empty() || frac_part.is_some_and(|f| f.is_empty() || f.contains('.')) {
-        return Err(bad());
-    }
-    let rest = rest.strip_prefix(' ').unwrap_or(rest);
-    let mut chars = rest.chars();
-    let mut multiplier: u64 = 1;
-    let mut next = chars.next();
-    if let Some(c) = next {
-        let shift = match c.to_ascii_lowercase() {
-            'k' => Some(10),
-            'm' => Some(20),
-            'g' => Some(30),
-            't' => Some(40),
-            'p' => Some(50),
-            _ => None,
-        };
-        if let Some(shift) = shift {
-            multiplier = 1u64 << shift;
-            next = chars.next();
-        }
-    }
-    // Docker's pattern allows the `i` even without a unit ("10ib" is 10).
-    if matches!(next, Some('i' | 'I')) {
-        next = chars.next();
-    }
-    if matches!(next, Some('b' | 'B')) {
-        next = chars.next();
-    }
-    if next.is_some() {
-        return Err(bad());
-    }
-    let int: u64 = int_part.parse().map_err(|_| bad())?;
-    let whole = int.checked_mul(multiplier).ok_or_else(bad)?;
-    let frac = match frac_part {
-        // The fraction only matters with a unit; Docker truncates the result.
-        Some(f) => {
-            let f: f64 = format!("0.{f}").parse().map_err(|_| bad())?;
-            (f * multiplier as f64) as u64
-        }
-        None => 0,
-    };
-    whole.checked_add(frac).ok_or_else(bad)
-}
+pub use crate::util::size::parse_size;
 
 // ---------------------------------------------------------------------------
 // Mount option words
@@ -811,12 +750,7 @@ pub fn parse_tmpfs(arg: &str) -> Result<MountSpec> {
 /// `RLIM_INFINITY`, written `-1` or `unlimited` on the command line.
 pub const RLIM_INFINITY: u64 = libc::RLIM_INFINITY;
 
-/// The type libc's setrlimit takes for a resource.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub type RlimitResource = libc::__rlimit_resource_t;
-/// The type libc's setrlimit takes for a resource.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub type RlimitResource = libc::c_int;
+pub use crate::runtime::process::{rlimit_resource, RlimitResource};
 
 /// One `--ulimit type=soft[:hard]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -846,29 +780,6 @@ const ULIMIT_NAMES: &[&str] = &[
     "sigpending",
     "stack",
 ];
-
-/// The libc resource for an OCI rlimit name such as `RLIMIT_NOFILE`.
-pub fn rlimit_resource(kind: &str) -> Option<RlimitResource> {
-    Some(match kind {
-        "RLIMIT_AS" => libc::RLIMIT_AS,
-        "RLIMIT_CORE" => libc::RLIMIT_CORE,
-        "RLIMIT_CPU" => libc::RLIMIT_CPU,
-        "RLIMIT_DATA" => libc::RLIMIT_DATA,
-        "RLIMIT_FSIZE" => libc::RLIMIT_FSIZE,
-        "RLIMIT_LOCKS" => libc::RLIMIT_LOCKS,
-        "RLIMIT_MEMLOCK" => libc::RLIMIT_MEMLOCK,
-        "RLIMIT_MSGQUEUE" => libc::RLIMIT_MSGQUEUE,
-        "RLIMIT_NICE" => libc::RLIMIT_NICE,
-        "RLIMIT_NOFILE" => libc::RLIMIT_NOFILE,
-        "RLIMIT_NPROC" => libc::RLIMIT_NPROC,
-        "RLIMIT_RSS" => libc::RLIMIT_RSS,
-        "RLIMIT_RTPRIO" => libc::RLIMIT_RTPRIO,
-        "RLIMIT_RTTIME" => libc::RLIMIT_RTTIME,
-        "RLIMIT_SIGPENDING" => libc::RLIMIT_SIGPENDING,
-        "RLIMIT_STACK" => libc::RLIMIT_STACK,
-        _ => return None,
-    })
-}
 
 /// Parse one `--ulimit type=soft[:hard]` (a missing hard limit equals the
 /// soft one; `-1` and `unlimited` mean no limit).
@@ -1519,26 +1430,6 @@ mod tests {
     }
 
     // --- sizes ---
-
-    #[test]
-    fn size_units() {
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert_eq!(parse_size("100b").unwrap(), 100);
-        assert_eq!(parse_size("1k").unwrap(), 1024);
-        assert_eq!(parse_size("1K").unwrap(), 1024);
-        assert_eq!(parse_size("1kb").unwrap(), 1024);
-        assert_eq!(parse_size("64m").unwrap(), 64 << 20);
-        assert_eq!(parse_size("64MB").unwrap(), 64 << 20);
-        assert_eq!(parse_size("1g").unwrap(), 1 << 30);
-        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
-        assert_eq!(parse_size("2 g").unwrap(), 2 << 30);
-        assert_eq!(parse_size("1t").unwrap(), 1 << 40);
-        assert_eq!(parse_size("1.5k").unwrap(), 1536);
-        assert_eq!(parse_size("0").unwrap(), 0);
-        // Quirks of Docker's pattern, kept for compatibility.
-        assert_eq!(parse_size("1 ").unwrap(), 1);
-        assert_eq!(parse_size("10ib").unwrap(), 10);
-    }
 
     #[test]
     fn size_errors() {

@@ -11,10 +11,10 @@
 //! lock ([`ContainerDir::try_lock`]) retry for a few milliseconds, so such
 //! a probe does not make them fail.
 
-use crate::driver::Driver;
 use crate::error::exit_error;
-use crate::fsutil::{create_dir_all_mode, unique_name, write_replace};
-use crate::userns::IdMaps;
+use crate::storage::Driver;
+use crate::sys::fsutil::{create_dir_all_mode, unique_name, write_replace};
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -232,7 +232,7 @@ impl ContainerDir {
     /// the lock shared for an instant to tell whether the container's
     /// monitor lives, and that must not look like a running container.
     pub fn try_lock(&self) -> anyhow::Result<Option<ContainerLock>> {
-        let mut file = crate::fsutil::open_lock_file(&self.path.join("lock"))?;
+        let mut file = crate::sys::fsutil::open_lock_file(&self.path.join("lock"))?;
         for wait_ms in [1, 2, 4, 8, 0] {
             match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
                 Ok(lock) => return Ok(Some(lock)),
@@ -344,7 +344,7 @@ pub fn create(
         // Locked before anyone can see it, so nothing can remove it between
         // creation and the start `run` does next.
         let lock = nix::fcntl::Flock::lock(
-            crate::fsutil::open_lock_file(&tmp.join("lock"))?,
+            crate::sys::fsutil::open_lock_file(&tmp.join("lock"))?,
             nix::fcntl::FlockArg::LockExclusiveNonblock,
         )
         .map_err(|(_, e)| e)
@@ -436,7 +436,7 @@ fn claim(root: &Path, name: &str, id: &str) -> anyhow::Result<Option<String>> {
 /// whoever runs it).
 pub fn rename(root: &Path, container: &ContainerDir, new_name: &str) -> anyhow::Result<()> {
     let _guard = nix::fcntl::Flock::lock(
-        crate::fsutil::open_lock_file(&container.path.join("rename.lock"))?,
+        crate::sys::fsutil::open_lock_file(&container.path.join("rename.lock"))?,
         nix::fcntl::FlockArg::LockExclusive,
     )
     .map_err(|(_, e)| e)
@@ -551,36 +551,7 @@ pub fn remove(root: &Path, container: &ContainerDir) -> anyhow::Result<()> {
         release_name(root, &now.config.name, &container.config.id);
     }
     release_name(root, &container.config.name, &container.config.id);
-    remove_tree(&graveyard)
-}
-
-/// Delete a tree whose files may belong to subordinate ids (a container's
-/// upper directory): unprivileged, that needs the user namespace.
-pub fn remove_tree(path: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(_) if !crate::userns::is_root() => remove_tree_in_userns(path),
-        Err(e) => Err(e).with_context(|| format!("removing {}", path.display())),
-    }
-}
-
-fn remove_tree_in_userns(path: &Path) -> anyhow::Result<()> {
-    // SAFETY: the child only enters a namespace, deletes and exits.
-    match unsafe { nix::unistd::fork() }? {
-        nix::unistd::ForkResult::Child => {
-            let (maps, _) = crate::userns::user_maps();
-            let ok = crate::userns::enter(&maps).is_ok() && std::fs::remove_dir_all(path).is_ok();
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        nix::unistd::ForkResult::Parent { child } => {
-            let status = nix::sys::wait::waitpid(child, None)?;
-            if status != nix::sys::wait::WaitStatus::Exited(child, 0) {
-                anyhow::bail!("could not remove {}", path.display());
-            }
-            Ok(())
-        }
-    }
+    crate::sys::userns::remove_tree(&graveyard)
 }
 
 /// Remove leftovers of interrupted creations and removals.
@@ -591,8 +562,10 @@ pub fn clean_tmp(root: &Path) {
     for e in entries.filter_map(|e| e.ok()) {
         let name = e.file_name().to_string_lossy().to_string();
         if let Some(rest) = name.strip_prefix(".tmp-") {
-            if crate::fsutil::owner_pid(rest).is_some_and(|pid| !crate::fsutil::pid_alive(pid)) {
-                let _ = remove_tree(&e.path());
+            if crate::sys::fsutil::owner_pid(rest)
+                .is_some_and(|pid| !crate::sys::fsutil::pid_alive(pid))
+            {
+                let _ = crate::sys::userns::remove_tree(&e.path());
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::error::exit_error;
 use crate::network::etc::{self as netfiles, DnsFlags, ExtraHost};
 use crate::network::NetworkMode;
 use crate::runtime::exec::Target;
-use crate::userns::IdMaps;
+use crate::sys::userns::IdMaps;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
@@ -283,12 +283,12 @@ mod tests {
         make(root.path(), "web", NetworkMode::None, &[]);
         assert!(resolve(root.path(), "web", &None).is_ok());
         let maps = IdMaps {
-            uids: vec![crate::userns::IdRange {
+            uids: vec![crate::sys::userns::IdRange {
                 container_id: 0,
                 host_id: 1000,
                 size: 1,
             }],
-            gids: vec![crate::userns::IdRange {
+            gids: vec![crate::sys::userns::IdRange {
                 container_id: 0,
                 host_id: 1000,
                 size: 1,

@@ -4,7 +4,7 @@
 //! `oci_spec`'s `Spec::default()` is youki's example, so every field cove
 //! relies on is built here explicitly.
 
-use crate::userns::IdMaps;
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use oci_spec::runtime::{
     Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxIdMappingBuilder,
@@ -267,7 +267,7 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
         .readonly_paths(input.readonly_paths.clone())
         .build()?;
     if let Some(maps) = &input.id_maps {
-        let convert = |ranges: &[crate::userns::IdRange]| -> anyhow::Result<Vec<_>> {
+        let convert = |ranges: &[crate::sys::userns::IdRange]| -> anyhow::Result<Vec<_>> {
             ranges
                 .iter()
                 .map(|r| {
@@ -446,8 +446,8 @@ mod tests {
         i.uid = 1000;
         i.network = crate::network::NetworkMode::Host;
         i.id_maps = Some(IdMaps {
-            uids: crate::userns::build_ranges(1000, &[(100000, 65536)]),
-            gids: crate::userns::build_ranges(1000, &[(100000, 65536)]),
+            uids: crate::sys::userns::build_ranges(1000, &[(100000, 65536)]),
+            gids: crate::sys::userns::build_ranges(1000, &[(100000, 65536)]),
         });
         let spec = build(&i).unwrap();
         let caps = spec

@@ -3,11 +3,12 @@
 //! with `--rm`, removes the container and its anonymous volumes.
 
 use super::record::{self, ContainerDir, State, Status};
-use crate::commands::Ctx;
-use crate::driver::{copy, Driver, RootfsPlan};
+use crate::context::Ctx;
 use crate::error::exit_error;
+use crate::monitor::{Settings, Supervised};
 use crate::runtime::{self, ContainerStdio, LaunchPlan};
-use crate::userns::IdMaps;
+use crate::storage::{copy, Driver, RootfsPlan};
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +78,96 @@ pub fn start_detached(
     };
     // A stop of the previous run must not keep this one from restarting.
     let _ = std::fs::remove_file(container.path.join(crate::monitor::STOP_MARKER));
-    crate::monitor::spawn(ctx, container, lock)
+    crate::monitor::spawn(ctx, &container.config.id, lock)
+}
+
+/// `cove container-monitor`: the detached monitor of container `id`.
+///
+/// # Safety
+/// `lock_fd` and `report_fd` must be the descriptors `monitor::spawn`
+/// passed, owned by nothing else in this process.
+pub unsafe fn serve_monitor(
+    ctx: &Ctx,
+    id: &str,
+    lock_fd: std::os::fd::RawFd,
+    report_fd: std::os::fd::RawFd,
+) -> anyhow::Result<i32> {
+    // SAFETY: per this function's contract.
+    let handoff = unsafe { crate::monitor::take_handoff(lock_fd, report_fd) };
+    let container = record::lookup(&ctx.paths.root, id);
+    let target = container.as_ref().map(|c| Supervisee::new(ctx, c));
+    let target = match &target {
+        Ok(t) => Ok(t as &dyn Supervised),
+        Err(e) => Err(anyhow::anyhow!("{}", crate::error::describe(e))),
+    };
+    crate::monitor::serve(ctx, handoff, target)
+}
+
+/// A container as its monitor sees it.
+struct Supervisee<'a> {
+    ctx: &'a Ctx,
+    container: &'a ContainerDir,
+    settings: Settings,
+}
+
+impl<'a> Supervisee<'a> {
+    fn new(ctx: &'a Ctx, container: &'a ContainerDir) -> Supervisee<'a> {
+        let config = &container.config;
+        Supervisee {
+            ctx,
+            container,
+            settings: Settings {
+                id: config.id.clone(),
+                dir: container.path.clone(),
+                tty: config.tty,
+                interactive: config.interactive,
+                rm: config.rm,
+                restart: config.restart,
+                log: config.log.clone(),
+                log_path: container.log_path(),
+                health: config.healthcheck.clone(),
+                network: config.network.clone(),
+                ports: config.ports.clone(),
+            },
+        }
+    }
+}
+
+impl Supervised for Supervisee<'_> {
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn launch_plan(&self, stdio: ContainerStdio) -> anyhow::Result<LaunchPlan> {
+        build_plan(self.ctx, self.container, stdio)
+    }
+
+    fn record_running(
+        &self,
+        pid: nix::unistd::Pid,
+        restarts: u32,
+        ports: &[crate::network::ports::PublishedPort],
+    ) -> anyhow::Result<String> {
+        record_running(self.ctx, self.container, pid, restarts, ports)
+    }
+
+    fn record_exit(&self, started_at: String, code: i32, restarts: u32) -> anyhow::Result<()> {
+        record_exit(self.container, started_at, code, restarts)
+    }
+
+    fn record_failed_start(&self, code: i32) {
+        let _ = self.container.save_state(&State {
+            status: Status::Exited,
+            exit_code: Some(code),
+            finished_at: Some(chrono::Local::now().to_rfc3339()),
+            pid: None,
+            ..self.container.state()
+        });
+    }
+
+    fn remove(&self) -> anyhow::Result<()> {
+        remove_with_volumes(self.ctx, self.container)
+    }
 }
 
 fn lock_for_start(container: &ContainerDir) -> anyhow::Result<record::ContainerLock> {
@@ -98,7 +188,8 @@ fn run_in_foreground(
     let config = &container.config;
     let direct = config.tty || config.log.driver != crate::monitor::LogDriver::K8sFile;
     if !direct {
-        let mut monitor = crate::monitor::Monitor::new(ctx, container, true, None)?;
+        let target = Supervisee::new(ctx, container);
+        let mut monitor = crate::monitor::Monitor::new(ctx, &target, true, None)?;
         let mut started_at = Ok(String::new());
         let code = monitor.run_once(stdin_open, |pid, ports| {
             started_at = record_running(ctx, container, pid, 0, ports);
@@ -107,7 +198,7 @@ fn run_in_foreground(
     }
     // A terminal (relayed here, and copied to the log), or the streams
     // passed straight through (passthrough, none).
-    let mut network = crate::monitor::net::Network::prepare(config)?;
+    let mut network = crate::monitor::net::Network::prepare(&config.network, &config.ports)?;
     let mut plan = build_plan(
         ctx,
         container,
@@ -168,7 +259,7 @@ pub fn record_running(
         pid_start: record::process_start(pid.as_raw()),
     })?;
     for v in &container.config.volumes {
-        let _ = crate::volume::mark_copied_up(&ctx.paths.root, &v.name);
+        let _ = crate::storage::volume::mark_copied_up(&ctx.paths.root, &v.name);
     }
     Ok(started_at)
 }
@@ -212,14 +303,14 @@ pub fn build_plan(
     };
     let rootfs = match config.driver {
         Driver::Fuse => RootfsPlan::Fuse(std::sync::Arc::new(
-            crate::fuse::FusePlan::new(
+            crate::storage::fuse::FusePlan::new(
                 layers,
                 container.upper(),
                 container.work(),
                 container.rootfs(),
                 config.id_maps.clone(),
                 config.storage_maps.clone(),
-                container.path.join(crate::fuse::server::LOG),
+                container.path.join(crate::storage::fuse::server::LOG),
             )?
             .volatile(config.rm),
         )),
@@ -238,7 +329,7 @@ pub fn build_plan(
     };
     let mut copy_ups = Vec::new();
     for v in &config.volumes {
-        if let Some(volume) = crate::volume::load(&ctx.paths.root, &v.name)? {
+        if let Some(volume) = crate::storage::volume::load(&ctx.paths.root, &v.name)? {
             if volume.needs_copy_up && dir_is_empty(&volume.mountpoint) {
                 copy_ups.push((v.destination.clone(), volume.mountpoint.clone()));
             }
@@ -284,7 +375,7 @@ pub fn remove_with_volumes(ctx: &Ctx, container: &ContainerDir) -> anyhow::Resul
         &container.config.id,
     ));
     for v in container.config.volumes.iter().filter(|v| v.anonymous) {
-        let _ = crate::volume::remove(&ctx.paths.root, &v.name, true);
+        let _ = crate::storage::volume::remove(&ctx.paths.root, &v.name, true);
     }
     Ok(())
 }
@@ -323,7 +414,7 @@ fn shifted_layers(
     storage: &IdMaps,
     target: &IdMaps,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let key = crate::digest::sha256_of(serde_json::to_string(target)?.as_bytes());
+    let key = crate::util::digest::sha256_of(serde_json::to_string(target)?.as_bytes());
     let key = key.strip_prefix("sha256:").unwrap_or(&key)[..16].to_string();
     let mut out = Vec::new();
     let mut missing = Vec::new();
@@ -350,9 +441,9 @@ fn shifted_layers(
     match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
             let result = (|| -> anyhow::Result<()> {
-                crate::userns::enter(storage)?;
+                crate::sys::userns::enter(storage)?;
                 for (from, to) in &missing {
-                    let tmp = to.with_file_name(crate::fsutil::unique_name(".idmap"));
+                    let tmp = to.with_file_name(crate::sys::fsutil::unique_name(".idmap"));
                     let opts = copy::CopyOptions {
                         apply_whiteouts: false,
                         shift: Some(shift.clone()),

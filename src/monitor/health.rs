@@ -7,9 +7,9 @@
 //! check the user runs by hand and the monitor's never lose each other's
 //! result.
 
-use crate::container::record::ContainerDir;
 use crate::error::exit_error;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::time::Duration;
 
 /// Entries kept in the state's log, as Podman.
@@ -67,7 +67,7 @@ impl HealthConfig {
             if allow_disable && text == "disable" {
                 return Ok(Duration::ZERO);
             }
-            crate::duration::parse_go_duration(text).ok_or_else(|| {
+            crate::util::duration::parse_go_duration(text).ok_or_else(|| {
                 exit_error(
                     125,
                     format!("{flag} {text}: expected a duration such as 30s or 1m30s"),
@@ -169,35 +169,32 @@ fn truncate(mut s: String) -> String {
     s
 }
 
-fn state_path(container: &ContainerDir) -> std::path::PathBuf {
-    container.path.join("health.json")
+fn state_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("health.json")
 }
 
-pub fn load(container: &ContainerDir) -> Option<HealthState> {
-    let bytes = std::fs::read(state_path(container)).ok()?;
+pub fn load(dir: &Path) -> Option<HealthState> {
+    let bytes = std::fs::read(state_path(dir)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
 /// Reset to `starting` (each start of the container).
-pub fn reset(container: &ContainerDir) -> anyhow::Result<()> {
-    save(container, &HealthState::starting())
+pub fn reset(dir: &Path) -> anyhow::Result<()> {
+    save(dir, &HealthState::starting())
 }
 
-fn save(container: &ContainerDir, state: &HealthState) -> anyhow::Result<()> {
-    crate::fsutil::write_replace(&state_path(container), &serde_json::to_vec(state)?, 0o600)
+fn save(dir: &Path, state: &HealthState) -> anyhow::Result<()> {
+    crate::sys::fsutil::write_replace(&state_path(dir), &serde_json::to_vec(state)?, 0o600)
 }
 
 /// Read, change and write the state under the health lock.
-pub fn update(
-    container: &ContainerDir,
-    change: impl FnOnce(&mut HealthState),
-) -> anyhow::Result<HealthState> {
-    let file = crate::fsutil::open_lock_file(&container.path.join("health.lock"))?;
+pub fn update(dir: &Path, change: impl FnOnce(&mut HealthState)) -> anyhow::Result<HealthState> {
+    let file = crate::sys::fsutil::open_lock_file(&dir.join("health.lock"))?;
     let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
         .map_err(|(_, e)| anyhow::anyhow!("locking the health state: {e}"))?;
-    let mut state = load(container).unwrap_or_else(HealthState::starting);
+    let mut state = load(dir).unwrap_or_else(HealthState::starting);
     change(&mut state);
-    save(container, &state)?;
+    save(dir, &state)?;
     Ok(state)
 }
 

@@ -20,11 +20,11 @@ pub mod net;
 pub mod restart;
 mod trim;
 
-use crate::commands::Ctx;
-use crate::container::record::{self, ContainerDir, State, Status};
-use crate::container::start;
+use crate::context::Ctx;
 use crate::error::exit_error;
-use crate::runtime::{self, tty, ContainerStdio, Launched};
+use crate::network::ports::{PortMapping, PublishedPort};
+use crate::network::NetworkMode;
+use crate::runtime::{self, tty, ContainerStdio, LaunchPlan, Launched};
 use anyhow::Context;
 use log::{LogWriter, Stream};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -46,13 +46,57 @@ const DRAIN_IDLE: Duration = Duration::from_millis(100);
 /// The longest the output is drained after the exit.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
-/// Start `container` under a detached monitor and return once it runs.
-/// `lock` (the container's, held by the caller) passes to the monitor.
-pub fn spawn(
-    ctx: &Ctx,
-    container: &ContainerDir,
-    lock: record::ContainerLock,
-) -> anyhow::Result<()> {
+/// What the monitor supervises. The monitor runs, relays and restarts a
+/// process; the container layer knows what that process is and keeps its
+/// records, and implements this for the monitor.
+pub trait Supervised {
+    /// The settings the monitor acts on.
+    fn settings(&self) -> &Settings;
+    /// Everything the runtime needs to launch it once with `stdio`.
+    fn launch_plan(&self, stdio: ContainerStdio) -> anyhow::Result<LaunchPlan>;
+    /// Record that it runs as `pid` (restarted `restarts` times, with
+    /// these published ports); returns the start time.
+    fn record_running(
+        &self,
+        pid: Pid,
+        restarts: u32,
+        ports: &[PublishedPort],
+    ) -> anyhow::Result<String>;
+    /// Record its exit.
+    fn record_exit(&self, started_at: String, code: i32, restarts: u32) -> anyhow::Result<()>;
+    /// Record a launch that failed before its command ran.
+    fn record_failed_start(&self, code: i32);
+    /// Remove it (`--rm`), with what it alone used.
+    fn remove(&self) -> anyhow::Result<()>;
+}
+
+/// What the monitor needs to know about what it supervises.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub id: String,
+    /// Its directory: the stop marker and the health state live there;
+    /// gone means removed.
+    pub dir: std::path::PathBuf,
+    pub tty: bool,
+    /// Keep stdin open (`-i`).
+    pub interactive: bool,
+    /// Remove it once it stops for good (`--rm`).
+    pub rm: bool,
+    pub restart: restart::RestartPolicy,
+    pub log: LogConfig,
+    pub log_path: std::path::PathBuf,
+    pub health: Option<health::HealthConfig>,
+    pub network: NetworkMode,
+    pub ports: Vec<PortMapping>,
+}
+
+/// Start the container `id` under a detached monitor and return once it
+/// runs. `lock` (its lock, held by the caller) passes to the monitor.
+pub fn spawn<L>(ctx: &Ctx, id: &str, lock: L) -> anyhow::Result<()>
+where
+    L: std::ops::Deref,
+    L::Target: AsRawFd,
+{
     let exe = CString::new("/proc/self/exe").unwrap();
     let lock_fd = lock.as_raw_fd();
     let (report_read, report_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
@@ -63,13 +107,13 @@ pub fn spawn(
         "--runroot".into(),
         ctx.paths.runroot.to_string_lossy().into(),
         "--log-level".into(),
-        format!("{:?}", ctx.global.log_level).to_lowercase(),
+        format!("{:?}", ctx.log_level).to_lowercase(),
         "container-monitor".into(),
         "--lock-fd".into(),
         lock_fd.to_string(),
         "--report-fd".into(),
         report_write.as_raw_fd().to_string(),
-        container.config.id.clone(),
+        id.to_string(),
     ];
     let argv: Vec<CString> = argv
         .drain(..)
@@ -162,40 +206,66 @@ fn report(fd: &mut Option<OwnedFd>, result: &anyhow::Result<()>) {
     }
 }
 
-/// `cove container-monitor`: run the container until it stops for good.
-pub fn serve(ctx: &Ctx, id: &str, lock_fd: RawFd, report_fd: RawFd) -> anyhow::Result<i32> {
-    // SAFETY: descriptors handed over by `spawn`, owned by nobody else here.
-    let (_lock, report_fd) = unsafe {
+/// The descriptors `spawn` hands to the detached monitor.
+pub struct Handoff {
+    /// The container's lock, held for as long as the monitor lives.
+    pub lock: OwnedFd,
+    /// Where the start's outcome is reported.
+    pub report: OwnedFd,
+}
+
+/// Take over the descriptors `spawn` handed to the `container-monitor`
+/// command.
+///
+/// # Safety
+/// `lock_fd` and `report_fd` must be the open descriptors `spawn` passed,
+/// owned by nothing else in this process.
+pub unsafe fn take_handoff(lock_fd: RawFd, report_fd: RawFd) -> Handoff {
+    // SAFETY: per the function's contract.
+    let (lock, report) = unsafe {
         (
             OwnedFd::from_raw_fd(lock_fd),
             OwnedFd::from_raw_fd(report_fd),
         )
     };
-    let _ = nix::fcntl::fcntl(
-        &report_fd,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    );
-    let _ = nix::fcntl::fcntl(
-        &_lock,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    );
-    let mut report_fd = Some(report_fd);
-    let setup = record::lookup(&ctx.paths.root, id).and_then(|c| {
-        let listener = listen(ctx, &c)?;
-        Ok((c, listener))
+    for fd in [&lock, &report] {
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
+    }
+    Handoff { lock, report }
+}
+
+/// The detached monitor: run `target` until it stops for good. `target`
+/// is `Err` when the container could not even be found: the waiting
+/// command is told why.
+pub fn serve(
+    ctx: &Ctx,
+    handoff: Handoff,
+    target: anyhow::Result<&dyn Supervised>,
+) -> anyhow::Result<i32> {
+    let Handoff {
+        lock: _lock,
+        report,
+    } = handoff;
+    let mut report_fd = Some(report);
+    let setup = target.and_then(|t| {
+        let listener = listen(ctx, &t.settings().id)?;
+        Ok((t, listener))
     });
-    let (container, listener) = match setup {
+    let (target, listener) = match setup {
         Ok(s) => s,
         Err(e) => return report_failure(&mut report_fd, e),
     };
-    let mut monitor = match Monitor::new(ctx, &container, false, Some(listener)) {
+    let mut monitor = match Monitor::new(ctx, target, false, Some(listener)) {
         Ok(m) => m,
         Err(e) => return report_failure(&mut report_fd, e),
     };
     let code = monitor.run_with_restarts(&mut report_fd);
     let _ = std::fs::remove_dir_all(attach::runtime_dir(
         &ctx.paths.runroot,
-        &container.config.id,
+        &target.settings().id,
     ));
     code
 }
@@ -207,10 +277,10 @@ fn report_failure(report_fd: &mut Option<OwnedFd>, e: anyhow::Error) -> anyhow::
     result.map(|()| 125)
 }
 
-fn listen(ctx: &Ctx, container: &ContainerDir) -> anyhow::Result<UnixListener> {
-    let path = attach::socket_path(&ctx.paths.runroot, &container.config.id);
+fn listen(ctx: &Ctx, id: &str) -> anyhow::Result<UnixListener> {
+    let path = attach::socket_path(&ctx.paths.runroot, id);
     let dir = path.parent().unwrap();
-    crate::fsutil::create_dir_all_mode(dir, 0o700)?;
+    crate::sys::fsutil::create_dir_all_mode(dir, 0o700)?;
     let _ = std::fs::remove_file(&path);
     let (short, _dir) = attach::short_socket_path(&path)?;
     let listener = UnixListener::bind(&short)
@@ -326,7 +396,7 @@ impl HealthRunner {
 
 pub struct Monitor<'a> {
     ctx: &'a Ctx,
-    container: &'a ContainerDir,
+    target: &'a dyn Supervised,
     signals: SignalFd,
     old_mask: SigSet,
     log: Option<LogWriter>,
@@ -342,12 +412,13 @@ pub struct Monitor<'a> {
 impl<'a> Monitor<'a> {
     pub fn new(
         ctx: &'a Ctx,
-        container: &'a ContainerDir,
+        target: &'a dyn Supervised,
         foreground: bool,
         listener: Option<UnixListener>,
     ) -> anyhow::Result<Monitor<'a>> {
-        let log = open_log(container)?;
-        let network = net::Network::prepare(&container.config)?;
+        let settings = target.settings();
+        let log = open_log(settings)?;
+        let network = net::Network::prepare(&settings.network, &settings.ports)?;
         // A client that went away must cost an EPIPE, not the monitor (and
         // with it the container); children must be reapable whatever the
         // caller did with SIGCHLD. The container resets both.
@@ -359,7 +430,7 @@ impl<'a> Monitor<'a> {
         let (signals, old_mask) = runtime::block_signals()?;
         Ok(Monitor {
             ctx,
-            container,
+            target,
             signals,
             old_mask,
             log,
@@ -375,7 +446,7 @@ impl<'a> Monitor<'a> {
     /// Launch with the monitor's stdio: pipes (and a stdin pipe with
     /// `-i`), or the terminal.
     fn launch(&mut self, stdin_open: bool) -> anyhow::Result<Running> {
-        let tty = self.container.config.tty;
+        let tty = self.target.settings().tty;
         let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC);
         let (stdio, ours, theirs) = if tty {
             (
@@ -412,7 +483,7 @@ impl<'a> Monitor<'a> {
                 theirs,
             )
         };
-        let mut plan = start::build_plan(self.ctx, self.container, stdio)?;
+        let mut plan = self.target.launch_plan(stdio)?;
         self.network.apply(&mut plan);
         let Launched { pid, console, tap } = runtime::launch(&plan, &self.old_mask)?;
         drop(theirs);
@@ -421,8 +492,9 @@ impl<'a> Monitor<'a> {
             let _ = nix::sys::wait::waitpid(pid, None);
             return Err(e);
         }
-        if let Some(config) = &self.container.config.healthcheck {
-            health::reset(self.container)?;
+        let settings = self.target.settings();
+        if let Some(config) = &settings.health {
+            health::reset(&settings.dir)?;
             self.health = HealthRunner::new(config);
         }
         let mut outputs = Vec::new();
@@ -445,14 +517,14 @@ impl<'a> Monitor<'a> {
             }
         }
         for (fd, _) in &outputs {
-            tty::set_nonblocking(fd.as_fd())?;
+            crate::sys::fd::set_nonblocking(fd.as_fd())?;
         }
         if let Some(fd) = &input {
-            tty::set_nonblocking(fd.as_fd())?;
+            crate::sys::fd::set_nonblocking(fd.as_fd())?;
         }
         Ok(Running {
             pid,
-            pidfd: tty::pidfd_open(pid).ok(),
+            pidfd: crate::sys::fd::pidfd_open(pid).ok(),
             outputs,
             input,
             pending_input: Vec::new(),
@@ -468,7 +540,7 @@ impl<'a> Monitor<'a> {
     pub fn run_once(
         &mut self,
         stdin_open: bool,
-        on_started: impl FnOnce(Pid, &[crate::network::ports::PublishedPort]),
+        on_started: impl FnOnce(Pid, &[PublishedPort]),
     ) -> anyhow::Result<i32> {
         let mut running = self.launch(stdin_open)?;
         on_started(running.pid, self.network.published());
@@ -477,9 +549,11 @@ impl<'a> Monitor<'a> {
 
     /// Detached: launch, report, supervise, and restart as the policy says.
     fn run_with_restarts(&mut self, report_fd: &mut Option<OwnedFd>) -> anyhow::Result<i32> {
-        let config = &self.container.config;
-        let policy = config.restart;
-        let stdin_open = config.interactive;
+        let settings = self.target.settings();
+        let policy = settings.restart;
+        let stdin_open = settings.interactive;
+        let rm = settings.rm;
+        let dir = settings.dir.clone();
         let mut restarts = 0u32;
         let mut in_a_row = 0u32;
         loop {
@@ -488,16 +562,10 @@ impl<'a> Monitor<'a> {
                 Ok(r) => r,
                 Err(e) => {
                     let code = crate::error::exit_code(&e);
-                    let _ = self.container.save_state(&State {
-                        status: Status::Exited,
-                        exit_code: Some(code),
-                        finished_at: Some(chrono::Local::now().to_rfc3339()),
-                        pid: None,
-                        ..self.container.state()
-                    });
+                    self.target.record_failed_start(code);
                     if report_fd.is_some() {
-                        if config.rm {
-                            let _ = start::remove_with_volumes(self.ctx, self.container);
+                        if rm {
+                            let _ = self.target.remove();
                         }
                         return report_failure(report_fd, e);
                     }
@@ -505,27 +573,23 @@ impl<'a> Monitor<'a> {
                 }
             };
             let started = Instant::now();
-            let started_at = start::record_running(
-                self.ctx,
-                self.container,
-                running.pid,
-                restarts,
-                self.network.published(),
-            )?;
+            let started_at =
+                self.target
+                    .record_running(running.pid, restarts, self.network.published())?;
             report(report_fd, &Ok(()));
             trim::drop_clean_file_pages();
             let code = self.pump(&mut running)?;
-            if !self.container.path.exists() {
+            if !dir.exists() {
                 self.end_clients(code);
                 return Ok(code);
             }
-            let recorded = start::record_exit(self.container, started_at, code, restarts);
+            let recorded = self.target.record_exit(started_at, code, restarts);
             self.end_clients(code);
             recorded?;
-            let stopped = self.container.path.join(STOP_MARKER).exists();
+            let stopped = dir.join(STOP_MARKER).exists();
             if !policy.should_restart(code, restarts, stopped) {
-                if config.rm {
-                    start::remove_with_volumes(self.ctx, self.container)?;
+                if rm {
+                    self.target.remove()?;
                 }
                 return Ok(code);
             }
@@ -543,20 +607,21 @@ impl<'a> Monitor<'a> {
     /// Sleep before a restart, giving up when the user stops the container
     /// or removes it meanwhile.
     fn wait_before_restart(&mut self, delay: Duration) -> bool {
+        let dir = &self.target.settings().dir;
         let until = Instant::now() + delay;
         while Instant::now() < until {
-            if self.container.path.join(STOP_MARKER).exists() || !self.container.path.exists() {
+            if dir.join(STOP_MARKER).exists() || !dir.exists() {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
         }
-        !self.container.path.join(STOP_MARKER).exists() && self.container.path.exists()
+        !dir.join(STOP_MARKER).exists() && dir.exists()
     }
 
     /// Relay until the container has exited and its output is drained;
     /// returns its exit code.
     fn pump(&mut self, run: &mut Running) -> anyhow::Result<i32> {
-        tty::set_nonblocking(self.signals.as_fd())?;
+        crate::sys::fd::set_nonblocking(self.signals.as_fd())?;
         self.try_reap(run);
         loop {
             if run.exit_code.is_some() && run.outputs.is_empty() && !self.network_draining(run) {
@@ -644,7 +709,7 @@ impl<'a> Monitor<'a> {
             }
             if let Some(h) = self.health.as_mut() {
                 if run.exit_code.is_none() {
-                    h.tick(self.ctx, &self.container.config.id);
+                    h.tick(self.ctx, &self.target.settings().id);
                 }
             }
             if n == 0 {
@@ -772,7 +837,7 @@ impl<'a> Monitor<'a> {
         if self.foreground {
             let fd = if stream == Stream::Stdout { 1 } else { 2 };
             // SAFETY: our standard streams stay open.
-            let _ = tty::write_all(unsafe { BorrowedFd::borrow_raw(fd) }, chunk);
+            let _ = crate::sys::fd::write_all(unsafe { BorrowedFd::borrow_raw(fd) }, chunk);
         }
         let kind = if stream == Stream::Stdout {
             attach::STDOUT
@@ -894,10 +959,10 @@ fn write_input(run: &mut Running) {
 }
 
 /// The container's log, per its log driver.
-fn open_log(container: &ContainerDir) -> anyhow::Result<Option<LogWriter>> {
-    let cfg = &container.config.log;
+fn open_log(settings: &Settings) -> anyhow::Result<Option<LogWriter>> {
+    let cfg = &settings.log;
     match cfg.driver {
-        LogDriver::K8sFile => Ok(Some(LogWriter::open(&container.log_path(), cfg.max_size)?)),
+        LogDriver::K8sFile => Ok(Some(LogWriter::open(&settings.log_path, cfg.max_size)?)),
         LogDriver::None | LogDriver::Passthrough => Ok(None),
     }
 }
@@ -960,7 +1025,7 @@ impl LogConfig {
         for opt in opts {
             match opt.split_once('=') {
                 Some(("max-size", v)) => {
-                    let size = crate::container::options::parse_size(v)
+                    let size = crate::util::size::parse_size(v)
                         .map_err(|e| exit_error(125, format!("--log-opt {opt}: {e:#}")))?;
                     cfg.max_size = (size > 0).then_some(size);
                 }

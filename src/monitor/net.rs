@@ -5,8 +5,7 @@
 //! whose terminal is relayed elsewhere drives it from a thread
 //! ([`Background`]). With pasta, the launch runs the pasta binary.
 
-use crate::container::record::ContainerConfig;
-use crate::network::ports::{self, BoundPort, PublishedPort};
+use crate::network::ports::{self, BoundPort, PortMapping, PublishedPort};
 use crate::network::slirp::{Slirp, SlirpConfig};
 use crate::network::{pasta, NetworkMode, NetworkPlan, SlirpOptions};
 use crate::runtime::LaunchPlan;
@@ -43,11 +42,11 @@ enum Kind {
 }
 
 impl Network {
-    /// Get ready to run `config`'s network: bind its published ports.
-    pub fn prepare(config: &ContainerConfig) -> anyhow::Result<Network> {
-        Ok(match &config.network {
+    /// Get ready to run a network of `mode` publishing `ports`: bind them.
+    pub fn prepare(mode: &NetworkMode, ports: &[PortMapping]) -> anyhow::Result<Network> {
+        Ok(match mode {
             NetworkMode::Slirp(options) => {
-                let idle = ports::bind_all(&config.ports)?;
+                let idle = ports::bind_all(ports)?;
                 Network {
                     published: idle.iter().map(|b| b.port).collect(),
                     kind: Kind::Slirp {
@@ -59,7 +58,7 @@ impl Network {
                 }
             }
             NetworkMode::Pasta { args } => {
-                let published = pasta::published(&config.ports)?;
+                let published = pasta::published(ports)?;
                 Network {
                     kind: Kind::Pasta {
                         args: pasta::arguments(args, &published),

@@ -91,7 +91,7 @@ fn setup(
         let tap = crate::network::tap::create(&crate::network::tap::TapConfig::slirp(net.mtu))?;
         // SAFETY: the fd is the child's end of the tap socketpair.
         let sock = unsafe { BorrowedFd::borrow_raw(sock) };
-        super::tty::send_fd(sock, tap.as_fd()).context("sending the network device to cove")?;
+        crate::sys::fd::send_fd(sock, tap.as_fd()).context("sending the network device to cove")?;
     }
     if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
         allow_ping();

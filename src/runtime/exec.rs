@@ -19,7 +19,7 @@
 use super::child::Failure;
 use super::{process, tty, Launched};
 use crate::error::exit_error;
-use crate::userns::IdMaps;
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::sched::CloneFlags;
 use nix::sys::signal::SigSet;
@@ -223,7 +223,7 @@ pub fn join_only(target: &Target) -> anyhow::Result<()> {
 pub fn start(plan: &ExecPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
     let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let console = if plan.process.terminal() == Some(true) {
-        Some(tty::socketpair_for_console()?)
+        Some(crate::sys::fd::fd_socketpair()?)
     } else {
         None
     };
@@ -250,7 +250,8 @@ pub fn start(plan: &ExecPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
             }
             let console = match console_parent {
                 Some(sock) => Some(
-                    tty::recv_fd(sock.as_fd()).context("receiving the exec process's terminal")?,
+                    crate::sys::fd::recv_fd(sock.as_fd())
+                        .context("receiving the exec process's terminal")?,
                 ),
                 None => None,
             };

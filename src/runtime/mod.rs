@@ -13,13 +13,13 @@ mod child;
 pub mod exec;
 pub mod init;
 pub mod mounts;
-mod process;
+pub mod process;
 pub mod seccomp;
 pub mod tty;
 
-use crate::driver::RootfsPlan;
 use crate::error::exit_error;
-use crate::userns::IdMaps;
+use crate::storage::RootfsPlan;
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
@@ -161,14 +161,14 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
     let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let (err_read, err_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let console = if plan.spec.process().as_ref().and_then(|p| p.terminal()) == Some(true) {
-        Some(tty::socketpair_for_console()?)
+        Some(crate::sys::fd::fd_socketpair()?)
     } else {
         None
     };
     // The tap travels like the console's master: created by the child in
     // its namespace, sent over a socketpair.
     let tap_sock = match plan.network {
-        Some(_) => Some(tty::socketpair_for_console()?),
+        Some(_) => Some(crate::sys::fd::fd_socketpair()?),
         None => None,
     };
     let joins_user = plan.join.as_ref().is_some_and(|t| t.joins_user());
@@ -239,15 +239,16 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         return Err(exit_error(code, message));
     }
     let console = match console_parent {
-        Some(sock) => {
-            Some(tty::recv_fd(sock.as_fd()).context("receiving the container's terminal")?)
-        }
+        Some(sock) => Some(
+            crate::sys::fd::recv_fd(sock.as_fd()).context("receiving the container's terminal")?,
+        ),
         None => None,
     };
     let tap = match tap_parent {
-        Some(sock) => {
-            Some(tty::recv_fd(sock.as_fd()).context("receiving the container's network device")?)
-        }
+        Some(sock) => Some(
+            crate::sys::fd::recv_fd(sock.as_fd())
+                .context("receiving the container's network device")?,
+        ),
         None => None,
     };
     Ok(Launched { pid, console, tap })
@@ -339,8 +340,9 @@ fn namespace_hint(err: &std::io::Error) -> &'static str {
 /// subordinate ranges, or a direct write for a single id.
 fn write_id_maps(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
     if maps.uids.len() == 1 && maps.gids.len() == 1 {
-        let line =
-            |r: &crate::userns::IdRange| format!("{} {} {}\n", r.container_id, r.host_id, r.size);
+        let line = |r: &crate::sys::userns::IdRange| {
+            format!("{} {} {}\n", r.container_id, r.host_id, r.size)
+        };
         std::fs::write(format!("/proc/{pid}/setgroups"), "deny").context("writing setgroups")?;
         std::fs::write(format!("/proc/{pid}/uid_map"), line(&maps.uids[0]))
             .context("writing uid_map")?;
@@ -348,7 +350,7 @@ fn write_id_maps(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
             .context("writing gid_map")?;
         return Ok(());
     }
-    crate::userns::run_idmap_helpers(pid, maps)
+    crate::sys::userns::run_idmap_helpers(pid, maps)
 }
 
 /// How a container's process ended, as an exit code: its own, or 128+N

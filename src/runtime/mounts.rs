@@ -6,13 +6,13 @@
 //! hostile image (`/etc/hosts -> /root/.ssh/...`) resolves inside the
 //! container and can never redirect a mount onto the host.
 
+use crate::sys::mount::{fd_path, make_readonly_recursive, raw_mount, remount_bind};
 use anyhow::Context;
 use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
 use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
 use oci_spec::runtime::Mount;
-use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
 /// What to create at the end of a mount target path when it is missing.
@@ -138,21 +138,6 @@ fn openat2_retrying(root: BorrowedFd, rel: &str, how: OpenHow) -> nix::Result<Ow
     }
 }
 
-/// The path through which the kernel reaches an O_PATH descriptor.
-pub fn fd_path(fd: &OwnedFd) -> String {
-    format!("/proc/self/fd/{}", fd.as_raw_fd())
-}
-
-fn raw_mount(
-    source: Option<&str>,
-    target: &str,
-    fstype: Option<&str>,
-    flags: MsFlags,
-    data: Option<&str>,
-) -> nix::Result<()> {
-    nix::mount::mount(source, target, fstype, flags, data)
-}
-
 /// Split OCI mount options into mount flags, propagation flags and the
 /// filesystem's own data string.
 pub fn parse_options(options: &[String]) -> (MsFlags, MsFlags, bool, String) {
@@ -266,82 +251,6 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         .context("binding /dev/mqueue"),
         (Err(e), _) => Err(e).with_context(|| format!("mounting {kind} on {dest}")),
     }
-}
-
-/// Remount a bind mount with extra flags. In a user namespace the kernel
-/// refuses to clear flags the original mount had locked (nosuid, nodev,
-/// noexec, atime), so they are carried over from statvfs.
-pub fn remount_bind(target: &str, extra: MsFlags, recursive: bool) -> anyhow::Result<()> {
-    if recursive && extra.contains(MsFlags::MS_RDONLY) {
-        let fd = nix::fcntl::open(target, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?;
-        make_readonly_recursive(&fd)?;
-    }
-    let locked = locked_flags(target);
-    raw_mount(
-        None,
-        target,
-        None,
-        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | extra | locked,
-        None,
-    )?;
-    Ok(())
-}
-
-fn locked_flags(target: &str) -> MsFlags {
-    let Ok(st) = nix::sys::statvfs::statvfs(target) else {
-        return MsFlags::empty();
-    };
-    use nix::sys::statvfs::FsFlags;
-    let f = st.flags();
-    let mut out = MsFlags::empty();
-    for (from, to) in [
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
-    ] {
-        if f.contains(from) {
-            out |= to;
-        }
-    }
-    out
-}
-
-/// Make a mount and everything under it read-only (mount_setattr, 5.12+).
-pub fn make_readonly_recursive(fd: &OwnedFd) -> anyhow::Result<()> {
-    #[repr(C)]
-    struct MountAttr {
-        attr_set: u64,
-        attr_clr: u64,
-        propagation: u64,
-        userns_fd: u64,
-    }
-    const MOUNT_ATTR_RDONLY: u64 = 0x1;
-    let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    let empty = c"";
-    // SAFETY: valid fd, NUL-terminated empty path, attr lives across the call.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            fd.as_raw_fd(),
-            empty.as_ptr(),
-            (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as libc::c_uint,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if rc < 0 {
-        return Err(std::io::Error::last_os_error()).context("mount_setattr(MOUNT_ATTR_RDONLY)");
-    }
-    Ok(())
 }
 
 /// The device nodes every container gets, bound from the host (an
@@ -465,7 +374,7 @@ pub fn copy_up(root: BorrowedFd, container_path: &str, volume_dir: &Path) -> any
         }
     };
     let src_path = fd_path(&src);
-    crate::driver::copy::copy_tree(Path::new(&src_path), volume_dir, &Default::default())
+    crate::storage::copy::copy_tree(Path::new(&src_path), volume_dir, &Default::default())
         .with_context(|| format!("copying {container_path} into its new volume"))
 }
 
@@ -476,11 +385,6 @@ pub fn copy_up(root: BorrowedFd, container_path: &str, volume_dir: &Path) -> any
 /// `fd` must be open and owned by nobody else.
 pub unsafe fn owned(fd: i32) -> OwnedFd {
     OwnedFd::from_raw_fd(fd)
-}
-
-/// `CString` for paths passed to raw syscalls.
-pub fn cstring(s: &str) -> anyhow::Result<CString> {
-    CString::new(s).map_err(|_| anyhow::anyhow!("{s:?} contains a NUL byte"))
 }
 
 #[cfg(test)]

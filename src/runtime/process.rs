@@ -6,7 +6,7 @@
 //! executed in 126, as a shell and Podman report them.
 
 use super::child::Failure;
-use crate::userns::IdMaps;
+use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::unistd::{Gid, Uid};
 use oci_spec::runtime::Process;
@@ -136,7 +136,7 @@ fn set_rlimits(process: &Process) -> anyhow::Result<()> {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let Some(resource) = crate::container::options::rlimit_resource(&name) else {
+        let Some(resource) = rlimit_resource(&name) else {
             anyhow::bail!("unknown resource limit {name}");
         };
         let value = libc::rlimit {
@@ -257,4 +257,33 @@ fn exec_failure(name: &str, err: nix::errno::Errno) -> Failure {
             message: format!("{name}: cannot execute: {}", other.desc()),
         },
     }
+}
+/// The type libc's setrlimit takes for a resource.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub type RlimitResource = libc::__rlimit_resource_t;
+/// The type libc's setrlimit takes for a resource.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub type RlimitResource = libc::c_int;
+
+/// The libc resource for an OCI rlimit name such as `RLIMIT_NOFILE`.
+pub fn rlimit_resource(kind: &str) -> Option<RlimitResource> {
+    Some(match kind {
+        "RLIMIT_AS" => libc::RLIMIT_AS,
+        "RLIMIT_CORE" => libc::RLIMIT_CORE,
+        "RLIMIT_CPU" => libc::RLIMIT_CPU,
+        "RLIMIT_DATA" => libc::RLIMIT_DATA,
+        "RLIMIT_FSIZE" => libc::RLIMIT_FSIZE,
+        "RLIMIT_LOCKS" => libc::RLIMIT_LOCKS,
+        "RLIMIT_MEMLOCK" => libc::RLIMIT_MEMLOCK,
+        "RLIMIT_MSGQUEUE" => libc::RLIMIT_MSGQUEUE,
+        "RLIMIT_NICE" => libc::RLIMIT_NICE,
+        "RLIMIT_NOFILE" => libc::RLIMIT_NOFILE,
+        "RLIMIT_NPROC" => libc::RLIMIT_NPROC,
+        "RLIMIT_RSS" => libc::RLIMIT_RSS,
+        "RLIMIT_RTPRIO" => libc::RLIMIT_RTPRIO,
+        "RLIMIT_RTTIME" => libc::RLIMIT_RTTIME,
+        "RLIMIT_SIGPENDING" => libc::RLIMIT_SIGPENDING,
+        "RLIMIT_STACK" => libc::RLIMIT_STACK,
+        _ => return None,
+    })
 }

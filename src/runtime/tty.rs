@@ -11,17 +11,16 @@
 //!
 //! ```text
 //! // parent, before the clone:
-//! let (parent_sock, child_sock) = tty::socketpair_for_console()?;
+//! let (parent_sock, child_sock) = crate::sys::fd::fd_socketpair()?;
 //! // child, after pivot_root, before exec:
 //! tty::open_container_console(child_sock.as_fd())?;
 //! // parent, after the clone (drop its copy of child_sock first, so a
 //! // child that dies early reads as an error instead of a hang):
-//! let master = tty::recv_fd(parent_sock.as_fd())?;
+//! let master = crate::sys::fd::recv_fd(parent_sock.as_fd())?;
 //! let code = tty::relay(master, interactive, &mut signalfd, child_pid)?;
 //! ```
 
 use std::cell::UnsafeCell;
-use std::io::{IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
@@ -33,13 +32,11 @@ use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::pty::{grantpt, ptsname_r, unlockpt, PtyMaster};
 use nix::sys::signalfd::SignalFd;
-use nix::sys::socket::{
-    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags,
-    SockFlag, SockType,
-};
 use nix::sys::stat::Mode;
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use nix::unistd::{self, Pid};
+
+use crate::sys::fd::{pidfd_open, send_fd, set_nonblocking, write_all};
 
 /// How long output may stay quiet after the container's main process has
 /// been reaped before the relay stops waiting for the terminal to close.
@@ -47,70 +44,6 @@ use nix::unistd::{self, Pid};
 /// master reports EIO at once; this only bounds the wait when something
 /// outside the namespace (or a container without one) keeps it open.
 const DRAIN_IDLE: Duration = Duration::from_millis(250);
-
-/// A connected pair of unix sockets (close-on-exec) to pass the terminal's
-/// master from the container to cove. SEQPACKET keeps the one message whole
-/// and tells a dead peer (end of file) apart from a message.
-pub fn socketpair_for_console() -> nix::Result<(OwnedFd, OwnedFd)> {
-    socketpair(
-        AddressFamily::Unix,
-        SockType::SeqPacket,
-        None,
-        SockFlag::SOCK_CLOEXEC,
-    )
-}
-
-/// Send one file descriptor over a unix socket (SCM_RIGHTS).
-pub fn send_fd(sock: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> nix::Result<()> {
-    let fds = [fd.as_raw_fd()];
-    let cmsgs = [ControlMessage::ScmRights(&fds)];
-    // One byte of payload, so the receiver never confuses the message with
-    // the end of file of a peer that died.
-    let iov = [IoSlice::new(b"t")];
-    loop {
-        match sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
-            Err(Errno::EINTR) => continue,
-            result => return result.map(drop),
-        }
-    }
-}
-
-/// Receive one file descriptor sent by [`send_fd`], close-on-exec.
-///
-/// Fails with `ECONNRESET` when the peer closed its end without sending
-/// (the container died first), `EBADMSG` for a message without one.
-pub fn recv_fd(sock: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
-    let mut byte = [0u8; 1];
-    let mut iov = [IoSliceMut::new(&mut byte)];
-    let mut space = nix::cmsg_space!([RawFd; 1]);
-    let msg = loop {
-        match recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Err(Errno::EINTR) => continue,
-            result => break result?,
-        }
-    };
-    let mut received = None;
-    for cmsg in msg.cmsgs()? {
-        if let ControlMessageOwned::ScmRights(fds) = cmsg {
-            for raw in fds {
-                // SAFETY: the kernel just installed this descriptor for us;
-                // nothing else owns it. Extra ones are closed by the drop.
-                let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-                received.get_or_insert(fd);
-            }
-        }
-    }
-    match received {
-        Some(fd) => Ok(fd),
-        None if msg.bytes == 0 => Err(Errno::ECONNRESET),
-        None => Err(Errno::EBADMSG),
-    }
-}
 
 /// In the container, after pivot_root and before exec: allocate a terminal
 /// from the container's /dev/ptmx, make it the controlling terminal of a new
@@ -497,39 +430,6 @@ fn reap(pid: Pid) -> Option<i32> {
     }
 }
 
-pub(crate) fn pidfd_open(pid: Pid) -> nix::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes two integers and returns a new descriptor.
-    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) })?;
-    // SAFETY: a new descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
-
-pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> nix::Result<()> {
-    let flags = OFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFL)?);
-    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map(drop)
-}
-
-/// Write everything, waiting if `fd` happens to be non-blocking (a host
-/// stdout shared with something that set O_NONBLOCK on it).
-pub(crate) fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> nix::Result<()> {
-    while !data.is_empty() {
-        match unistd::write(fd, data) {
-            Ok(0) => return Err(Errno::EIO),
-            Ok(n) => data = &data[n..],
-            Err(Errno::EINTR) => {}
-            Err(Errno::EAGAIN) => {
-                let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
-                match poll(&mut fds, PollTimeout::NONE) {
-                    Ok(_) | Err(Errno::EINTR) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
 /// Copy the host terminal's size to the container's terminal; the kernel
 /// then sends SIGWINCH to the container's foreground process group. Best
 /// effort: without a host terminal there is no size to copy.
@@ -674,6 +574,7 @@ impl SavedTermios {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::fd::{fd_socketpair as socketpair_for_console, recv_fd};
     use nix::sys::signal::{SigSet, Signal};
     use nix::sys::signalfd::SfdFlags;
     use nix::sys::termios::InputFlags;

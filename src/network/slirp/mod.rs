@@ -170,7 +170,7 @@ impl Slirp {
         config: SlirpConfig,
         published: Vec<BoundPort>,
     ) -> anyhow::Result<Slirp> {
-        crate::runtime::tty::set_nonblocking(std::os::fd::AsFd::as_fd(&tap))?;
+        crate::sys::fd::set_nonblocking(std::os::fd::AsFd::as_fd(&tap))?;
         let ip_mtu = config.mtu as usize;
         let mut device = TapDevice::new(tap.as_raw_fd(), ip_mtu);
         let epoch = Instant::now();

@@ -1,0 +1,6 @@
+//! Thin wrappers over system calls that several layers use, each once.
+
+pub mod fd;
+pub mod fsutil;
+pub mod mount;
+pub mod userns;

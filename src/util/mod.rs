@@ -1,0 +1,5 @@
+//! Small pure helpers shared by every layer.
+
+pub mod digest;
+pub mod duration;
+pub mod size;
