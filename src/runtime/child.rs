@@ -59,6 +59,8 @@ fn setup(
     let mut byte = [0u8; 1];
     if !matches!(nix::unistd::read(&go, &mut byte), Ok(1)) {
         // The parent went away before mapping our ids.
+        // SAFETY: leave the cloned child at once, without unwinding or
+        // running the parent's exit handlers.
         unsafe { libc::_exit(125) };
     }
     drop(go);

@@ -190,6 +190,8 @@ fn probe_overlay(store_root: &Path) -> anyhow::Result<()> {
                 Err(e) => format!("{e:#}"),
             };
             let _ = nix::unistd::write(&write, message.as_bytes());
+            // SAFETY: end the forked child without running the parent's
+            // destructors or atexit handlers.
             unsafe { libc::_exit(0) };
         }
         nix::unistd::ForkResult::Parent { child } => {

@@ -535,6 +535,7 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(from.as_os_str().as_bytes())?;
     let b = CString::new(to.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that outlive the call.
     let rc = unsafe {
         libc::renameat2(
             libc::AT_FDCWD,
@@ -612,10 +613,15 @@ pub fn go_time_string(rfc3339: &str) -> String {
 /// The local zone's abbreviation and offset at a unix time.
 fn local_zone_at(secs: i64) -> Option<(String, i32)> {
     let t = secs as libc::time_t;
+    // SAFETY: libc::tm is plain integers and a pointer; all-zero is valid.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: localtime_r reads `t` and fills `tm`, both ours; it is the
+    // thread-safe variant.
     if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() || tm.tm_zone.is_null() {
         return None;
     }
+    // SAFETY: tm_zone, just checked non-null, points at a NUL-terminated
+    // name in libc's static zone data, which outlives this read.
     let abbr = unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
         .to_string_lossy()
         .into_owned();

@@ -328,6 +328,7 @@ fn remove_tree_in_userns(path: &Path) -> anyhow::Result<()> {
         nix::unistd::ForkResult::Child => {
             let (maps, _) = user_maps();
             let ok = enter(&maps).is_ok() && std::fs::remove_dir_all(path).is_ok();
+            // SAFETY: end the forked child without the parent's destructors.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) };
         }
         nix::unistd::ForkResult::Parent { child } => {

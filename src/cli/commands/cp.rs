@@ -333,8 +333,11 @@ fn copy_in(ctx: &Ctx, name: &str, cpath: &str, host: &str, args: &CpArgs) -> any
     let (reader, writer) = access::pipe()?;
     let worker = access.spawn(View::Mounts, move || put_in_container(reader, &plan))?;
     // A child that fails stops reading: its error says why, not EPIPE.
+    // SAFETY: SIG_IGN, then the handler that was there, are valid
+    // dispositions; nothing else in this process changes SIGPIPE meanwhile.
     let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     let sent = send_from_host(writer, &source, maps.as_ref());
+    // SAFETY: restores the disposition read above.
     unsafe { libc::signal(libc::SIGPIPE, previous) };
     worker.wait_after(sent)
 }

@@ -112,6 +112,8 @@ fn connect_nonblocking(addr: SocketAddr) -> std::io::Result<TcpStream> {
                 },
                 sin_zero: [0; 8],
             };
+            // SAFETY: sockaddr_storage is large and aligned enough for any
+            // sockaddr, sockaddr_in included; the write fills its prefix.
             unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
             std::mem::size_of::<libc::sockaddr_in>()
         }
@@ -125,6 +127,7 @@ fn connect_nonblocking(addr: SocketAddr) -> std::io::Result<TcpStream> {
                 },
                 sin6_scope_id: a.scope_id(),
             };
+            // SAFETY: as above, for sockaddr_in6.
             unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
             std::mem::size_of::<libc::sockaddr_in6>()
         }
