@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh name in the work dir.
-pub fn temp_name() -> CString {
+pub fn temp_name() -> io::Result<CString> {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    CString::new(format!("#cove-{}-{n}", std::process::id())).unwrap()
+    sys::cstring(format!("#cove-{}-{n}", std::process::id()).into_bytes())
 }
 
 /// Copy `src_dir`/`name` (described by `st`) to `work`/`tmp`. Directories
@@ -83,7 +83,7 @@ fn finish(
 fn copy_xattrs(src_dir: BorrowedFd, name: &CStr, work: BorrowedFd, tmp: &CStr) -> io::Result<()> {
     let src = sys::open_beneath(src_dir, name, libc::O_PATH | libc::O_NOFOLLOW, 0)?;
     let dst = sys::open_beneath(work, tmp, libc::O_PATH | libc::O_NOFOLLOW, 0)?;
-    let (sp, dp) = (sys::proc_path(src.as_fd()), sys::proc_path(dst.as_fd()));
+    let (sp, dp) = (sys::proc_path(src.as_fd())?, sys::proc_path(dst.as_fd())?);
     let list = match sys::list_xattr(&sp) {
         Ok(l) => l,
         Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => return Ok(()),
@@ -95,7 +95,7 @@ fn copy_xattrs(src_dir: BorrowedFd, name: &CStr, work: BorrowedFd, tmp: &CStr) -
         if is_private_xattr(key) {
             continue;
         }
-        let key = CString::new(key).unwrap();
+        let key = sys::cstring(key.to_vec())?;
         let value = match sys::get_xattr(&sp, &key) {
             Ok(v) => v,
             Err(_) => continue,

@@ -255,7 +255,7 @@ impl OverlayFs {
     fn locate(&self, tree: &Tree, ino: u64, l: usize) -> io::Result<(OwnedFd, CString)> {
         let n = tree.get(ino).ok_or_else(enoent)?;
         if ino == ROOT {
-            return Ok((self.open_dir(l, c".")?, CString::new(".").unwrap()));
+            return Ok((self.open_dir(l, c".")?, c".".to_owned()));
         }
         let parent = tree.path(n.parent).ok_or_else(enoent)?;
         Ok((self.open_dir(l, &parent)?, n.name.clone()))
@@ -284,7 +284,7 @@ impl OverlayFs {
         self.copy_up(tree, parent)?;
         let (src_dir, name) = self.locate(tree, ino, top)?;
         let st = sys::stat_at(src_dir.as_fd(), &name)?;
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         copyup::copy_entry(src_dir.as_fd(), &name, &st, self.work(), &tmp)?;
         let (upper_dir, _) = self.locate(tree, ino, 0)?;
         if let Err(e) = sys::rename_at(
@@ -297,7 +297,7 @@ impl OverlayFs {
             let _ = sys::unlink_at(self.work(), &tmp, is_dir);
             return Err(e);
         }
-        let n = tree.get_mut(ino).unwrap();
+        let n = tree.get_mut(ino).ok_or_else(enoent)?;
         if is_dir {
             n.layers.insert(0, 0);
         } else {
@@ -315,7 +315,7 @@ impl OverlayFs {
         self.copy_up_children(&path, &layers)?;
         let dir = self.open_dir(0, &path)?;
         set_opaque(dir.as_fd())?;
-        tree.get_mut(ino).unwrap().layers = vec![0];
+        tree.get_mut(ino).ok_or_else(enoent)?.layers = vec![0];
         tree.all_upper_beneath(ino);
         Ok(())
     }
@@ -326,14 +326,14 @@ impl OverlayFs {
         }
         let upper = self.open_dir(0, path)?;
         for e in self.list(path, layers, 0)?.into_iter().skip(2) {
-            let name = CString::new(e.name).unwrap();
+            let name = sys::cstring(e.name)?;
             let Some(found) = self.resolve(path, layers, &name)? else {
                 continue;
             };
             let mut child_layers = found.layers.clone();
             if found.layers[0] != 0 {
                 let src = self.open_dir(found.layers[0], path)?;
-                let tmp = temp_name();
+                let tmp = temp_name()?;
                 copyup::copy_entry(src.as_fd(), &name, &found.st, self.work(), &tmp)?;
                 sys::rename_at(
                     self.work(),
@@ -345,7 +345,7 @@ impl OverlayFs {
                 child_layers.insert(0, 0);
             }
             if is_dir(&found.st) {
-                let child = join(path, &name);
+                let child = join(path, &name)?;
                 self.copy_up_children(&child, &child_layers)?;
                 let fd = self.open_dir(0, &child)?;
                 set_opaque(fd.as_fd())?;
@@ -367,7 +367,7 @@ impl OverlayFs {
             for (name, d_ino, kind) in sys::read_dir(dir.as_fd())? {
                 let mut whiteout = false;
                 if kind == libc::DT_CHR || kind == libc::DT_UNKNOWN {
-                    let c = CString::new(name.clone()).unwrap();
+                    let c = sys::cstring(name.clone())?;
                     if let Ok(st) = sys::stat_at(dir.as_fd(), &c) {
                         whiteout = is_whiteout(st.st_mode, st.st_rdev);
                     }
@@ -409,7 +409,7 @@ impl OverlayFs {
 
     /// Replace `dir`/`name` (anything, or nothing) with a whiteout.
     fn whiteout(&self, dir: BorrowedFd, name: &CStr) -> io::Result<()> {
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         sys::mknod_at(self.work(), &tmp, libc::S_IFCHR, 0)?;
         let existing = sys::stat_at(dir, name).ok();
         let result = match existing {
@@ -597,7 +597,7 @@ impl OverlayFs {
             }));
         }
         if want_dir {
-            let child = join(&ppath, name);
+            let child = join(&ppath, name)?;
             if self.list(&child, &found.layers, 0)?.len() > 2 {
                 return Err(errno(libc::ENOTEMPTY));
             }
@@ -676,13 +676,13 @@ impl OverlayFs {
         let src_dir = tree.get(src).ok_or_else(enoent)?.is_dir;
         // Directories that merge lower content are moved as a whole
         // upper copy (what overlayfs's redirect_dir would record).
-        if src_dir && tree.get(src).unwrap().has_lower() {
+        if src_dir && tree.get(src).ok_or_else(enoent)?.has_lower() {
             self.copy_up_tree(tree, src)?;
         } else {
             self.copy_up(tree, src)?;
         }
         if let Some(d) = dst {
-            let dn = tree.get(d).unwrap();
+            let dn = tree.get(d).ok_or_else(enoent)?;
             if dn.is_dir && !exchange {
                 let (dpath, dlayers, _) = self.node_info(tree, d)?;
                 if self.list(&dpath, &dlayers, 0)?.len() > 2 {
@@ -718,15 +718,16 @@ impl OverlayFs {
             if src_dir && new_lower {
                 mark_opaque_at(ndir.as_fd(), newname)?;
             }
-            if tree.get(dst.unwrap()).unwrap().is_dir && old_lower {
+            let d = dst.ok_or_else(enoent)?;
+            if tree.get(d).ok_or_else(enoent)?.is_dir && old_lower {
                 mark_opaque_at(odir.as_fd(), oldname)?;
             }
-            tree.exchange(src, dst.unwrap());
+            tree.exchange(src, d);
             return Ok(());
         }
         // An upper-only target directory may still hold whiteouts.
         if let Some(d) = dst {
-            if tree.get(d).unwrap().is_dir {
+            if tree.get(d).ok_or_else(enoent)?.is_dir {
                 if let Ok(st) = sys::stat_at(ndir.as_fd(), newname) {
                     if is_dir(&st) {
                         clear_dir(ndir.as_fd(), newname)?;
@@ -844,7 +845,10 @@ fn blank_entry() -> Entry {
 }
 
 fn opaque(dir: BorrowedFd) -> bool {
-    matches!(sys::get_xattr(&sys::proc_path(dir), OPAQUE_XATTR_C), Ok(v) if layout::is_opaque_value(&v))
+    let Ok(path) = sys::proc_path(dir) else {
+        return false;
+    };
+    matches!(sys::get_xattr(&path, OPAQUE_XATTR_C), Ok(v) if layout::is_opaque_value(&v))
 }
 
 fn opaque_at(dir: BorrowedFd, name: &CStr) -> bool {
@@ -855,7 +859,7 @@ fn opaque_at(dir: BorrowedFd, name: &CStr) -> bool {
 }
 
 fn set_opaque(dir: BorrowedFd) -> io::Result<()> {
-    sys::set_xattr(&sys::proc_path(dir), OPAQUE_XATTR_C, b"y", 0)
+    sys::set_xattr(&sys::proc_path(dir)?, OPAQUE_XATTR_C, b"y", 0)
 }
 
 fn mark_opaque_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
@@ -868,7 +872,7 @@ fn mark_opaque_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
 fn clear_dir(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
     let fd = sys::open_beneath(dir, name, libc::O_PATH | libc::O_DIRECTORY, 0)?;
     for (child, _, kind) in sys::read_dir(fd.as_fd())? {
-        let c = CString::new(child).unwrap();
+        let c = sys::cstring(child)?;
         if kind == libc::DT_DIR {
             remove_tree(fd.as_fd(), &c)?;
         } else {
@@ -998,7 +1002,7 @@ impl FileSystem for OverlayFs {
     ) -> io::Result<Entry> {
         let mut tree = self.lock();
         let prepared = self.prepare_create(&mut tree, parent, name)?;
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         sys::symlink_at(linkname, self.work(), &tmp)?;
         self.finish_create(&mut tree, ctx, parent, name, &tmp, prepared, false)
     }
@@ -1018,7 +1022,7 @@ impl FileSystem for OverlayFs {
         }
         let mut tree = self.lock();
         let prepared = self.prepare_create(&mut tree, parent, name)?;
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         sys::mknod_at(self.work(), &tmp, mode, rdev as u64)?;
         self.finish_create(&mut tree, ctx, parent, name, &tmp, prepared, false)
     }
@@ -1033,7 +1037,7 @@ impl FileSystem for OverlayFs {
     ) -> io::Result<Entry> {
         let mut tree = self.lock();
         let prepared = self.prepare_create(&mut tree, parent, name)?;
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         sys::mkdir_at(self.work(), &tmp, mode & 0o7777)?;
         self.finish_create(&mut tree, ctx, parent, name, &tmp, prepared, true)
     }
@@ -1110,7 +1114,7 @@ impl FileSystem for OverlayFs {
     ) -> io::Result<(Entry, Option<u64>, OpenOptions, Option<u32>)> {
         let mut tree = self.lock();
         let prepared = self.prepare_create(&mut tree, parent, name)?;
-        let tmp = temp_name();
+        let tmp = temp_name()?;
         let fd = sys::open_beneath(
             self.work(),
             &tmp,
@@ -1251,7 +1255,7 @@ impl FileSystem for OverlayFs {
         let fd = self
             .open_path(&tree, inode)?
             .ok_or_else(|| errno(libc::EPERM))?;
-        sys::set_xattr(&sys::proc_path(fd.as_fd()), name, value, flags as i32)
+        sys::set_xattr(&sys::proc_path(fd.as_fd())?, name, value, flags as i32)
     }
 
     fn getxattr(
@@ -1269,7 +1273,7 @@ impl FileSystem for OverlayFs {
             .open_path(&tree, inode)?
             .ok_or_else(|| errno(libc::ENODATA))?;
         drop(tree);
-        let value = sys::get_xattr(&sys::proc_path(fd.as_fd()), name)?;
+        let value = sys::get_xattr(&sys::proc_path(fd.as_fd())?, name)?;
         if size == 0 {
             Ok(GetxattrReply::Count(value.len() as u32))
         } else if value.len() > size as usize {
@@ -1284,7 +1288,7 @@ impl FileSystem for OverlayFs {
         let fd = self.open_path(&tree, inode)?;
         drop(tree);
         let list = match fd {
-            Some(fd) => layout::filter_xattr_list(&sys::list_xattr(&sys::proc_path(fd.as_fd()))?),
+            Some(fd) => layout::filter_xattr_list(&sys::list_xattr(&sys::proc_path(fd.as_fd())?)?),
             None => Vec::new(),
         };
         if size == 0 {
@@ -1305,7 +1309,7 @@ impl FileSystem for OverlayFs {
         let fd = self
             .open_path(&tree, inode)?
             .ok_or_else(|| errno(libc::ENODATA))?;
-        sys::remove_xattr(&sys::proc_path(fd.as_fd()), name)
+        sys::remove_xattr(&sys::proc_path(fd.as_fd())?, name)
     }
 
     fn opendir(
@@ -1338,7 +1342,7 @@ impl FileSystem for OverlayFs {
         };
         let mut snap = snapshot.lock().unwrap_or_else(|e| e.into_inner());
         self.refresh_snapshot(&mut snap, inode, offset)?;
-        let entries = snap.as_ref().unwrap();
+        let entries = snap.as_ref().ok_or_else(|| errno(libc::EIO))?;
         let dirs = {
             let tree = self.read();
             let (path, layers, _) = self.node_info(&tree, inode)?;
@@ -1396,7 +1400,7 @@ impl FileSystem for OverlayFs {
         };
         let mut snap = snapshot.lock().unwrap_or_else(|e| e.into_inner());
         self.refresh_snapshot(&mut snap, inode, offset)?;
-        let entries = snap.as_ref().unwrap();
+        let entries = snap.as_ref().ok_or_else(|| errno(libc::EIO))?;
         for (i, e) in entries.iter().enumerate().skip(offset as usize) {
             let n = add_entry(DirEntry {
                 ino: e.ino,

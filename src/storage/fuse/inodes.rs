@@ -53,7 +53,7 @@ impl Tree {
             ROOT,
             Node {
                 parent: ROOT,
-                name: CString::new(".").unwrap(),
+                name: c".".to_owned(),
                 layers: root_layers,
                 is_dir: true,
                 refs: 1 << 40,
@@ -129,8 +129,7 @@ impl Tree {
             }
             None => false,
         };
-        if gone {
-            let n = self.nodes.remove(&ino).unwrap();
+        if let Some(n) = gone.then(|| self.nodes.remove(&ino)).flatten() {
             for key in std::iter::once((n.parent, n.name)).chain(n.aliases) {
                 if self.children.get(&key) == Some(&ino) {
                     self.children.remove(&key);
@@ -221,7 +220,7 @@ impl Tree {
             }
         }
         if parts.is_empty() {
-            return Some(CString::new(".").unwrap());
+            return Some(c".".to_owned());
         }
         parts.reverse();
         CString::new(parts.join(&b'/')).ok()
@@ -262,14 +261,14 @@ impl Tree {
 }
 
 /// `parent/name`, or `name` under the root.
-pub fn join(parent: &CStr, name: &CStr) -> CString {
+pub fn join(parent: &CStr, name: &CStr) -> std::io::Result<CString> {
     if parent.to_bytes() == b"." {
-        return name.to_owned();
+        return Ok(name.to_owned());
     }
     let mut v = parent.to_bytes().to_vec();
     v.push(b'/');
     v.extend_from_slice(name.to_bytes());
-    CString::new(v).unwrap()
+    super::sys::cstring(v)
 }
 
 #[cfg(test)]
@@ -325,7 +324,7 @@ mod tests {
         t.exchange(a, b);
         assert_eq!(t.child(ROOT, c"a"), Some(b));
         assert_eq!(t.path(a).unwrap().as_bytes(), b"b");
-        assert_eq!(join(c".", c"x").as_bytes(), b"x");
-        assert_eq!(join(c"a/b", c"x").as_bytes(), b"a/b/x");
+        assert_eq!(join(c".", c"x").unwrap().as_bytes(), b"x");
+        assert_eq!(join(c"a/b", c"x").unwrap().as_bytes(), b"a/b/x");
     }
 }

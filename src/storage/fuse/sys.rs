@@ -89,8 +89,14 @@ pub fn fstat(fd: BorrowedFd) -> io::Result<libc::stat64> {
 }
 
 /// The path through which path-only calls (xattrs) reach an O_PATH fd.
-pub fn proc_path(fd: BorrowedFd) -> CString {
-    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap()
+pub fn proc_path(fd: BorrowedFd) -> io::Result<CString> {
+    cstring(format!("/proc/self/fd/{}", fd.as_raw_fd()).into_bytes())
+}
+
+/// A C string for the kernel; a name with a NUL in it is EINVAL (the
+/// request path answers with an errno, never a panic).
+pub fn cstring(bytes: Vec<u8>) -> io::Result<CString> {
+    CString::new(bytes).map_err(|_| errno(libc::EINVAL))
 }
 
 pub fn get_xattr(path: &CStr, name: &CStr) -> io::Result<Vec<u8>> {
@@ -389,5 +395,17 @@ pub fn timespec(sec: i64, nsec: i64) -> libc::timespec {
     libc::timespec {
         tv_sec: sec,
         tv_nsec: nsec,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_a_nul_are_einval_not_a_panic() {
+        assert_eq!(cstring(b"ok".to_vec()).unwrap().as_bytes(), b"ok");
+        let err = cstring(b"a\0b".to_vec()).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
     }
 }
