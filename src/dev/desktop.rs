@@ -198,7 +198,7 @@ fn time_zone(host: &Host, plan: &mut Plan) {
             let target = if target.is_absolute() {
                 target
             } else {
-                Path::new("/etc").join(target)
+                lexical_normal(&Path::new("/etc").join(target))
             };
             host.is_file(&target).then_some(target)
         }
@@ -211,6 +211,23 @@ fn time_zone(host: &Host, plan: &mut Plan) {
         ),
         None => {}
     }
+}
+
+/// `path` with `.` and `..` folded without looking at the disk (a
+/// relative link's target, to bind by a clean name).
+fn lexical_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn runtime_dir(host: &Host, plan: &mut Plan) -> Option<PathBuf> {
@@ -911,6 +928,33 @@ mod tests {
         assert_eq!(a[1].transport, "tcp");
         assert_eq!(unescape_bus_value("%2"), "%2");
         assert_eq!(unescape_bus_value("a%zzb"), "a%zzb");
+    }
+
+    #[test]
+    fn time_zone_sources() {
+        let fake = Fake::new(&[], &["/etc"], &["/usr/share/zoneinfo/Asia/Tokyo"]);
+        let localtime = fake.dir.path().join("etc/localtime");
+        std::os::unix::fs::symlink("../usr/share/zoneinfo/Asia/Tokyo", &localtime).unwrap();
+        let p = plan(&fake.host(&[]), &DESKTOP);
+        assert_eq!(
+            p.binds[0].source,
+            Path::new("/usr/share/zoneinfo/Asia/Tokyo")
+        );
+        assert_eq!(p.binds[0].destination, Path::new("/etc/localtime"));
+        assert!(!p.notices.iter().any(|n| n.starts_with("time zone")));
+
+        // A link to nothing: no bind; TZ alone is enough to say nothing.
+        std::fs::remove_file(&localtime).unwrap();
+        std::os::unix::fs::symlink("/usr/share/zoneinfo/Nowhere", &localtime).unwrap();
+        let p = plan(&fake.host(&[("TZ", "Asia/Tokyo")]), &DESKTOP);
+        assert!(!p
+            .binds
+            .iter()
+            .any(|b| b.destination == Path::new("/etc/localtime")));
+        assert_eq!(env_of(&p, "TZ"), Some("Asia/Tokyo"));
+        assert!(!p.notices.iter().any(|n| n.starts_with("time zone")));
+        let p = plan(&fake.host(&[]), &DESKTOP);
+        assert!(p.notices.iter().any(|n| n.starts_with("time zone")));
     }
 
     #[test]

@@ -80,8 +80,10 @@ pub fn apply(spec: &mut Spec, edits: &ContainerEdits) -> Result<Vec<DeviceBind>>
         mounts.retain(|old| old.destination() != Path::new(&m.container_path));
         mounts.push(oci_mount(m)?);
     }
-    // Stable: same-depth mounts keep their order, parents precede children.
-    mounts.sort_by_key(|m| m.destination().components().count());
+    if !edits.mounts.is_empty() {
+        // Stable: same-depth mounts keep their order, parents precede children.
+        mounts.sort_by_key(|m| m.destination().components().count());
+    }
 
     let mut hooks = spec.hooks().clone().unwrap_or_default();
     for h in &edits.hooks {
@@ -102,7 +104,7 @@ pub fn apply(spec: &mut Spec, edits: &ContainerEdits) -> Result<Vec<DeviceBind>>
 
     spec.set_process(Some(process));
     spec.set_linux(Some(linux));
-    if !edits.mounts.is_empty() || spec.mounts().is_some() {
+    if !edits.mounts.is_empty() {
         spec.set_mounts(Some(mounts));
     }
     if !edits.hooks.is_empty() {
@@ -388,6 +390,14 @@ mod tests {
         assert_eq!(create.timeout(), Some(3));
         assert_eq!(hooks.poststop().as_ref().unwrap().len(), 1);
         assert!(has_hooks(&e));
+    }
+
+    #[test]
+    fn edits_without_mounts_keep_the_mount_order() {
+        let mut spec = base_spec(0);
+        let before = spec.mounts().clone();
+        apply(&mut spec, &edits("      env: [A=1]\n")).unwrap();
+        assert_eq!(spec.mounts(), &before);
     }
 
     #[test]
