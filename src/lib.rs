@@ -3,13 +3,14 @@
 //! Layers, top to bottom; each module imports only from layers below it
 //! (tests/layers.rs checks this):
 //! - `cli`: the command line (clap), output formats, one handler per command;
-//! - `container`, `image`: what a user asks for;
+//! - `container`, `image`, `dev`: what a user asks for;
 //! - `runtime`, `storage`, `network`, `monitor`: how it is done;
 //! - `sys`, `util`, `context`, `error`, `log`: syscall wrappers and small shared pieces.
 
 pub mod cli;
 pub mod container;
 pub mod context;
+pub mod dev;
 pub mod error;
 pub mod image;
 pub mod log;

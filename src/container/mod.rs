@@ -2,6 +2,7 @@
 //! the command line, and the create/start steps that `run` chains.
 
 pub mod access;
+pub mod cdi;
 pub mod create;
 pub mod diff;
 pub mod exec;
