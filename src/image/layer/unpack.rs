@@ -15,7 +15,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{
     fchmod, fstatat, futimens, mkdirat, mknodat, utimensat, FileStat, Mode, SFlag, UtimensatFlags,
 };
@@ -451,15 +451,7 @@ impl<'r> Unpacker<'r> {
         if !self.put.is_some_and(|p| p.follow_in_root) {
             return open_beneath(self.root, path);
         }
-        let how = OpenHow::new()
-            .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
-            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-        loop {
-            match openat2(self.root, path, how) {
-                Err(Errno::EAGAIN) => continue,
-                r => return r,
-            }
-        }
+        crate::sys::openat::open_in_root(self.root, path, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
     }
 
     /// Returns an fd for directory `path` beneath the root (None = the root
@@ -1044,20 +1036,12 @@ fn parse_pax_time(value: &[u8]) -> Option<TimeSpec> {
 /// Opens the directory `path` beneath `dir`, refusing `..` escapes and any
 /// symlink on the way (including the last component).
 fn open_beneath(dir: BorrowedFd, path: &[u8]) -> nix::Result<OwnedFd> {
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
-        .resolve(
-            ResolveFlag::RESOLVE_BENEATH
-                | ResolveFlag::RESOLVE_NO_SYMLINKS
-                | ResolveFlag::RESOLVE_NO_MAGICLINKS,
-        );
-    loop {
-        // EAGAIN: a concurrent rename elsewhere on the system; just retry.
-        match openat2(dir, path, how) {
-            Err(Errno::EAGAIN) => continue,
-            r => return r,
-        }
-    }
+    crate::sys::openat::open_beneath(
+        dir,
+        path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+        Mode::empty(),
+    )
 }
 
 fn resolve_error(path: &[u8], e: Errno) -> String {
