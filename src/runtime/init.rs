@@ -229,7 +229,7 @@ mod tests {
     use nix::sys::signal::{kill, Signal};
     use nix::sys::wait::{waitpid, WaitStatus};
     use std::ffi::CString;
-    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
     use std::time::{Duration, Instant};
 
     const TIMEOUT: Duration = Duration::from_secs(30);
@@ -264,9 +264,7 @@ mod tests {
     }
 
     fn wait_for(pid: Pid) -> WaitStatus {
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
-        assert!(fd >= 0, "pidfd_open: {}", Errno::last());
-        let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+        let fd = crate::sys::fd::pidfd_open(pid).expect("pidfd_open");
         let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
         if poll(&mut fds, PollTimeout::try_from(TIMEOUT).unwrap()).unwrap() == 0 {
             let _ = kill(pid, Signal::SIGKILL);
