@@ -844,6 +844,8 @@ impl<'r> Unpacker<'r> {
                 Err(_) => return Err(format!("invalid xattr name {}", lossy(key))),
             };
             let ret = match (&target, &proc_path) {
+                // SAFETY: a valid descriptor, a NUL-terminated name and a
+                // value pointer with its length, all alive for the call.
                 (XattrTarget::Fd(fd), _) => unsafe {
                     libc::fsetxattr(
                         fd.as_raw_fd(),
@@ -853,6 +855,8 @@ impl<'r> Unpacker<'r> {
                         0,
                     )
                 },
+                // SAFETY: NUL-terminated path and name, and a value pointer
+                // with its length, all alive for the call.
                 (XattrTarget::At(..), Some(pp)) => unsafe {
                     libc::lsetxattr(
                         pp.as_ptr(),
@@ -1057,6 +1061,8 @@ fn resolve_error(path: &[u8], e: Errno) -> String {
 }
 
 fn set_opaque(fd: BorrowedFd) -> nix::Result<()> {
+    // SAFETY: a borrowed (open) descriptor, a static NUL-terminated name
+    // and a one-byte static value.
     let ret = unsafe {
         libc::fsetxattr(
             fd.as_raw_fd(),
@@ -1114,6 +1120,8 @@ fn set_mtime_at(p: BorrowedFd, name: &[u8], meta: &Meta) -> Result<(), String> {
 /// chmod of a fifo or device node by name without following symlinks:
 /// fchmodat2 (Linux 6.6+), else through an O_PATH fd's /proc link.
 fn chmod_nofollow(p: BorrowedFd, name: &[u8], mode: u32) -> nix::Result<()> {
+    // SAFETY: fchmodat2 takes a borrowed (open) descriptor, a path that
+    // with_nix_path keeps NUL-terminated for the call, and integers.
     let ret = name.with_nix_path(|c| unsafe {
         libc::syscall(
             libc::SYS_fchmodat2,
@@ -1317,6 +1325,8 @@ mod tests {
         let cp = CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
         let cn = CString::new(name).unwrap();
         let mut buf = [0u8; 256];
+        // SAFETY: NUL-terminated path and name; the kernel writes at most
+        // buf.len() bytes into buf.
         let n = unsafe {
             libc::lgetxattr(cp.as_ptr(), cn.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
         };
