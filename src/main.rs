@@ -3,6 +3,8 @@ use cove::{cli::commands, cli::Cli, error};
 
 fn main() {
     // Broken pipes (`cove images | head`) end the output quietly.
+    // SAFETY: the first thing main does, before any thread exists; SIG_DFL
+    // installs no handler code.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }

@@ -7,9 +7,10 @@
 //! without a rootfs; [`read_rootfs_file`] gets that text without letting an
 //! image's symlinks reach outside its root.
 
+use crate::sys::openat;
 use anyhow::{bail, Result};
 use nix::errno::Errno;
-use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::OFlag;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
@@ -272,10 +273,6 @@ pub fn group_has_gid(group: &str, gid: u32) -> bool {
     group_entries(group).any(|e| e.gid == gid)
 }
 
-/// How often to retry openat2 when the kernel reports a concurrent rename
-/// (EAGAIN under RESOLVE_IN_ROOT).
-const OPENAT2_RETRIES: usize = 16;
-
 /// Read `path` (such as `/etc/passwd`) from the image root `rootfs`,
 /// resolving every component, symlinks included, as if `rootfs` were `/`
 /// (openat2 with RESOLVE_IN_ROOT), so a hostile image cannot make cove read
@@ -297,27 +294,19 @@ pub fn read_rootfs_file(rootfs: &Path, path: &str, max_bytes: usize) -> io::Resu
         .open(rootfs)?;
     // O_NONBLOCK so that a FIFO planted at the path cannot hang us; it is
     // then refused as not a regular file.
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOCTTY | OFlag::O_NONBLOCK)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let mut attempt = 0;
-    let fd = loop {
-        match openat2(&root, rel, how) {
-            Ok(fd) => break fd,
-            Err(Errno::EAGAIN) if attempt < OPENAT2_RETRIES => attempt += 1,
-            Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(None),
-            Err(Errno::ENOSYS) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "openat2 is not available (Linux 5.6 or newer is needed to read image files safely)",
-                ))
-            }
-            Err(e) => {
-                return Err(io::Error::new(
-                    io::Error::from(e).kind(),
-                    format!("{path} in {}: {e}", rootfs.display()),
-                ))
-            }
+    let flags = OFlag::O_RDONLY | OFlag::O_NOCTTY | OFlag::O_NONBLOCK;
+    let fd = match openat::open_in_root(&root, rel, flags) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(None),
+        Err(Errno::ENOSYS) => return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "openat2 is not available (Linux 5.6 or newer is needed to read image files safely)",
+        )),
+        Err(e) => {
+            return Err(io::Error::new(
+                io::Error::from(e).kind(),
+                format!("{path} in {}: {e}", rootfs.display()),
+            ))
         }
     };
     let mut file = File::from(fd);

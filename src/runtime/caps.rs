@@ -270,9 +270,12 @@ impl CapSets {
                 }
                 return Err(err);
             }
-            if held == 1 && unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong) } < 0
-            {
-                return Err(io::Error::last_os_error());
+            if held == 1 {
+                // SAFETY: as above, one integer argument.
+                let dropped = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong) };
+                if dropped < 0 {
+                    return Err(io::Error::last_os_error());
+                }
             }
         }
 
@@ -670,6 +673,8 @@ mod tests {
         match unsafe { fork() }.expect("fork") {
             ForkResult::Child => {
                 let code = child();
+                // SAFETY: _exit ends the child without running the test
+                // harness's atexit handlers or flushing its buffers.
                 unsafe { libc::_exit(code) }
             }
             ForkResult::Parent { child } => match waitpid(child, None).expect("waitpid") {
@@ -680,6 +685,7 @@ mod tests {
     }
 
     fn bnd_has(cap: u32) -> bool {
+        // SAFETY: PR_CAPBSET_READ takes one integer and only reads.
         unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap as libc::c_ulong) == 1 }
     }
 
@@ -732,6 +738,9 @@ mod tests {
             script.as_ptr(),
             std::ptr::null(),
         ];
+        // SAFETY: in the forked child: integer-argument syscalls, and execv
+        // with NUL-terminated strings and a null-terminated argv built
+        // before the fork.
         let code = in_child(|| unsafe {
             if libc::prctl(libc::PR_SET_KEEPCAPS, 1 as libc::c_ulong) != 0 {
                 return 20;
@@ -766,6 +775,7 @@ mod tests {
         }
         let nbs = ["CAP_NET_BIND_SERVICE"];
         let sets = CapSets::from_spec(&spec(DEFAULT_CAPS, &nbs, &nbs, &nbs, &nbs)).unwrap();
+        // SAFETY: in the forked child: setgid and setuid take integers.
         let code = in_child(|| unsafe {
             if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
                 return 30;

@@ -26,7 +26,7 @@ use nix::sys::signal::SigSet;
 use nix::unistd::ForkResult;
 use oci_spec::runtime::Process;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
 /// Everything the new process needs, computed before any namespace is
@@ -108,17 +108,14 @@ impl Target {
     }
 
     fn open_one(pid: i32, not_running: &impl Fn() -> anyhow::Error) -> anyhow::Result<Target> {
-        // SAFETY: pidfd_open with integer arguments; returns a new fd.
-        let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        if raw < 0 {
-            return Err(match std::io::Error::last_os_error().raw_os_error() {
-                Some(libc::ESRCH) => not_running(),
-                _ => anyhow::Error::from(std::io::Error::last_os_error())
-                    .context("pidfd_open on the container's process"),
-            });
-        }
-        // SAFETY: a new descriptor that nothing else owns.
-        let pidfd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+        let pidfd = match crate::sys::fd::pidfd_open(nix::unistd::Pid::from_raw(pid)) {
+            Ok(fd) => fd,
+            Err(nix::errno::Errno::ESRCH) => return Err(not_running()),
+            Err(e) => {
+                return Err(anyhow::Error::from(std::io::Error::from(e))
+                    .context("pidfd_open on the container's process"))
+            }
+        };
         let mut namespaces = CloneFlags::empty();
         for (name, flag) in NAMESPACES {
             let theirs =

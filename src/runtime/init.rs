@@ -229,7 +229,7 @@ mod tests {
     use nix::sys::signal::{kill, Signal};
     use nix::sys::wait::{waitpid, WaitStatus};
     use std::ffi::CString;
-    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
     use std::time::{Duration, Instant};
 
     const TIMEOUT: Duration = Duration::from_secs(30);
@@ -246,6 +246,9 @@ mod tests {
         let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
         argv.push(std::ptr::null());
         let report = report.map_or(-1, |fd| fd.as_raw_fd());
+        // SAFETY: the child allocates nothing it needs (argv is built
+        // above), runs the test's setup and init, and ends in exec or
+        // _exit, never returning into the harness's threads' state.
         match unsafe { unistd::fork() }.unwrap() {
             ForkResult::Child => {
                 // A panic must not unwind into the test harness's copy.
@@ -254,6 +257,8 @@ mod tests {
                     become_init(report).is_ok()
                 }));
                 if matches!(ready, Ok(true)) {
+                    // SAFETY: NUL-terminated strings and a null-terminated
+                    // argv, alive until the exec.
                     unsafe { libc::execv(argv[0], argv.as_ptr()) };
                     exit_now(127);
                 }
@@ -264,9 +269,7 @@ mod tests {
     }
 
     fn wait_for(pid: Pid) -> WaitStatus {
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
-        assert!(fd >= 0, "pidfd_open: {}", Errno::last());
-        let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+        let fd = crate::sys::fd::pidfd_open(pid).expect("pidfd_open");
         let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
         if poll(&mut fds, PollTimeout::try_from(TIMEOUT).unwrap()).unwrap() == 0 {
             let _ = kill(pid, Signal::SIGKILL);
@@ -371,6 +374,7 @@ mod tests {
             let mut usr1 = SigSet::empty();
             usr1.add(Signal::SIGUSR1);
             usr1.thread_block().unwrap();
+            // SAFETY: SIG_IGN installs no handler code.
             unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) };
         };
         let init = spawn_init(
@@ -405,8 +409,11 @@ mod tests {
             unistd::setsid().unwrap();
             // Opening a terminal without O_NOCTTY as a session leader with
             // none makes it the controlling terminal.
+            // SAFETY: a NUL-terminated path; the descriptor is ours.
             let tty = unsafe { libc::open(name.as_ptr(), libc::O_RDWR) };
             assert!(tty >= 0);
+            // SAFETY: dup2 onto stdin and stdout of this forked child,
+            // whose old ones nothing else uses.
             unsafe {
                 libc::dup2(tty, 0);
                 libc::dup2(tty, 1);

@@ -7,8 +7,9 @@
 //! container and can never redirect a mount onto the host.
 
 use crate::sys::mount::{fd_path, make_readonly_recursive, raw_mount, remount_bind};
+use crate::sys::openat;
 use anyhow::Context;
-use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
 use oci_spec::runtime::Mount;
@@ -112,30 +113,11 @@ fn open_target_at_depth(
 }
 
 fn open_in_root(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
-    let how = OpenHow::new()
-        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    openat2_retrying(root, rel, how)
+    openat::open_in_root(root, rel, OFlag::O_PATH)
 }
 
 fn open_in_root_dir(root: BorrowedFd, rel: &str) -> nix::Result<OwnedFd> {
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    openat2_retrying(root, rel, how)
-}
-
-/// openat2, retried while it says EAGAIN: under RESOLVE_IN_ROOT a path
-/// through `..` fails that way whenever a rename or a mount happened
-/// anywhere on the system during the lookup (other containers starting).
-fn openat2_retrying(root: BorrowedFd, rel: &str, how: OpenHow) -> nix::Result<OwnedFd> {
-    let mut attempts = 0;
-    loop {
-        match openat2(root, rel, how) {
-            Err(nix::errno::Errno::EAGAIN) if attempts < 256 => attempts += 1,
-            r => return r,
-        }
-    }
+    openat::open_in_root(root, rel, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
 }
 
 /// Split OCI mount options into mount flags, propagation flags and the

@@ -21,6 +21,8 @@
 //! it first (`userns::enter_for_storage`), as the `volume` commands do.
 
 use crate::sys::fsutil;
+use crate::util::duration::parse_go_duration_nanos;
+use crate::util::glob::{glob_match, Slash};
 use anyhow::Context;
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
@@ -768,23 +770,10 @@ impl Filter {
 pub fn labels_match(filters: &[String], labels: &BTreeMap<String, String>) -> bool {
     filters.iter().all(|f| {
         let (key, value) = f.split_once('=').unwrap_or((f, ""));
-        labels
-            .iter()
-            .any(|(k, v)| (value.is_empty() || v == value) && (k == key || glob_match(key, k)))
+        labels.iter().any(|(k, v)| {
+            (value.is_empty() || v == value) && (k == key || glob_match(key, k, Slash::Literal))
+        })
     })
-}
-
-fn glob_match(pattern: &str, text: &str) -> bool {
-    fn m(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => m(&p[1..], t) || (!t.is_empty() && t[0] != b'/' && m(p, &t[1..])),
-            (Some(b'?'), Some(c)) if *c != b'/' => m(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => m(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    m(pattern.as_bytes(), text.as_bytes())
 }
 
 fn created_seconds(v: &Volume) -> f64 {
@@ -799,8 +788,8 @@ fn created_seconds(v: &Volume) -> f64 {
 pub fn parse_timestamp(value: &str) -> anyhow::Result<f64> {
     let now = chrono::Local::now();
     let now_secs = now.timestamp() as f64 + f64::from(now.timestamp_subsec_nanos()) / 1e9;
-    if let Some(d) = parse_go_duration(value) {
-        return Ok(now_secs - d);
+    if let Some(nanos) = parse_go_duration_nanos(value) {
+        return Ok(now_secs - nanos as f64 / 1e9);
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
         return Ok(t.timestamp() as f64 + f64::from(t.timestamp_subsec_nanos()) / 1e9);
@@ -825,46 +814,6 @@ pub fn parse_timestamp(value: &str) -> anyhow::Result<f64> {
         }
     }
     anyhow::bail!("failed to parse value {value:?} as a timestamp or duration")
-}
-
-/// Seconds in a Go duration ("1h30m", "90s", "1.5h", "500ms").
-fn parse_go_duration(s: &str) -> Option<f64> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest.is_empty() {
-        return None;
-    }
-    if rest == "0" {
-        return Some(0.0);
-    }
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += n * factor;
-    }
-    Some(if neg { -total } else { total })
 }
 
 #[cfg(test)]
@@ -1213,10 +1162,6 @@ mod tests {
         assert!(s.starts_with("2024-05-01 10:20:30 +0545 "), "{s}");
         let now = now_rfc3339();
         assert!(chrono::DateTime::parse_from_rfc3339(&now).is_ok(), "{now}");
-        assert_eq!(parse_go_duration("1h30m"), Some(5400.0));
-        assert_eq!(parse_go_duration("1.5s"), Some(1.5));
-        assert_eq!(parse_go_duration("500ms"), Some(0.5));
-        assert_eq!(parse_go_duration("10"), None);
         assert_eq!(parse_timestamp("1700000000").unwrap(), 1_700_000_000.0);
         assert_eq!(
             parse_timestamp("2023-11-14T22:13:20Z").unwrap(),

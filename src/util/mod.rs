@@ -2,4 +2,5 @@
 
 pub mod digest;
 pub mod duration;
+pub mod glob;
 pub mod size;

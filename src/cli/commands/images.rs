@@ -13,6 +13,7 @@ use crate::image::reference::local_name;
 use crate::image::store::{Catalog, ImageEntry, Store};
 use crate::sys::fsutil::human_size;
 use crate::util::digest::short_id;
+use crate::util::glob::{glob_match, Slash};
 use serde_json::{json, Value};
 
 const IMAGES_TABLE: &str = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
@@ -191,25 +192,11 @@ fn name_matches_pattern(name: &str, pattern: &str) -> bool {
             Some((r, t)) if !t.contains('/') => (r, Some(t)),
             _ => (pattern, None),
         };
-        let repo_ok = glob_match(pat_repo, &repo)
+        let repo_ok = glob_match(pat_repo, &repo, Slash::Any)
             || repo.ends_with(&format!("/{pat_repo}"))
-            || glob_match(&format!("*/{pat_repo}"), &repo);
-        repo_ok && pat_tag.is_none_or(|t| glob_match(t, &tag))
+            || glob_match(&format!("*/{pat_repo}"), &repo, Slash::Any);
+        repo_ok && pat_tag.is_none_or(|t| glob_match(t, &tag, Slash::Any))
     }
-}
-
-/// `*` and `?` globbing, enough for reference filters.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    fn m(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => m(&p[1..], t) || (!t.is_empty() && m(p, &t[1..])),
-            (Some(b'?'), Some(_)) => m(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => m(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    m(pattern.as_bytes(), text.as_bytes())
 }
 
 enum Filter {
@@ -614,11 +601,17 @@ mod tests {
 
     #[test]
     fn globbing() {
-        assert!(glob_match(
-            "docker.io/library/*",
-            "docker.io/library/busybox"
-        ));
-        assert!(glob_match("b?sybox", "busybox"));
-        assert!(!glob_match("alpine", "busybox"));
+        let busybox = "docker.io/library/busybox:1.36";
+        for (pattern, matches) in [
+            ("docker.io/library/*", true),
+            ("docker.io/*", true),
+            ("b?sybox", true),
+            ("busybox:1.*", true),
+            ("library/busy*", true),
+            ("busybox:2*", false),
+            ("alpine", false),
+        ] {
+            assert_eq!(name_matches_pattern(busybox, pattern), matches, "{pattern}");
+        }
     }
 }

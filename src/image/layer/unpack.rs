@@ -15,7 +15,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{
     fchmod, fstatat, futimens, mkdirat, mknodat, utimensat, FileStat, Mode, SFlag, UtimensatFlags,
 };
@@ -451,15 +451,7 @@ impl<'r> Unpacker<'r> {
         if !self.put.is_some_and(|p| p.follow_in_root) {
             return open_beneath(self.root, path);
         }
-        let how = OpenHow::new()
-            .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
-            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-        loop {
-            match openat2(self.root, path, how) {
-                Err(Errno::EAGAIN) => continue,
-                r => return r,
-            }
-        }
+        crate::sys::openat::open_in_root(self.root, path, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
     }
 
     /// Returns an fd for directory `path` beneath the root (None = the root
@@ -852,6 +844,8 @@ impl<'r> Unpacker<'r> {
                 Err(_) => return Err(format!("invalid xattr name {}", lossy(key))),
             };
             let ret = match (&target, &proc_path) {
+                // SAFETY: a valid descriptor, a NUL-terminated name and a
+                // value pointer with its length, all alive for the call.
                 (XattrTarget::Fd(fd), _) => unsafe {
                     libc::fsetxattr(
                         fd.as_raw_fd(),
@@ -861,6 +855,8 @@ impl<'r> Unpacker<'r> {
                         0,
                     )
                 },
+                // SAFETY: NUL-terminated path and name, and a value pointer
+                // with its length, all alive for the call.
                 (XattrTarget::At(..), Some(pp)) => unsafe {
                     libc::lsetxattr(
                         pp.as_ptr(),
@@ -1044,20 +1040,12 @@ fn parse_pax_time(value: &[u8]) -> Option<TimeSpec> {
 /// Opens the directory `path` beneath `dir`, refusing `..` escapes and any
 /// symlink on the way (including the last component).
 fn open_beneath(dir: BorrowedFd, path: &[u8]) -> nix::Result<OwnedFd> {
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
-        .resolve(
-            ResolveFlag::RESOLVE_BENEATH
-                | ResolveFlag::RESOLVE_NO_SYMLINKS
-                | ResolveFlag::RESOLVE_NO_MAGICLINKS,
-        );
-    loop {
-        // EAGAIN: a concurrent rename elsewhere on the system; just retry.
-        match openat2(dir, path, how) {
-            Err(Errno::EAGAIN) => continue,
-            r => return r,
-        }
-    }
+    crate::sys::openat::open_beneath(
+        dir,
+        path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+        Mode::empty(),
+    )
 }
 
 fn resolve_error(path: &[u8], e: Errno) -> String {
@@ -1073,6 +1061,8 @@ fn resolve_error(path: &[u8], e: Errno) -> String {
 }
 
 fn set_opaque(fd: BorrowedFd) -> nix::Result<()> {
+    // SAFETY: a borrowed (open) descriptor, a static NUL-terminated name
+    // and a one-byte static value.
     let ret = unsafe {
         libc::fsetxattr(
             fd.as_raw_fd(),
@@ -1130,6 +1120,8 @@ fn set_mtime_at(p: BorrowedFd, name: &[u8], meta: &Meta) -> Result<(), String> {
 /// chmod of a fifo or device node by name without following symlinks:
 /// fchmodat2 (Linux 6.6+), else through an O_PATH fd's /proc link.
 fn chmod_nofollow(p: BorrowedFd, name: &[u8], mode: u32) -> nix::Result<()> {
+    // SAFETY: fchmodat2 takes a borrowed (open) descriptor, a path that
+    // with_nix_path keeps NUL-terminated for the call, and integers.
     let ret = name.with_nix_path(|c| unsafe {
         libc::syscall(
             libc::SYS_fchmodat2,
@@ -1333,6 +1325,8 @@ mod tests {
         let cp = CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
         let cn = CString::new(name).unwrap();
         let mut buf = [0u8; 256];
+        // SAFETY: NUL-terminated path and name; the kernel writes at most
+        // buf.len() bytes into buf.
         let n = unsafe {
             libc::lgetxattr(cp.as_ptr(), cn.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
         };

@@ -795,6 +795,8 @@ fn in_child(child: impl FnOnce() -> i32) -> nix::sys::wait::WaitStatus {
     match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
             let code = child();
+            // SAFETY: _exit ends the child without running the harness's
+            // atexit handlers or flushing its buffers.
             unsafe { libc::_exit(code) }
         }
         ForkResult::Parent { child } => waitpid(child, None).expect("waitpid"),
@@ -814,6 +816,7 @@ fn last_errno() -> i32 {
 
 /// `PR_SET_NO_NEW_PRIVS` then install; 100 + errno on failure.
 fn enter_filter(prog: &[libc::sock_filter]) -> Result<(), i32> {
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
     unsafe {
         if libc::prctl(
             libc::PR_SET_NO_NEW_PRIVS,
@@ -844,6 +847,9 @@ fn kernel_enforces_default_profile() {
     let status = in_child(|| {
         let run = || -> Result<(), i32> {
             enter_filter(&prog)?;
+            // SAFETY: in the forked child: syscalls with integers, a pipe
+            // array and a static buffer with its length; the clone is a
+            // plain fork whose child only _exits.
             unsafe {
                 if libc::syscall(libc::SYS_getpid) <= 0 {
                     return Err(2);
@@ -928,6 +934,7 @@ fn kernel_enforces_custom_errno() {
         if let Err(code) = enter_filter(&prog) {
             return code;
         }
+        // SAFETY: a NUL-terminated path built before the fork.
         let rc = unsafe { libc::mkdir(path.as_ptr(), 0o700) };
         if rc == -1 && last_errno() == libc::EACCES {
             0
@@ -954,6 +961,7 @@ fn kernel_kills_process_on_kill_action() {
         if let Err(code) = enter_filter(&prog) {
             return code;
         }
+        // SAFETY: getppid takes no arguments.
         unsafe { libc::syscall(libc::SYS_getppid) };
         0
     });
@@ -994,11 +1002,13 @@ fn getpid_cost() {
         let n = 2_000_000;
         let start = std::time::Instant::now();
         for _ in 0..n {
+            // SAFETY: getpid takes no arguments.
             unsafe { libc::syscall(libc::SYS_getpid) };
         }
         start.elapsed().as_nanos() as u64 / n
     };
     let mut fds = [0; 2];
+    // SAFETY: pipe writes two descriptors into a two-element array.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let status = in_child(|| {
         let plain = time();
@@ -1007,12 +1017,14 @@ fn getpid_cost() {
         }
         let filtered = time();
         let out = [plain, filtered];
+        // SAFETY: 16 bytes from a two-u64 array.
         unsafe { libc::write(fds[1], out.as_ptr().cast(), 16) };
         0
     });
     assert_eq!(exit_code(status), 0);
     let mut out = [0u64; 2];
     assert_eq!(
+        // SAFETY: at most 16 bytes into a two-u64 array.
         unsafe { libc::read(fds[0], out.as_mut_ptr().cast(), 16) },
         16
     );
@@ -1444,6 +1456,7 @@ fn int80(nr: u32, args: [u32; 5]) -> i32 {
 fn kernel_runs_i386() -> bool {
     let getpid = nr32("getpid");
     let status = in_child(|| {
+        // SAFETY: getpid takes no arguments.
         let pid = unsafe { libc::syscall(libc::SYS_getpid) };
         i32::from(i64::from(int80(getpid, [0; 5])) != pid)
     });
@@ -1471,6 +1484,7 @@ fn kernel_enforces_default_profile_on_i386() {
     let status = in_child(|| {
         let run = || -> Result<(), i32> {
             // socketcall's arguments, where a 32-bit pointer reaches them.
+            // SAFETY: a new anonymous mapping, placed by the kernel.
             let page = unsafe {
                 libc::mmap(
                     std::ptr::null_mut(),
@@ -1485,12 +1499,15 @@ fn kernel_enforces_default_profile_on_i386() {
                 return Err(1);
             }
             let args = page.cast::<u32>();
+            // SAFETY: three u32s at the start of the 4096-byte page mapped
+            // writable above.
             unsafe {
                 args.write(libc::AF_UNIX as u32);
                 args.add(1).write(libc::SOCK_STREAM as u32);
                 args.add(2).write(0);
             }
             let args = args as usize as u32;
+            // SAFETY: getpid takes no arguments.
             let pid = unsafe { libc::syscall(libc::SYS_getpid) };
             enter_filter(&prog)?;
             let check = |ret: i32, want: i32, code: i32| {
@@ -1518,6 +1535,7 @@ fn kernel_enforces_default_profile_on_i386() {
             let flags = (libc::CLONE_NEWUSER | libc::SIGCHLD) as u32;
             let child = int80(clone, [flags, 0, 0, 0, 0]);
             if child == 0 {
+                // SAFETY: the clone's child leaves at once.
                 unsafe { libc::_exit(99) }; // the filter let it through
             }
             check(child, -libc::EPERM, 9)?;

@@ -5,7 +5,7 @@
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 pub fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     if rc < 0 {
@@ -19,49 +19,17 @@ pub fn errno(code: i32) -> io::Error {
     io::Error::from_raw_os_error(code)
 }
 
-#[repr(C)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
-
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-const RESOLVE_NO_SYMLINKS: u64 = 0x04;
-const RESOLVE_BENEATH: u64 = 0x08;
-
 /// Open `path` (relative, no symlinks anywhere in it) beneath `dir`.
 pub fn open_beneath(dir: BorrowedFd, path: &CStr, flags: i32, mode: u32) -> io::Result<OwnedFd> {
-    let how = OpenHow {
-        flags: (flags | libc::O_CLOEXEC) as u64,
-        mode: mode as u64,
-        resolve: RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-    };
-    loop {
-        // SAFETY: openat2 with a valid fd, NUL-terminated path and a
-        // correctly sized open_how.
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_openat2,
-                dir.as_raw_fd(),
-                path.as_ptr(),
-                &how as *const OpenHow,
-                std::mem::size_of::<OpenHow>(),
-            )
-        };
-        if fd >= 0 {
-            // SAFETY: a descriptor we just opened.
-            return Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+    let oflags = nix::fcntl::OFlag::from_bits_retain(flags);
+    let mode = nix::sys::stat::Mode::from_bits_retain(mode);
+    match crate::sys::openat::open_beneath(dir, path, oflags, mode) {
+        Ok(fd) => Ok(fd),
+        // A symlink component (ELOOP) means "not a directory here".
+        Err(nix::errno::Errno::ELOOP) if flags & libc::O_DIRECTORY != 0 => {
+            Err(errno(libc::ENOTDIR))
         }
-        let err = io::Error::last_os_error();
-        // EAGAIN: a concurrent rename somewhere in the tree; retry.
-        if err.raw_os_error() != Some(libc::EAGAIN) {
-            // A symlink component (ELOOP) means "not a directory here".
-            if err.raw_os_error() == Some(libc::ELOOP) && flags & libc::O_DIRECTORY != 0 {
-                return Err(errno(libc::ENOTDIR));
-            }
-            return Err(err);
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
