@@ -3,4 +3,5 @@
 pub mod fd;
 pub mod fsutil;
 pub mod mount;
+pub mod syscall;
 pub mod userns;
