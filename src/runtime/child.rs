@@ -8,11 +8,13 @@
 
 use super::mounts::{self, Leaf};
 use super::{process, LaunchPlan};
+use crate::sys::syscall::{Kernel, Syscall};
 use anyhow::Context;
 use nix::mount::MsFlags;
 use nix::sys::signal::SigSet;
+use oci_spec::runtime::Spec;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why the container could not start, with the exit code it deserves.
 pub struct Failure {
@@ -98,7 +100,9 @@ fn setup(
     if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
         allow_ping();
     }
-    prepare_filesystem(plan)?;
+    prepare_filesystem(&Kernel, &plan.spec, &plan.copy_ups, &plan.devices, || {
+        plan.rootfs.mount()
+    })?;
     let spec = &plan.spec;
     if let Some(host) = spec.hostname() {
         if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Uts) {
@@ -181,37 +185,37 @@ fn has_namespace(plan: &LaunchPlan, kind: oci_spec::runtime::LinuxNamespaceType)
         .is_some_and(|list| list.iter().any(|n| n.typ() == kind && n.path().is_none()))
 }
 
-fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
-    nix::mount::mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .context("making mounts private")?;
-    let rootfs = plan
-        .rootfs
-        .mount()
-        .context("mounting the root filesystem")?;
+/// The container's mount tree: every mount private, the root filesystem
+/// (`mount_rootfs`, the storage driver's), the volumes' copy-ups, the
+/// spec's mounts in its order, the default and `--device` nodes, then
+/// pivot_root, masked paths, read-only paths and a read-only root.
+fn prepare_filesystem(
+    sys: &dyn Syscall,
+    spec: &Spec,
+    copy_ups: &[(String, PathBuf)],
+    devices: &[(PathBuf, String)],
+    mount_rootfs: impl FnOnce() -> anyhow::Result<PathBuf>,
+) -> anyhow::Result<()> {
+    sys.mount(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
+        .context("making mounts private")?;
+    let rootfs = mount_rootfs().context("mounting the root filesystem")?;
     let root = nix::fcntl::open(
         &rootfs,
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
         nix::sys::stat::Mode::empty(),
     )
     .context("opening the root filesystem")?;
-    for (path, volume) in &plan.copy_ups {
+    for (path, volume) in copy_ups {
         mounts::copy_up(root.as_fd(), path, volume)?;
     }
-    let spec = &plan.spec;
     for m in spec.mounts().as_deref().unwrap_or_default() {
-        mounts::mount_entry(root.as_fd(), m)?;
+        mounts::mount_entry(sys, root.as_fd(), m)?;
     }
     for dev in mounts::DEFAULT_DEVICES {
-        mounts::bind_device(root.as_fd(), Path::new(dev), dev)?;
+        mounts::bind_device(sys, root.as_fd(), Path::new(dev), dev)?;
     }
-    for (host, container_path) in &plan.devices {
-        mounts::bind_device(root.as_fd(), host, container_path)?;
+    for (host, container_path) in devices {
+        mounts::bind_device(sys, root.as_fd(), host, container_path)?;
     }
     mounts::dev_symlinks(root.as_fd())?;
     if let Some(process) = spec.process() {
@@ -220,13 +224,13 @@ fn prepare_filesystem(plan: &LaunchPlan) -> anyhow::Result<()> {
             .with_context(|| format!("creating the working directory {cwd}"))?;
     }
     drop(root);
-    mounts::pivot_into(&rootfs)?;
+    sys.pivot_root(&rootfs)?;
     if let Some(linux) = spec.linux() {
-        mounts::mask_paths(linux.masked_paths().as_deref().unwrap_or_default())?;
-        mounts::readonly_paths(linux.readonly_paths().as_deref().unwrap_or_default())?;
+        mounts::mask_paths(sys, linux.masked_paths().as_deref().unwrap_or_default())?;
+        mounts::readonly_paths(sys, linux.readonly_paths().as_deref().unwrap_or_default())?;
     }
     if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
-        mounts::readonly_root()?;
+        mounts::readonly_root(sys)?;
     }
     Ok(())
 }
@@ -298,4 +302,162 @@ fn loopback_up() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::syscall::Recorder;
+    use oci_spec::runtime::{
+        LinuxBuilder, Mount, MountBuilder, ProcessBuilder, RootBuilder, SpecBuilder,
+    };
+
+    fn mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Mount {
+        MountBuilder::default()
+            .destination(dest)
+            .typ(typ)
+            .source(source)
+            .options(options.iter().map(|o| o.to_string()).collect::<Vec<_>>())
+            .build()
+            .unwrap()
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_mount_tree_is_built_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let rootfs = dir.path().join("rootfs");
+        // What the image has: /srv to copy into its new volume, and what
+        // the masked and read-only paths find once /proc is "mounted".
+        std::fs::create_dir_all(rootfs.join("srv")).unwrap();
+        std::fs::write(rootfs.join("srv/index.html"), "hi").unwrap();
+        std::fs::create_dir_all(rootfs.join("proc/acpi")).unwrap();
+        std::fs::create_dir_all(rootfs.join("proc/sys")).unwrap();
+        std::fs::write(rootfs.join("proc/kcore"), "").unwrap();
+        let data = dir.path().join("data");
+        let volume = dir.path().join("volume");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(&volume).unwrap();
+        let hosts = dir.path().join("hosts");
+        std::fs::write(&hosts, "").unwrap();
+        let (data_s, volume_s, hosts_s) = (
+            data.display().to_string(),
+            volume.display().to_string(),
+            hosts.display().to_string(),
+        );
+        let spec = SpecBuilder::default()
+            .root(
+                RootBuilder::default()
+                    .path("rootfs")
+                    .readonly(true)
+                    .build()
+                    .unwrap(),
+            )
+            .process(ProcessBuilder::default().cwd("/work").build().unwrap())
+            .mounts(vec![
+                mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"]),
+                mount(
+                    "/dev",
+                    "tmpfs",
+                    "tmpfs",
+                    &["nosuid", "strictatime", "mode=755"],
+                ),
+                mount("/data", "bind", &data_s, &["rbind", "ro"]),
+                mount("/srv", "bind", &volume_s, &["rbind", "rw"]),
+                mount("/etc/hosts", "bind", &hosts_s, &["bind", "rprivate"]),
+            ])
+            .linux(
+                LinuxBuilder::default()
+                    .masked_paths(strings(&["/proc/kcore", "/proc/acpi", "/proc/nothing"]))
+                    .readonly_paths(strings(&["/proc/sys", "/proc/none"]))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let devices = vec![(PathBuf::from("/dev/null"), "/dev/mine".to_string())];
+        let copy_ups = vec![("/srv".to_string(), volume.clone())];
+        let rec = Recorder::new(&rootfs);
+        let mut calls_before_rootfs = None;
+        prepare_filesystem(&rec, &spec, &copy_ups, &devices, || {
+            calls_before_rootfs = Some(rec.log());
+            Ok(rootfs.clone())
+        })
+        .unwrap();
+        assert_eq!(
+            calls_before_rootfs.unwrap(),
+            ["propagate / rec,private"],
+            "mounts are private before the root filesystem is mounted"
+        );
+        let mut expected = vec![
+            "propagate / rec,private".to_string(),
+            // The spec's mounts, in the spec's order, beneath the root.
+            "mount proc /proc nosuid,nodev,noexec".into(),
+            "mount tmpfs /dev nosuid,strictatime mode=755".into(),
+            format!("bind {data_s} /data rec"),
+            "readonly-recursive /data".into(),
+            "remount /data ro,nodev".into(),
+            format!("bind {volume_s} /srv rec"),
+            "remount /srv nodev".into(),
+            format!("bind {hosts_s} /etc/hosts"),
+            "remount /etc/hosts nodev".into(),
+            "propagate /etc/hosts rec,private".into(),
+        ];
+        // The host's device nodes, then --device.
+        for dev in mounts::DEFAULT_DEVICES {
+            expected.push(format!("bind {dev} {dev}"));
+        }
+        expected.push("bind /dev/null /dev/mine".into());
+        expected.extend(
+            [
+                "pivot_root",
+                // After the pivot, paths are the container's; missing ones
+                // are skipped.
+                "bind /dev/null /proc/kcore",
+                "mount tmpfs /proc/acpi ro",
+                "bind /proc/sys /proc/sys rec",
+                "remount /proc/sys ro",
+                "remount / ro",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(rec.log(), expected);
+        // The volume got the image's content before being mounted over it;
+        // targets, the working directory and /dev's links were made.
+        assert!(volume.join("index.html").is_file());
+        assert!(rootfs.join("etc/hosts").is_file());
+        assert!(rootfs.join("dev/mine").is_file());
+        assert!(rootfs.join("work").is_dir());
+        assert_eq!(
+            std::fs::read_link(rootfs.join("dev/fd")).unwrap(),
+            Path::new("/proc/self/fd")
+        );
+    }
+
+    #[test]
+    fn a_read_write_root_is_not_remounted() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = SpecBuilder::default()
+            .root(
+                RootBuilder::default()
+                    .path("rootfs")
+                    .readonly(false)
+                    .build()
+                    .unwrap(),
+            )
+            .mounts(vec![])
+            .build()
+            .unwrap();
+        let rec = Recorder::new(dir.path());
+        prepare_filesystem(&rec, &spec, &[], &[], || Ok(dir.path().to_path_buf())).unwrap();
+        let log = rec.log();
+        assert_eq!(
+            log.last().map(String::as_str),
+            Some("pivot_root"),
+            "{log:?}"
+        );
+    }
 }

@@ -19,6 +19,7 @@ pub mod tty;
 
 use crate::error::exit_error;
 use crate::storage::RootfsPlan;
+use crate::sys::syscall::{Kernel, Syscall};
 use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::sys::signal::{SigSet, Signal};
@@ -208,7 +209,7 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         let _ = nix::sys::wait::waitpid(pid, None);
     };
     if let Some(maps) = plan.id_maps.as_ref().filter(|_| !joins_user) {
-        if let Err(e) = write_id_maps(pid.as_raw(), maps) {
+        if let Err(e) = write_id_maps(&Kernel, pid.as_raw(), maps) {
             kill_child();
             return Err(exit_error(125, format!("{e:#}")));
         }
@@ -338,19 +339,21 @@ fn namespace_hint(err: &std::io::Error) -> &'static str {
 
 /// Map the child's ids: newuidmap/newgidmap (run side by side) for the
 /// subordinate ranges, or a direct write for a single id.
-fn write_id_maps(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
+fn write_id_maps(sys: &dyn Syscall, pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
     if maps.uids.len() == 1 && maps.gids.len() == 1 {
         let line = |r: &crate::sys::userns::IdRange| {
             format!("{} {} {}\n", r.container_id, r.host_id, r.size)
         };
-        std::fs::write(format!("/proc/{pid}/setgroups"), "deny").context("writing setgroups")?;
-        std::fs::write(format!("/proc/{pid}/uid_map"), line(&maps.uids[0]))
+        let file = |name: &str| PathBuf::from(format!("/proc/{pid}/{name}"));
+        sys.write_id_map(&file("setgroups"), "deny")
+            .context("writing setgroups")?;
+        sys.write_id_map(&file("uid_map"), &line(&maps.uids[0]))
             .context("writing uid_map")?;
-        std::fs::write(format!("/proc/{pid}/gid_map"), line(&maps.gids[0]))
+        sys.write_id_map(&file("gid_map"), &line(&maps.gids[0]))
             .context("writing gid_map")?;
         return Ok(());
     }
-    crate::sys::userns::run_idmap_helpers(pid, maps)
+    crate::sys::userns::run_idmap_helpers(sys, pid, maps)
 }
 
 /// How a container's process ended, as an exit code: its own, or 128+N
@@ -413,4 +416,43 @@ pub fn forward(pid: Pid, signo: i32) {
     // Real-time signals have no `Signal` variant: send the number as is.
     // SAFETY: kill with plain integers.
     unsafe { libc::kill(pid.as_raw(), signo) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::syscall::Recorder;
+    use crate::sys::userns::build_ranges;
+
+    #[test]
+    fn a_single_id_is_written_and_ranges_go_to_the_mappers() {
+        let dir = tempfile::tempdir().unwrap();
+        let single = IdMaps {
+            uids: build_ranges(1000, &[]),
+            gids: build_ranges(1001, &[]),
+        };
+        let rec = Recorder::new(dir.path());
+        write_id_maps(&rec, 42, &single).unwrap();
+        assert_eq!(
+            rec.log(),
+            [
+                r#"write /proc/42/setgroups "deny""#,
+                r#"write /proc/42/uid_map "0 1000 1\n""#,
+                r#"write /proc/42/gid_map "0 1001 1\n""#,
+            ]
+        );
+        let full = IdMaps {
+            uids: build_ranges(1000, &[(100000, 65536), (300000, 10)]),
+            gids: build_ranges(1001, &[(200000, 65536)]),
+        };
+        let rec = Recorder::new(dir.path());
+        write_id_maps(&rec, 42, &full).unwrap();
+        assert_eq!(
+            rec.log(),
+            [
+                "newuidmap 42 0 1000 1 1 100000 65536 65537 300000 10",
+                "newgidmap 42 0 1001 1 1 200000 65536",
+            ]
+        );
+    }
 }

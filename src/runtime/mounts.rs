@@ -6,8 +6,9 @@
 //! hostile image (`/etc/hosts -> /root/.ssh/...`) resolves inside the
 //! container and can never redirect a mount onto the host.
 
-use crate::sys::mount::{fd_path, make_readonly_recursive, raw_mount, remount_bind};
+use crate::sys::mount::{fd_path, remount_bind};
 use crate::sys::openat;
+use crate::sys::syscall::Syscall;
 use anyhow::Context;
 use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
@@ -158,7 +159,7 @@ pub fn parse_options(options: &[String]) -> (MsFlags, MsFlags, bool, String) {
 }
 
 /// Mount one entry of the spec's `mounts` beneath `root` (before pivot).
-pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
+pub fn mount_entry(sys: &dyn Syscall, root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
     let dest = m.destination().to_string_lossy().to_string();
     let options = m.options().clone().unwrap_or_default();
     let (flags, propagation, recursive, data) = parse_options(&options);
@@ -174,7 +175,7 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         if recursive {
             bind_flags |= MsFlags::MS_REC;
         }
-        raw_mount(Some(&src), &fd_path(&target), None, bind_flags, None)
+        sys.mount(Some(&src), &fd_path(&target), None, bind_flags, None)
             .with_context(|| format!("bind mounting {src} on {dest}"))?;
         let mut extra = flags & !MsFlags::MS_BIND;
         // Bind mounts are nodev unless asked otherwise (see driver::mount_overlay_at).
@@ -183,12 +184,12 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         }
         if !extra.is_empty() {
             let mounted = open_target(root, &dest, Leaf::Dir)?;
-            remount_bind(&fd_path(&mounted), extra, recursive)
+            remount_bind(sys, &fd_path(&mounted), extra, recursive)
                 .with_context(|| format!("applying options {options:?} to {dest}"))?;
         }
         if !propagation.is_empty() {
             let mounted = open_target(root, &dest, Leaf::Dir)?;
-            raw_mount(None, &fd_path(&mounted), None, propagation, None)?;
+            sys.mount(None, &fd_path(&mounted), None, propagation, None)?;
         }
         return Ok(());
     }
@@ -198,7 +199,7 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
     } else {
         Some(data.as_str())
     };
-    let result = raw_mount(
+    let result = sys.mount(
         source.as_deref().or(Some(kind)),
         &fd_path(&target),
         Some(kind),
@@ -210,7 +211,7 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
         // sysfs needs a network namespace of our own; with the host's
         // network the host's /sys is bound read-only instead.
         (Err(nix::errno::Errno::EPERM), "sysfs") => {
-            raw_mount(
+            sys.mount(
                 Some("/sys"),
                 &fd_path(&target),
                 None,
@@ -219,18 +220,20 @@ pub fn mount_entry(root: BorrowedFd, m: &Mount) -> anyhow::Result<()> {
             )
             .context("binding /sys")?;
             let mounted = open_target(root, &dest, Leaf::Dir)?;
-            make_readonly_recursive(&mounted).context("making /sys read-only")
+            sys.set_readonly_recursive(mounted.as_fd())
+                .context("making /sys read-only")
         }
         // mqueue needs an IPC namespace owned by our user namespace; when
         // that is refused, the host's is bound.
-        (Err(nix::errno::Errno::EPERM), "mqueue") => raw_mount(
-            Some("/dev/mqueue"),
-            &fd_path(&target),
-            None,
-            MsFlags::MS_BIND,
-            None,
-        )
-        .context("binding /dev/mqueue"),
+        (Err(nix::errno::Errno::EPERM), "mqueue") => sys
+            .mount(
+                Some("/dev/mqueue"),
+                &fd_path(&target),
+                None,
+                MsFlags::MS_BIND,
+                None,
+            )
+            .context("binding /dev/mqueue"),
         (Err(e), _) => Err(e).with_context(|| format!("mounting {kind} on {dest}")),
     }
 }
@@ -247,9 +250,14 @@ pub const DEFAULT_DEVICES: &[&str] = &[
 ];
 
 /// Bind a host device node onto `container_path`.
-pub fn bind_device(root: BorrowedFd, host: &Path, container_path: &str) -> anyhow::Result<()> {
+pub fn bind_device(
+    sys: &dyn Syscall,
+    root: BorrowedFd,
+    host: &Path,
+    container_path: &str,
+) -> anyhow::Result<()> {
     let target = open_target(root, container_path, Leaf::File)?;
-    raw_mount(
+    sys.mount(
         Some(&*host.to_string_lossy()),
         &fd_path(&target),
         None,
@@ -278,25 +286,15 @@ pub fn dev_symlinks(root: BorrowedFd) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Move into `rootfs` with pivot_root and detach the old root, so nothing
-/// of the host's tree stays reachable.
-pub fn pivot_into(rootfs: &Path) -> anyhow::Result<()> {
-    nix::unistd::chdir(rootfs).context("entering the root filesystem")?;
-    nix::unistd::pivot_root(".", ".").context("pivot_root")?;
-    nix::mount::umount2(".", nix::mount::MntFlags::MNT_DETACH).context("detaching the old root")?;
-    nix::unistd::chdir("/")?;
-    Ok(())
-}
-
 /// Hide paths after pivot: files get /dev/null bound over them,
 /// directories an empty read-only tmpfs. Missing paths are skipped.
-pub fn mask_paths(paths: &[String]) -> anyhow::Result<()> {
+pub fn mask_paths(sys: &dyn Syscall, paths: &[String]) -> anyhow::Result<()> {
     for path in paths {
-        let Ok(meta) = std::fs::symlink_metadata(path) else {
+        let Ok(meta) = sys.symlink_metadata(Path::new(path)) else {
             continue;
         };
         let result = if meta.is_dir() {
-            raw_mount(
+            sys.mount(
                 Some("tmpfs"),
                 path.as_str(),
                 Some("tmpfs"),
@@ -304,7 +302,7 @@ pub fn mask_paths(paths: &[String]) -> anyhow::Result<()> {
                 None,
             )
         } else {
-            raw_mount(
+            sys.mount(
                 Some("/dev/null"),
                 path.as_str(),
                 None,
@@ -318,12 +316,12 @@ pub fn mask_paths(paths: &[String]) -> anyhow::Result<()> {
 }
 
 /// Make paths read-only after pivot (bind onto themselves, then remount).
-pub fn readonly_paths(paths: &[String]) -> anyhow::Result<()> {
+pub fn readonly_paths(sys: &dyn Syscall, paths: &[String]) -> anyhow::Result<()> {
     for path in paths {
-        if std::fs::symlink_metadata(path).is_err() {
+        if sys.symlink_metadata(Path::new(path)).is_err() {
             continue;
         }
-        raw_mount(
+        sys.mount(
             Some(path.as_str()),
             path.as_str(),
             None,
@@ -331,7 +329,7 @@ pub fn readonly_paths(paths: &[String]) -> anyhow::Result<()> {
             None,
         )
         .with_context(|| format!("making {path} read-only"))?;
-        remount_bind(path, MsFlags::MS_RDONLY, false)
+        remount_bind(sys, path, MsFlags::MS_RDONLY, false)
             .with_context(|| format!("making {path} read-only"))?;
     }
     Ok(())
@@ -339,8 +337,9 @@ pub fn readonly_paths(paths: &[String]) -> anyhow::Result<()> {
 
 /// Remount the root read-only (`--read-only`), after everything else is in
 /// place.
-pub fn readonly_root() -> anyhow::Result<()> {
-    remount_bind("/", MsFlags::MS_RDONLY, false).context("making the root filesystem read-only")
+pub fn readonly_root(sys: &dyn Syscall) -> anyhow::Result<()> {
+    remount_bind(sys, "/", MsFlags::MS_RDONLY, false)
+        .context("making the root filesystem read-only")
 }
 
 /// Copy `src`'s image content into an empty new volume before the volume
@@ -372,6 +371,82 @@ pub unsafe fn owned(fd: i32) -> OwnedFd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::syscall::Recorder;
+    use oci_spec::runtime::MountBuilder;
+
+    fn spec_mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Mount {
+        MountBuilder::default()
+            .destination(dest)
+            .typ(typ)
+            .source(source)
+            .options(options.iter().map(|o| o.to_string()).collect::<Vec<_>>())
+            .build()
+            .unwrap()
+    }
+
+    fn open_root(dir: &Path) -> OwnedFd {
+        nix::fcntl::open(dir, OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap()
+    }
+
+    #[test]
+    fn refused_sysfs_and_mqueue_fall_back_to_the_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = open_root(dir.path());
+        let mut rec = Recorder::new(dir.path());
+        rec.refuse = vec![
+            ("sysfs", nix::errno::Errno::EPERM),
+            ("mqueue", nix::errno::Errno::EPERM),
+        ];
+        let sys = spec_mount("/sys", "sysfs", "sysfs", &["nosuid", "ro"]);
+        mount_entry(&rec, root.as_fd(), &sys).unwrap();
+        let mq = spec_mount("/dev/mqueue", "mqueue", "mqueue", &[]);
+        mount_entry(&rec, root.as_fd(), &mq).unwrap();
+        assert_eq!(
+            rec.log(),
+            [
+                "mount sysfs /sys ro,nosuid",
+                "bind /sys /sys rec",
+                "readonly-recursive /sys",
+                "mount mqueue /dev/mqueue",
+                "bind /dev/mqueue /dev/mqueue",
+            ]
+        );
+        // Other refusals are errors, named after the mount.
+        rec.refuse = vec![("tmpfs", nix::errno::Errno::EPERM)];
+        let tmp = spec_mount("/tmp", "tmpfs", "tmpfs", &[]);
+        let e = mount_entry(&rec, root.as_fd(), &tmp).err().unwrap();
+        assert_eq!(
+            format!("{e:#}"),
+            "mounting tmpfs on /tmp: EPERM: Operation not permitted"
+        );
+    }
+
+    #[test]
+    fn remounts_keep_the_locked_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = open_root(dir.path());
+        let src = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path());
+        // In a user namespace the kernel refuses to clear these.
+        rec.mount_flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
+        let m = spec_mount(
+            "/data",
+            "bind",
+            &src.path().display().to_string(),
+            &["bind", "ro", "dev", "rslave"],
+        );
+        mount_entry(&rec, root.as_fd(), &m).unwrap();
+        readonly_root(&rec).unwrap();
+        assert_eq!(
+            rec.log()[1..],
+            [
+                // `dev` asked: no nodev added; the locked flags kept.
+                "remount /data ro,nosuid,noexec".to_string(),
+                "propagate /data rec,slave".into(),
+                "remount / ro,nosuid,noexec".into(),
+            ]
+        );
+    }
 
     #[test]
     fn options_split_into_flags_and_data() {

@@ -329,6 +329,7 @@ impl RootfsPlan {
                 )
                 .context("binding the root filesystem")?;
                 crate::sys::mount::remount_bind(
+                    &crate::sys::syscall::Kernel,
                     &target.to_string_lossy(),
                     nix::mount::MsFlags::MS_NODEV,
                     false,

@@ -4,4 +4,5 @@ pub mod fd;
 pub mod fsutil;
 pub mod mount;
 pub mod openat;
+pub mod syscall;
 pub mod userns;

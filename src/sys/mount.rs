@@ -1,40 +1,36 @@
 //! Mount primitives: mount(2) through descriptor paths, bind remounts
 //! that keep the flags a user namespace may not clear, recursive
-//! read-only (mount_setattr).
+//! read-only (mount_setattr). The mounts themselves go through the
+//! [`Syscall`] seam.
 
+use super::syscall::Syscall;
 use anyhow::Context;
 use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// The path through which the kernel reaches an O_PATH descriptor.
 pub fn fd_path(fd: &OwnedFd) -> String {
     format!("/proc/self/fd/{}", fd.as_raw_fd())
 }
 
-/// mount(2), the one place the container's mounts are made.
-pub fn raw_mount(
-    source: Option<&str>,
-    target: &str,
-    fstype: Option<&str>,
-    flags: MsFlags,
-    data: Option<&str>,
-) -> nix::Result<()> {
-    nix::mount::mount(source, target, fstype, flags, data)
-}
-
 /// Remount a bind mount with extra flags. In a user namespace the kernel
 /// refuses to clear flags the original mount had locked (nosuid, nodev,
 /// noexec, atime), so they are carried over from statvfs.
-pub fn remount_bind(target: &str, extra: MsFlags, recursive: bool) -> anyhow::Result<()> {
+pub fn remount_bind(
+    sys: &dyn Syscall,
+    target: &str,
+    extra: MsFlags,
+    recursive: bool,
+) -> anyhow::Result<()> {
     if recursive && extra.contains(MsFlags::MS_RDONLY) {
         let fd = nix::fcntl::open(target, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?;
-        make_readonly_recursive(&fd)?;
+        sys.set_readonly_recursive(fd.as_fd())?;
     }
-    let locked = locked_flags(target);
-    raw_mount(
+    let locked = sys.mount_flags(target);
+    sys.mount(
         None,
         target,
         None,
@@ -44,7 +40,8 @@ pub fn remount_bind(target: &str, extra: MsFlags, recursive: bool) -> anyhow::Re
     Ok(())
 }
 
-fn locked_flags(target: &str) -> MsFlags {
+/// The flags of the mount at `target`, from statvfs.
+pub fn statvfs_flags(target: &str) -> MsFlags {
     let Ok(st) = nix::sys::statvfs::statvfs(target) else {
         return MsFlags::empty();
     };
@@ -68,7 +65,7 @@ fn locked_flags(target: &str) -> MsFlags {
 }
 
 /// Make a mount and everything under it read-only (mount_setattr, 5.12+).
-pub fn make_readonly_recursive(fd: &OwnedFd) -> anyhow::Result<()> {
+pub fn make_readonly_recursive(fd: BorrowedFd) -> anyhow::Result<()> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,

@@ -6,6 +6,7 @@
 //! container 1.. are the subordinate ranges in file order. Unpacked layers
 //! and containers depend on it staying stable.
 
+use super::syscall::{IdMapper, Kernel, Syscall};
 use anyhow::Context;
 use nix::sched::CloneFlags;
 use nix::unistd::{ForkResult, Uid};
@@ -161,17 +162,22 @@ pub fn enter(maps: &IdMaps) -> anyhow::Result<()> {
     if maps.uids.len() == 1 && maps.gids.len() == 1 {
         nix::sched::unshare(CloneFlags::CLONE_NEWUSER)
             .context("creating a user namespace (are unprivileged user namespaces disabled? check sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)")?;
-        write_single_maps(maps)
+        write_single_maps(&Kernel, maps)
     } else {
         enter_with_helpers(maps)
     }
 }
 
-fn write_single_maps(maps: &IdMaps) -> anyhow::Result<()> {
+fn write_single_maps(sys: &dyn Syscall, maps: &IdMaps) -> anyhow::Result<()> {
     let line = |r: &IdRange| format!("{} {} {}\n", r.container_id, r.host_id, r.size);
-    fs::write("/proc/self/setgroups", "deny").context("writing /proc/self/setgroups")?;
-    fs::write("/proc/self/uid_map", line(&maps.uids[0])).context("writing /proc/self/uid_map")?;
-    fs::write("/proc/self/gid_map", line(&maps.gids[0])).context("writing /proc/self/gid_map")?;
+    for (file, contents) in [
+        ("/proc/self/setgroups", "deny".to_string()),
+        ("/proc/self/uid_map", line(&maps.uids[0])),
+        ("/proc/self/gid_map", line(&maps.gids[0])),
+    ] {
+        sys.write_id_map(Path::new(file), &contents)
+            .with_context(|| format!("writing {file}"))?;
+    }
     Ok(())
 }
 
@@ -190,7 +196,7 @@ fn enter_with_helpers(maps: &IdMaps) -> anyhow::Result<()> {
             let mut byte = [0u8; 1];
             let mut go = fs::File::from(go_read);
             let message = match go.read(&mut byte) {
-                Ok(1) => match run_idmap_helpers(parent.as_raw(), maps) {
+                Ok(1) => match run_idmap_helpers(&Kernel, parent.as_raw(), maps) {
                     Ok(()) => String::new(),
                     Err(e) => format!("{e:#}"),
                 },
@@ -226,18 +232,36 @@ fn enter_with_helpers(maps: &IdMaps) -> anyhow::Result<()> {
 /// Run newuidmap/newgidmap for `pid` (used for our own namespace and, by
 /// `run`, for a container's). The two run side by side: each is a setuid
 /// exec, and together they are most of a rootless container's start.
-pub fn run_idmap_helpers(pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
+pub fn run_idmap_helpers(sys: &dyn Syscall, pid: i32, maps: &IdMaps) -> anyhow::Result<()> {
+    sys.run_id_mappers(&id_mappers(pid, maps))
+}
+
+/// newuidmap and newgidmap for `pid`: each range as `container host size`.
+pub fn id_mappers(pid: i32, maps: &IdMaps) -> Vec<IdMapper> {
+    [("newuidmap", &maps.uids), ("newgidmap", &maps.gids)]
+        .into_iter()
+        .map(|(tool, ranges)| {
+            let mut args = vec![pid.to_string()];
+            for r in ranges {
+                args.push(r.container_id.to_string());
+                args.push(r.host_id.to_string());
+                args.push(r.size.to_string());
+            }
+            IdMapper { tool, args }
+        })
+        .collect()
+}
+
+/// Start every mapper, then wait for all; the first failure is reported
+/// with the tool's own words.
+pub(super) fn spawn_id_mappers(mappers: &[IdMapper]) -> anyhow::Result<()> {
     let mut running = Vec::new();
-    for (tool, ranges) in [("newuidmap", &maps.uids), ("newgidmap", &maps.gids)] {
+    for mapper in mappers {
+        let tool = mapper.tool;
         let exe = find_helper(tool)
             .ok_or_else(|| anyhow::anyhow!("{tool} not found; install the uidmap package"))?;
         let mut cmd = std::process::Command::new(exe);
-        cmd.arg(pid.to_string());
-        for r in ranges {
-            cmd.arg(r.container_id.to_string())
-                .arg(r.host_id.to_string())
-                .arg(r.size.to_string());
-        }
+        cmd.args(&mapper.args);
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
@@ -355,6 +379,25 @@ mod tests {
         );
         assert_eq!(parse_subid(text, "carol", 1001), vec![(200000, 1000)]);
         assert!(parse_subid(text, "bob", 1002).is_empty());
+    }
+
+    #[test]
+    fn our_own_single_id_map_is_written_after_setgroups() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = super::super::syscall::Recorder::new(dir.path());
+        let maps = IdMaps {
+            uids: build_ranges(1000, &[]),
+            gids: build_ranges(100, &[]),
+        };
+        write_single_maps(&rec, &maps).unwrap();
+        assert_eq!(
+            rec.log(),
+            [
+                r#"write /proc/self/setgroups "deny""#,
+                r#"write /proc/self/uid_map "0 1000 1\n""#,
+                r#"write /proc/self/gid_map "0 100 1\n""#,
+            ]
+        );
     }
 
     #[test]
