@@ -80,6 +80,15 @@ impl<'a> Monitor<'a> {
         })
     }
 
+    /// Give the signals the monitor took back their old disposition.
+    pub fn unblock_signals(&self) {
+        let _ = nix::sys::signal::pthread_sigmask(
+            nix::sys::signal::SigmaskHow::SIG_SETMASK,
+            Some(&self.old_mask),
+            None,
+        );
+    }
+
     /// Relay until the container has exited and its output is drained;
     /// returns its exit code.
     pub fn pump(&mut self, run: &mut Running) -> anyhow::Result<i32> {

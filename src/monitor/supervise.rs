@@ -50,7 +50,15 @@ pub fn run_foreground(
     stdin_open: bool,
 ) -> anyhow::Result<(i32, String)> {
     let mut monitor = Monitor::new(ctx, target, true, None)?;
-    let mut running = monitor.launch(stdin_open)?;
+    let mut running = match monitor.launch(stdin_open) {
+        Ok(r) => r,
+        Err(e) => {
+            // The caller cleans up next: the user may interrupt that as
+            // any command.
+            monitor.unblock_signals();
+            return Err(e);
+        }
+    };
     let started_at = target.record_running(running.pid, 0, monitor.network.published());
     if let Some(master) = running.terminal() {
         monitor.terminal = Some(UserTerminal::open(master, stdin_open)?);
