@@ -1045,6 +1045,67 @@ fn attach_input_terminal_and_detach_keys() {
     });
 }
 
+/// `run -it` in the foreground: the command is the container's monitor and
+/// relays the user's terminal in its loop: raw mode while it runs (^C is a
+/// byte for the container's terminal), the window size at start and on
+/// every resize, the container's exit code, the terminal put back.
+#[test]
+fn run_it_relays_the_terminal_in_the_monitor_loop() {
+    each_mode(|env| {
+        let mut term = Pty::spawn(env.cove(&["run", "-it", "--name", "fg", "app", "sh"]));
+        term.wait_raw(env);
+        // Quoted so that the echo of the typed line does not match.
+        term.write(b"echo \"size $(stty size)\"\r");
+        term.expect(env, "size 24 80\r\n");
+        // The user resizes the window: the kernel sends SIGWINCH to cove
+        // (the terminal's foreground process), which resizes the
+        // container's terminal before it passes on what is typed next.
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let master = term.master.as_ref().unwrap();
+        // SAFETY: TIOCSWINSZ reads a struct winsize.
+        let set = unsafe {
+            libc::ioctl(
+                std::os::fd::AsRawFd::as_raw_fd(master),
+                libc::TIOCSWINSZ,
+                &size,
+            )
+        };
+        assert_eq!(set, 0);
+        term.write(b"echo \"size $(stty size)\"\r");
+        term.expect(env, "size 40 120\r\n");
+        // ^C is a byte in raw mode: the container's terminal turns it into
+        // SIGINT for its foreground job, and the shell lives on.
+        term.write(b"sleep 100\r");
+        term.settle();
+        term.write(b"\x03");
+        // (Typed only after the shell is back: the interrupt flushes the
+        // terminal's pending input.)
+        term.settle();
+        term.write(b"echo al''ive\r");
+        term.expect(env, "alive\r\n");
+        term.write(b"exit 7\r");
+        let status = term.wait(env, "run -it until exit");
+        assert_eq!(status.code(), Some(7), "{} {}", label(env), term.text());
+        let attrs = nix::sys::termios::tcgetattr(term.master.as_ref().unwrap()).unwrap();
+        assert!(
+            attrs.local_flags.contains(
+                nix::sys::termios::LocalFlags::ICANON | nix::sys::termios::LocalFlags::ECHO
+            ),
+            "{} the terminal was left raw",
+            label(env)
+        );
+        assert_eq!(out(env, &["wait", "fg"]), "7", "{}", label(env));
+        let logged = env.ok(&["logs", "fg"]);
+        assert!(logged.contains("alive"), "{} log: {logged:?}", label(env));
+        env.ok(&["rm", "fg"]);
+    });
+}
+
 /// An attached command that goes away (killed, its terminal closed) while
 /// the container writes must not take the container down with it: the
 /// monitor's next write to the dead client's socket fails with EPIPE and

@@ -1,6 +1,7 @@
-//! Starting a container in the foreground: the runtime launches it, this
-//! process forwards signals and the terminal, waits, records the exit and,
-//! with `--rm`, removes the container and its anonymous volumes.
+//! Starting a container: one hand-off to the monitor (`crate::monitor`),
+//! in the foreground (this process is the monitor: it forwards signals,
+//! relays the output or the terminal, then records the exit or, with
+//! `--rm`, removes the container and its anonymous volumes) or detached.
 
 use super::record::{self, ContainerDir, State, Status};
 use crate::context::Ctx;
@@ -185,58 +186,8 @@ fn run_in_foreground(
     container: &ContainerDir,
     stdin_open: bool,
 ) -> anyhow::Result<(i32, String)> {
-    let config = &container.config;
-    let direct = config.tty || config.log.driver != crate::monitor::LogDriver::K8sFile;
-    if !direct {
-        let target = Supervisee::new(ctx, container);
-        let mut monitor = crate::monitor::Monitor::new(ctx, &target, true, None)?;
-        let mut started_at = Ok(String::new());
-        let code = monitor.run_once(stdin_open, |pid, ports| {
-            started_at = record_running(ctx, container, pid, 0, ports);
-        })?;
-        return Ok((code, started_at?));
-    }
-    // A terminal (relayed here, and copied to the log), or the streams
-    // passed straight through (passthrough, none).
-    let mut network = crate::monitor::net::Network::prepare(&config.network, &config.ports)?;
-    let mut plan = build_plan(
-        ctx,
-        container,
-        ContainerStdio::Inherit {
-            keep_stdin: stdin_open,
-        },
-    )?;
-    network.apply(&mut plan);
-    let (mut signals, old_mask) = runtime::block_signals()?;
-    let mut launched = match runtime::launch(&plan, &old_mask) {
-        Ok(l) => l,
-        Err(e) => {
-            let _ = nix::sys::signal::pthread_sigmask(
-                nix::sys::signal::SigmaskHow::SIG_SETMASK,
-                Some(&old_mask),
-                None,
-            );
-            return Err(e);
-        }
-    };
-    let started_at = record_running(ctx, container, launched.pid, 0, network.published())?;
-    network.start(launched.tap.take(), launched.pid)?;
-    let mut network = network.run_in_background()?;
-    let mut log = match config.log.driver {
-        crate::monitor::LogDriver::K8sFile => Some(crate::monitor::log::LogWriter::open(
-            &container.log_path(),
-            config.log.max_size,
-        )?),
-        _ => None,
-    };
-    let mut tee = |chunk: &[u8]| {
-        if let Some(l) = log.as_mut() {
-            l.write(crate::monitor::log::Stream::Stdout, chunk)
-        }
-    };
-    let code = runtime::supervise(launched, &mut signals, stdin_open, Some(&mut tee));
-    network.stop();
-    Ok((code?, started_at))
+    let target = Supervisee::new(ctx, container);
+    crate::monitor::run_foreground(ctx, &target, stdin_open)
 }
 
 /// Record that the container runs as `pid`; returns the start time.

@@ -27,6 +27,86 @@ impl Stream {
     }
 }
 
+/// `--log-driver`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogDriver {
+    #[default]
+    K8sFile,
+    None,
+    Passthrough,
+}
+
+impl LogDriver {
+    pub fn parse(text: &str) -> anyhow::Result<LogDriver> {
+        match text {
+            "k8s-file" => Ok(LogDriver::K8sFile),
+            "none" => Ok(LogDriver::None),
+            "passthrough" => Ok(LogDriver::Passthrough),
+            "journald" => Err(crate::error::exit_error(
+                125,
+                "--log-driver journald: cove does not write to the journal; use k8s-file (the default), passthrough or none",
+            )),
+            _ => Err(crate::error::exit_error(
+                125,
+                format!("--log-driver {text}: expected k8s-file, passthrough or none"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogDriver::K8sFile => "k8s-file",
+            LogDriver::None => "none",
+            LogDriver::Passthrough => "passthrough",
+        }
+    }
+}
+
+/// The log settings recorded with a container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub driver: LogDriver,
+    /// `--log-opt max-size`: bytes.
+    pub max_size: Option<u64>,
+}
+
+impl LogConfig {
+    /// From `--log-driver` and `--log-opt` values.
+    pub fn parse(driver: Option<&str>, opts: &[String]) -> anyhow::Result<LogConfig> {
+        let mut cfg = LogConfig {
+            driver: match driver {
+                Some(d) => LogDriver::parse(d)?,
+                None => LogDriver::K8sFile,
+            },
+            max_size: None,
+        };
+        for opt in opts {
+            match opt.split_once('=') {
+                Some(("max-size", v)) => {
+                    let size = crate::util::size::parse_size(v)
+                        .map_err(|e| crate::error::exit_error(125, format!("--log-opt {opt}: {e:#}")))?;
+                    cfg.max_size = (size > 0).then_some(size);
+                }
+                Some(("path", _)) | Some(("tag", _)) => {
+                    return Err(crate::error::exit_error(
+                        125,
+                        format!("--log-opt {opt}: not supported by cove; the log is always the container's ctr.log"),
+                    ))
+                }
+                _ => {
+                    return Err(crate::error::exit_error(
+                        125,
+                        format!("--log-opt {opt}: expected max-size=SIZE"),
+                    ))
+                }
+            }
+        }
+        Ok(cfg)
+    }
+}
+
 /// Appends a container's output to its log file.
 pub struct LogWriter {
     file: File,
@@ -222,6 +302,19 @@ impl LogReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_config_parses() {
+        let c = LogConfig::parse(None, &["max-size=1k".into()]).unwrap();
+        assert_eq!(c.driver, LogDriver::K8sFile);
+        assert_eq!(c.max_size, Some(1024));
+        assert_eq!(
+            LogConfig::parse(Some("none"), &[]).unwrap().driver,
+            LogDriver::None
+        );
+        assert!(LogConfig::parse(Some("journald"), &[]).is_err());
+        assert!(LogConfig::parse(None, &["max-file=3".into()]).is_err());
+    }
 
     const T: &str = "2026-11-23T10:00:00.000000001+01:00";
 

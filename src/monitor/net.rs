@@ -1,17 +1,16 @@
 //! The container's network as its monitor runs it. Published ports are
 //! bound before the first launch, so a port in use fails the start before
 //! anything runs, and kept across restarts. With cove's stack the monitor
-//! drives it from its poll loop (see `Monitor::pump`); a foreground run
-//! whose terminal is relayed elsewhere drives it from a thread
-//! ([`Background`]). With pasta, the launch runs the pasta binary.
+//! drives it from its poll loop (see `Monitor::pump`). With pasta, the
+//! launch runs the pasta binary.
 
 use crate::network::ports::{self, BoundPort, PortMapping, PublishedPort};
 use crate::network::slirp::{Slirp, SlirpConfig};
 use crate::network::{pasta, NetworkMode, NetworkPlan, SlirpOptions};
 use crate::runtime::LaunchPlan;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::time::{Duration, Instant};
+use nix::poll::{PollFd, PollFlags};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::time::Duration;
 
 /// How long a stopped container's connections may take to hand their last
 /// bytes to the host.
@@ -132,45 +131,6 @@ impl Network {
             _ => None,
         }
     }
-
-    /// Drive the stack from a thread of its own until [`Background::stop`].
-    pub fn run_in_background(mut self) -> anyhow::Result<Background> {
-        let (stop_read, stop_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let handle = std::thread::Builder::new()
-            .name("network".into())
-            .spawn(move || {
-                if let Some(stack) = self.stack() {
-                    serve_until(stack, stop_read.as_fd());
-                }
-            })?;
-        Ok(Background {
-            stop: Some(stop_write),
-            handle: Some(handle),
-        })
-    }
-}
-
-/// A slirp stack served by a thread (foreground runs that relay a
-/// terminal with their own loop).
-pub struct Background {
-    stop: Option<OwnedFd>,
-    handle: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Background {
-    /// The container exited: let connections finish (bounded), then end.
-    pub fn stop(&mut self) {
-        self.stop.take();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// The stack's descriptors as poll() entries.
@@ -192,50 +152,4 @@ pub fn ready(wanted: &[(RawFd, PollFlags)], polled: &[PollFd]) -> Vec<(RawFd, Po
         .zip(polled)
         .map(|((fd, _), p)| (*fd, p.revents().unwrap_or(PollFlags::empty())))
         .collect()
-}
-
-/// Serve `stack` until `stop` is closed, then drain its TCP connections
-/// for at most [`DRAIN_LIMIT`].
-fn serve_until(stack: &mut Slirp, stop: BorrowedFd) {
-    let mut stopped_at: Option<Instant> = None;
-    loop {
-        if let Some(t) = stopped_at {
-            if stack.tcp_connections() == 0 || t.elapsed() > DRAIN_LIMIT {
-                return;
-            }
-        }
-        let wanted = stack.poll_fds();
-        let mut fds = poll_entries(&wanted);
-        if stopped_at.is_none() {
-            fds.push(PollFd::new(stop, PollFlags::POLLIN));
-        }
-        let mut wait = stack.next_timeout();
-        if stopped_at.is_some() {
-            wait = Some(wait.map_or(Duration::from_millis(50), |w| {
-                w.min(Duration::from_millis(50))
-            }));
-        }
-        let timeout = match wait {
-            Some(w) => {
-                PollTimeout::try_from(w + Duration::from_micros(500)).unwrap_or(PollTimeout::MAX)
-            }
-            None => PollTimeout::NONE,
-        };
-        match poll(&mut fds, timeout) {
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => return,
-        }
-        if stopped_at.is_none()
-            && fds
-                .last()
-                .and_then(|f| f.revents())
-                .is_some_and(|r| !r.is_empty())
-        {
-            stopped_at = Some(Instant::now());
-        }
-        let ready = ready(&wanted, &fds);
-        drop(fds);
-        stack.process(&ready);
-    }
 }

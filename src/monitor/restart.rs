@@ -85,6 +85,58 @@ pub fn backoff(restarts_in_a_row: u32) -> Duration {
 /// A run that lasted this long resets the backoff.
 pub const STABLE_RUN: Duration = Duration::from_secs(10);
 
+/// What the monitor does after a run of the container ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// It stays stopped.
+    Stop,
+    /// It starts again after this wait.
+    RestartAfter(Duration),
+}
+
+/// The restart bookkeeping of one monitor: the policy, the restarts so
+/// far (recorded as `RestartCount`) and those in a row (the backoff).
+#[derive(Debug, Clone)]
+pub struct Restarts {
+    policy: RestartPolicy,
+    count: u32,
+    in_a_row: u32,
+}
+
+impl Restarts {
+    pub fn new(policy: RestartPolicy) -> Restarts {
+        Restarts {
+            policy,
+            count: 0,
+            in_a_row: 0,
+        }
+    }
+
+    /// How many times the container was restarted: the current run's
+    /// `RestartCount`.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// A run that lasted `ran_for` ended with `code`; `stopped_by_user`
+    /// when `stop`, `kill` or `rm -f` ended it. A restart counts from here.
+    pub fn after_exit(&mut self, code: i32, ran_for: Duration, stopped_by_user: bool) -> Next {
+        if !self
+            .policy
+            .should_restart(code, self.count, stopped_by_user)
+        {
+            return Next::Stop;
+        }
+        if ran_for >= STABLE_RUN {
+            self.in_a_row = 0;
+        }
+        let wait = backoff(self.in_a_row);
+        self.in_a_row += 1;
+        self.count += 1;
+        Next::RestartAfter(wait)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,14 +159,101 @@ mod tests {
 
     #[test]
     fn decisions() {
-        let p = RestartPolicy::OnFailure { max_retries: 2 };
-        assert!(p.should_restart(1, 0, false));
-        assert!(p.should_restart(1, 1, false));
-        assert!(!p.should_restart(1, 2, false));
-        assert!(!p.should_restart(0, 0, false));
-        assert!(RestartPolicy::Always.should_restart(0, 100, false));
-        assert!(!RestartPolicy::Always.should_restart(1, 0, true));
-        assert!(!RestartPolicy::No.should_restart(1, 0, false));
+        use RestartPolicy::*;
+        let on_failure = |max_retries| OnFailure { max_retries };
+        // (policy, exit code, restarts so far, stopped by the user, restart?)
+        let table = [
+            (No, 0, 0, false, false),
+            (No, 1, 0, false, false),
+            (No, 137, 0, false, false),
+            (on_failure(2), 1, 0, false, true),
+            (on_failure(2), 1, 1, false, true),
+            (on_failure(2), 1, 2, false, false),
+            (on_failure(2), 0, 0, false, false),
+            (on_failure(2), 1, 0, true, false),
+            (on_failure(0), 1, 1000, false, true),
+            (on_failure(0), 0, 0, false, false),
+            (on_failure(0), 137, 5, true, false),
+            (Always, 0, 0, false, true),
+            (Always, 0, 100, false, true),
+            (Always, 1, 0, false, true),
+            (Always, 1, 0, true, false),
+            (Always, 0, 0, true, false),
+            (UnlessStopped, 0, 0, false, true),
+            (UnlessStopped, 3, 7, false, true),
+            (UnlessStopped, 0, 0, true, false),
+        ];
+        for (policy, code, restarts, stopped, want) in table {
+            assert_eq!(
+                policy.should_restart(code, restarts, stopped),
+                want,
+                "{policy:?} code {code} after {restarts} restarts, stopped {stopped}"
+            );
+        }
+    }
+
+    #[test]
+    fn restarts_count_retries_and_back_off() {
+        let short = Duration::from_millis(50);
+        let long = STABLE_RUN;
+        let ms = |n| Next::RestartAfter(Duration::from_millis(n));
+        // (exit code, how long the run lasted, stopped by the user, next,
+        // restart count after)
+        type Step = (i32, Duration, bool, Next, u32);
+        let cases: [(RestartPolicy, &[Step]); 4] = [
+            (
+                RestartPolicy::OnFailure { max_retries: 3 },
+                &[
+                    (1, short, false, ms(100), 1),
+                    (1, short, false, ms(200), 2),
+                    (1, short, false, ms(400), 3),
+                    // The retries are used up.
+                    (1, short, false, Next::Stop, 3),
+                ],
+            ),
+            (
+                RestartPolicy::OnFailure { max_retries: 0 },
+                &[
+                    (2, short, false, ms(100), 1),
+                    (2, short, false, ms(200), 2),
+                    // A success ends it.
+                    (0, short, false, Next::Stop, 2),
+                ],
+            ),
+            (
+                RestartPolicy::Always,
+                &[
+                    (0, short, false, ms(100), 1),
+                    (0, short, false, ms(200), 2),
+                    (0, short, false, ms(400), 3),
+                    // A run that lasted starts the backoff over.
+                    (0, long, false, ms(100), 4),
+                    (0, short, false, ms(200), 5),
+                    // The user's stop wins over the policy.
+                    (0, short, true, Next::Stop, 5),
+                ],
+            ),
+            (RestartPolicy::No, &[(1, short, false, Next::Stop, 0)]),
+        ];
+        for (policy, steps) in cases {
+            let mut r = Restarts::new(policy);
+            assert_eq!(r.count(), 0);
+            for (i, &(code, ran, stopped, next, count)) in steps.iter().enumerate() {
+                assert_eq!(
+                    r.after_exit(code, ran, stopped),
+                    next,
+                    "{policy:?} step {i}"
+                );
+                assert_eq!(r.count(), count, "{policy:?} step {i}");
+            }
+        }
+        // The backoff is capped at a minute.
+        let mut r = Restarts::new(RestartPolicy::Always);
+        let mut last = Next::Stop;
+        for _ in 0..20 {
+            last = r.after_exit(1, short, false);
+        }
+        assert_eq!(last, Next::RestartAfter(Duration::from_secs(60)));
     }
 
     #[test]

@@ -1,13 +1,16 @@
-//! The container's terminal for `cove run -t`.
+//! The container's terminal for `cove run -t` and `cove exec -t`.
 //!
 //! The pseudo-terminal is allocated *inside* the container, from the
 //! container's own devpts instance, so `tty` there prints `/dev/pts/0` and
 //! nothing of the host's /dev/pts is needed. The child opens it after
 //! pivot_root ([`open_container_console`]) and hands the master side to the
 //! parent over a unix socket ([`socketpair_for_console`], [`send_fd`],
-//! [`recv_fd`]). The parent then shuttles bytes between its own terminal and
-//! the master ([`relay`]) until the container has exited, forwarding the
-//! signals it is sent and following the host terminal's size.
+//! [`recv_fd`]). A container's monitor relays the master in its own loop,
+//! with [`RawMode`], [`window_size`], [`set_window_size`] and
+//! [`canonical_eof_char`] from here. `cove exec -t`, which has no monitor,
+//! shuttles bytes between its own terminal and the master with [`relay`]
+//! until the process has exited, forwarding the signals it is sent and
+//! following the host terminal's size.
 //!
 //! ```text
 //! // parent, before the clone:
@@ -392,7 +395,7 @@ fn add_poll<'f>(fds: &mut Vec<PollFd<'f>>, fd: BorrowedFd<'f>, events: PollFlags
 
 /// The terminal's EOF character, if it is in canonical mode (in raw mode
 /// there is no such thing as end of file on a terminal).
-pub(crate) fn canonical_eof_char(master: BorrowedFd<'_>) -> Option<u8> {
+pub fn canonical_eof_char(master: BorrowedFd<'_>) -> Option<u8> {
     // On a master, the termios read are the slave's (they are shared).
     let t = termios::tcgetattr(master).ok()?;
     if !t.local_flags.contains(LocalFlags::ICANON) {

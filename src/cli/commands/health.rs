@@ -26,15 +26,11 @@ pub fn run(ctx: &Ctx, args: &HealthcheckRunArgs) -> anyhow::Result<i32> {
         ));
     }
     let entry = check(ctx, &container, &config)?;
-    let in_start_period = container
-        .state()
-        .started_at
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| {
-            let age = chrono::Local::now().fixed_offset() - t;
-            age.to_std().unwrap_or_default() < config.start_period
-        })
-        .unwrap_or(false);
+    let in_start_period = health::in_start_period(
+        container.state().started_at.as_deref(),
+        chrono::Local::now().fixed_offset(),
+        config.start_period,
+    );
     let passed = entry.exit_code == 0;
     let state = health::update(&container.path, |s| {
         s.record(entry, config.retries, in_start_period)
