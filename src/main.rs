@@ -8,6 +8,13 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Shell completion (`cove __complete WORD…`, called by the scripts on
+    // each TAB) is not a clap command: hidden from help, man pages and
+    // itself, and answered before anything else is set up.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if cove::cli::complete::is_request(args.first().map(|a| a.as_os_str())) {
+        std::process::exit(cove::cli::complete::run(&args));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,5 +1,6 @@
-//! Generates the man pages and shell completions from the clap definition
-//! (`make man completions`). Not installed: its output is committed.
+//! Generates the man pages from the clap definition and writes the shell
+//! completion scripts (`make man completions`). Not installed: its output
+//! is committed.
 
 use clap::CommandFactory;
 use cove::cli::Cli;
@@ -40,18 +41,12 @@ fn man_pages(dir: &Path) -> Result {
     render(&cmd, "cove", dir)
 }
 
+/// The scripts `cove completion SHELL` prints; each calls cove's hidden
+/// `__complete` entry point on every TAB for live names.
 fn completions(dir: &Path) -> Result {
-    use clap_complete::{generate_to, Shell};
-    let mut cmd = Cli::command();
-    for (shell, file) in [
-        (Shell::Bash, "cove.bash"),
-        (Shell::Zsh, "_cove"),
-        (Shell::Fish, "cove.fish"),
-    ] {
-        let path = generate_to(shell, &mut cmd, "cove", dir)?;
-        if path.file_name().and_then(|n| n.to_str()) != Some(file) {
-            std::fs::rename(&path, dir.join(file))?;
-        }
+    for (shell, file) in cove::cli::complete::SHELLS {
+        let text = cove::cli::complete::script(shell).ok_or("unknown shell")?;
+        std::fs::write(dir.join(file), text)?;
     }
     Ok(())
 }

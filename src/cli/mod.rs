@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 pub mod commands;
+pub mod complete;
 pub mod output;
 pub mod template;
 pub mod values;
@@ -511,6 +512,18 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    Powershell,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1142,6 +1142,11 @@ const SIGNALS: &[(&str, i32)] = &[
     ("SYS", libc::SIGSYS),
 ];
 
+/// The signal names `parse_signal` knows, without SIG (for completion).
+pub fn signal_names() -> impl Iterator<Item = &'static str> {
+    SIGNALS.iter().map(|(name, _)| *name)
+}
+
 /// glibc's real-time range, which Podman hard-codes too (the kernel's 32
 /// and 33 are reserved by the C library).
 const SIGRTMIN: i32 = 34;

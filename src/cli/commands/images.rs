@@ -102,22 +102,7 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
             let (repository, tag) = name
                 .map(|n| repo_and_tag(n))
                 .unwrap_or(("<none>".into(), "<none>".into()));
-            rows.push(json!({
-                "ID": id,
-                "Id": img.id,
-                "Repository": repository,
-                "Tag": tag,
-                "Digest": img.manifest_digest,
-                "Created": time_ago(img.created.as_deref()),
-                "CreatedSince": time_ago(img.created.as_deref()),
-                "CreatedAt": podman_time(img.created.as_deref()),
-                "Size": human_size(img.size),
-                "VirtualSize": human_size(img.size),
-                "Names": img.names,
-                "Dangling": img.names.is_empty(),
-                "ReadOnly": false,
-                "Containers": 0,
-            }));
+            rows.push(row(img, &id, repository, tag));
         }
     }
     if args.quiet {
@@ -147,6 +132,42 @@ pub fn list(ctx: &Ctx, args: &ImagesArgs) -> anyhow::Result<i32> {
         args.noheading,
     )?;
     Ok(0)
+}
+
+/// What a `--format` template sees for one name of an image.
+fn row(img: &ImageEntry, id: &str, repository: String, tag: String) -> Value {
+    json!({
+        "ID": id,
+        "Id": img.id,
+        "Repository": repository,
+        "Tag": tag,
+        "Digest": img.manifest_digest,
+        "Created": time_ago(img.created.as_deref()),
+        "CreatedSince": time_ago(img.created.as_deref()),
+        "CreatedAt": podman_time(img.created.as_deref()),
+        "Size": human_size(img.size),
+        "VirtualSize": human_size(img.size),
+        "Names": img.names,
+        "Dangling": img.names.is_empty(),
+        "ReadOnly": false,
+        "Containers": 0,
+    })
+}
+
+/// The template value of an empty image: completion offers its fields.
+pub(super) fn format_sample() -> Value {
+    let img = ImageEntry {
+        id: String::new(),
+        manifest_digest: String::new(),
+        manifest_media_type: String::new(),
+        manifest_size: 0,
+        names: Vec::new(),
+        created: None,
+        size: 0,
+        list_digest: None,
+        added: None,
+    };
+    row(&img, "", String::new(), String::new())
 }
 
 /// Podman's `images --format json` entry.

@@ -27,6 +27,21 @@ mod volume;
 use crate::cli::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
 use crate::context::{Ctx, Paths};
 
+/// The states a container `status=` filter takes.
+pub(crate) use ps::STATES as CONTAINER_STATES;
+
+/// What the `--format` template of the command `names` (from the root,
+/// `["image", "ls"]`) sees, for an empty object: shell completion offers
+/// its fields. None for commands whose template value is not sampled.
+pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
+    match names {
+        ["ps"] | ["container", "ls" | "list"] => ps::format_sample(),
+        ["images"] | ["image", "ls" | "list"] => Some(images::format_sample()),
+        ["volume", "ls" | "list" | "inspect"] => Some(volume::format_sample()),
+        _ => None,
+    }
+}
+
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let log_level = cli.global.log_level;
     crate::log::set_level(log_level);

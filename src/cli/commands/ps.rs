@@ -300,6 +300,28 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
     })
 }
 
+/// What `--format` templates see, for an empty container: completion
+/// offers its fields.
+pub(super) fn format_sample() -> Option<Value> {
+    let config = serde_json::from_value(json!({
+        "id": "", "name": "", "image": "", "image_id": "", "created": "",
+        "driver": "vfs", "layers": [], "rm": false, "interactive": false,
+        "tty": false, "init": false, "userns": "", "labels": {},
+        "stop_signal": 15, "volumes": [], "devices": [],
+    }))
+    .ok()?;
+    let item = Item {
+        container: ContainerDir {
+            path: std::path::PathBuf::new(),
+            config,
+        },
+        live: inspect::Live::from_state(&crate::container::record::State::created()),
+        created: 0,
+        sizes: None,
+    };
+    Some(row(&item, false, 0))
+}
+
 /// go-units' `HumanSizeWithPrecision(n, 3)`: "0B", "4.1kB", "1.23MB".
 fn go_size(bytes: u64) -> String {
     crate::sys::fsutil::human_size(bytes).replace(' ', "")
@@ -363,7 +385,7 @@ enum Filter {
 }
 
 /// The states `status=` accepts (Podman's `StringToContainerStatus`).
-const STATES: &[&str] = &[
+pub(crate) const STATES: &[&str] = &[
     "created",
     "running",
     "paused",

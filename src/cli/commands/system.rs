@@ -1,12 +1,11 @@
 //! `version`, `info`, `completion` and `unshare`.
 
 use crate::cli::output;
-use crate::cli::{Cli, CompletionArgs, InfoArgs, Shell, UnshareArgs, VersionArgs};
+use crate::cli::{CompletionArgs, InfoArgs, UnshareArgs, VersionArgs};
 use crate::context::Ctx;
 use crate::image::store::Store;
 use crate::sys::userns;
 use anyhow::Context;
-use clap::CommandFactory;
 use serde_json::json;
 use std::os::unix::process::CommandExt;
 
@@ -79,19 +78,13 @@ pub fn info(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<i32> {
 }
 
 pub fn completion(args: &CompletionArgs) -> anyhow::Result<i32> {
-    let mut cmd = Cli::command();
-    let shell = match args.shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "cove", &mut buf);
+    // Every shell's script calls `cove __complete` (`cli::complete`).
+    let text = crate::cli::complete::script(args.shell.name()).unwrap_or_default();
     match &args.file {
         Some(path) => {
-            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
         }
-        None => std::io::Write::write_all(&mut std::io::stdout(), &buf)?,
+        None => std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?,
     }
     Ok(0)
 }

@@ -100,6 +100,20 @@ pub(super) fn volume_json(v: &Volume) -> VolumeJson<'_> {
     }
 }
 
+/// The template value of an empty volume: completion offers its fields.
+pub(super) fn format_sample() -> Value {
+    template_value(&Volume {
+        name: String::new(),
+        driver: String::new(),
+        mountpoint: Default::default(),
+        created_at: String::new(),
+        labels: BTreeMap::new(),
+        options: BTreeMap::new(),
+        anonymous: false,
+        needs_copy_up: false,
+    })
+}
+
 /// What a Go template sees: every field of Podman's struct, times as Go
 /// prints a `time.Time`.
 pub(super) fn template_value(v: &Volume) -> Value {
