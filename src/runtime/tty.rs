@@ -574,6 +574,15 @@ impl SavedTermios {
     }
 }
 
+/// The raw-mode slot behind restore_terminal is process-wide: tests that
+/// make a terminal raw (here and in other modules) take turns, so one's
+/// restore_terminal cannot touch another's terminal.
+#[cfg(test)]
+pub(crate) fn raw_mode_tests_take_turns() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,19 +593,13 @@ mod tests {
     use std::os::unix::process::CommandExt;
     use std::os::unix::thread::JoinHandleExt;
     use std::process::Command;
-    use std::sync::Mutex;
     use std::thread::{self, JoinHandle};
     use std::time::Instant;
-
-    /// The raw-mode slot behind restore_terminal is process-wide: tests that
-    /// make a terminal raw take turns, so one's restore_terminal cannot
-    /// touch another's terminal.
-    static SERIAL: Mutex<()> = Mutex::new(());
 
     const TIMEOUT: Duration = Duration::from_secs(30);
 
     fn serial() -> std::sync::MutexGuard<'static, ()> {
-        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+        super::raw_mode_tests_take_turns()
     }
 
     /// A pty pair standing for the user's terminal: the test types into and
