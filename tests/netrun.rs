@@ -968,28 +968,31 @@ fn tun_not_accessible_is_a_clear_error() {
 
 #[test]
 fn foreground_runs_have_the_network_too() {
-    // `--log-driver none` relays output without the monitor's loop: the
-    // stack runs in a thread there.
+    // Output passed straight through (`--log-driver none`: no pipes to
+    // relay) and a relayed terminal (`-t`): the monitor's loop drives the
+    // stack in both.
     each_mode(|env| {
-        let port = free_port();
-        let map = format!("{port}:80");
-        let mut args = vec![
-            "run",
-            "--rm",
-            "--name",
-            "fg",
-            "--log-driver",
-            "none",
-            "-p",
-            &map,
-            "app",
-        ];
-        args.extend(HTTPD);
-        let mut child = env.cove(&args).stdin(Stdio::null()).spawn().unwrap();
-        let body = http_get(port);
-        env.ok(&["stop", "-t", "0", "fg"]);
-        let _ = child.wait();
-        assert!(body.contains("hello from the container"), "{body}");
-        assert!(refused(port));
+        for stdio in [&["--log-driver", "none"][..], &["-t"][..]] {
+            let port = free_port();
+            let map = format!("{port}:80");
+            let mut args = vec!["run", "--rm", "--name", "fg"];
+            args.extend(stdio);
+            args.extend(["-p", &map, "app"]);
+            args.extend(HTTPD);
+            let mut child = env
+                .cove(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            let body = http_get(port);
+            env.ok(&["stop", "-t", "0", "fg"]);
+            let _ = child.wait();
+            assert!(
+                body.contains("hello from the container"),
+                "{stdio:?}: {body}"
+            );
+            assert!(refused(port), "{stdio:?}");
+        }
     });
 }

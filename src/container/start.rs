@@ -410,6 +410,8 @@ fn shifted_layers(
             if let Err(e) = &result {
                 eprintln!("Error: re-owning image layers for the container's id mapping: {e:#}");
             }
+            // SAFETY: the forked child leaves without unwinding into the
+            // parent's code or running its exit handlers.
             unsafe { libc::_exit(if result.is_ok() { 0 } else { 125 }) };
         }
         nix::unistd::ForkResult::Parent { child } => {

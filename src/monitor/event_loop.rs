@@ -37,7 +37,7 @@ pub(super) struct Monitor<'a> {
     /// Copy output to this process's stdout and stderr.
     pub foreground: bool,
     /// The user's terminal, relayed to the container's (foreground `-t`).
-    pub terminal: Option<UserTerminal>,
+    pub terminal: Option<UserTerminal<'static>>,
     pub listener: Option<UnixListener>,
     pub clients: Vec<Client>,
     pub buf: Vec<u8>,

@@ -18,21 +18,34 @@ use crate::runtime::tty::{self, RawMode};
 use anyhow::Context;
 use std::os::fd::BorrowedFd;
 
-pub(super) struct UserTerminal {
-    host_in: BorrowedFd<'static>,
-    host_out: BorrowedFd<'static>,
+pub(super) struct UserTerminal<'a> {
+    host_in: BorrowedFd<'a>,
+    host_out: BorrowedFd<'a>,
     /// Restores the terminal when dropped.
-    _raw: Option<RawMode<'static>>,
+    _raw: Option<RawMode<'a>>,
     /// Still reading the user's input.
     reading: bool,
 }
 
-impl UserTerminal {
+impl UserTerminal<'static> {
     /// Take this process's stdin and stdout for the container's terminal
     /// `master`; `stdin_open`: `-i`.
-    pub fn open(master: BorrowedFd<'_>, stdin_open: bool) -> anyhow::Result<UserTerminal> {
+    pub fn open(master: BorrowedFd<'_>, stdin_open: bool) -> anyhow::Result<Self> {
         // SAFETY: 0 and 1 stay open for the life of the process.
         let (host_in, host_out) = unsafe { (BorrowedFd::borrow_raw(0), BorrowedFd::borrow_raw(1)) };
+        UserTerminal::open_on(host_in, host_out, master, stdin_open)
+    }
+}
+
+impl<'a> UserTerminal<'a> {
+    /// [`UserTerminal::open`] with `host_in` and `host_out` for stdin and
+    /// stdout.
+    fn open_on(
+        host_in: BorrowedFd<'a>,
+        host_out: BorrowedFd<'a>,
+        master: BorrowedFd<'_>,
+        stdin_open: bool,
+    ) -> anyhow::Result<Self> {
         let raw = if stdin_open && nix::unistd::isatty(host_in).unwrap_or(false) {
             Some(RawMode::enter(host_in).context("putting the terminal in raw mode")?)
         } else {
@@ -49,7 +62,7 @@ impl UserTerminal {
     }
 
     /// Where the user's input is read from, while it is.
-    pub fn input(&self) -> Option<BorrowedFd<'static>> {
+    pub fn input(&self) -> Option<BorrowedFd<'a>> {
         self.reading.then_some(self.host_in)
     }
 
@@ -82,5 +95,94 @@ impl UserTerminal {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::termios::{self, LocalFlags};
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+    /// A pty pair of `rows` x `cols`: (master, slave).
+    fn pty(rows: u16, cols: u16) -> (OwnedFd, OwnedFd) {
+        let size = nix::pty::Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let p = nix::pty::openpty(Some(&size), None).unwrap();
+        (p.master, p.slave)
+    }
+
+    fn canonical(fd: BorrowedFd<'_>) -> bool {
+        termios::tcgetattr(fd)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ICANON)
+    }
+
+    #[test]
+    fn interactive_makes_the_users_terminal_raw_and_puts_it_back() {
+        let _turn = tty::raw_mode_tests_take_turns();
+        // The user's terminal (cove's stdin and stdout are its slave)
+        // and the container's.
+        let (_screen, user) = pty(33, 101);
+        let (master, slave) = pty(24, 80);
+        let terminal =
+            UserTerminal::open_on(user.as_fd(), user.as_fd(), master.as_fd(), true).unwrap();
+        assert!(!canonical(user.as_fd()));
+        assert_eq!(
+            terminal.input().map(|fd| fd.as_raw_fd()),
+            Some(user.as_raw_fd())
+        );
+        // The container's terminal took the user's size.
+        assert_eq!(tty::window_size(slave.as_fd()), Some((33, 101)));
+        drop(terminal);
+        assert!(canonical(user.as_fd()));
+    }
+
+    #[test]
+    fn without_interactive_the_users_terminal_is_left_alone() {
+        let (_screen, user) = pty(40, 120);
+        let (master, slave) = pty(24, 80);
+        let terminal =
+            UserTerminal::open_on(user.as_fd(), user.as_fd(), master.as_fd(), false).unwrap();
+        assert!(canonical(user.as_fd()));
+        assert!(terminal.input().is_none());
+        assert_eq!(tty::window_size(slave.as_fd()), Some((40, 120)));
+        // SIGWINCH: the size follows.
+        tty::set_window_size(user.as_fd(), 50, 132);
+        terminal.copy_size(master.as_fd());
+        assert_eq!(tty::window_size(slave.as_fd()), Some((50, 132)));
+    }
+
+    #[test]
+    fn typed_bytes_pass_and_end_of_input_is_the_eof_character_once() {
+        let (master, slave) = pty(24, 80);
+        let (input, typing) = nix::unistd::pipe().unwrap();
+        let (_, out) = nix::unistd::pipe().unwrap();
+        let mut terminal =
+            UserTerminal::open_on(input.as_fd(), out.as_fd(), master.as_fd(), true).unwrap();
+        nix::unistd::write(&typing, b"ls\r").unwrap();
+        let mut buf = [0u8; 64];
+        assert_eq!(terminal.read(master.as_fd(), &mut buf), b"ls\r");
+        drop(typing);
+        // The container's terminal is canonical: ^D (its VEOF) stands for
+        // the end, once.
+        assert_eq!(terminal.read(master.as_fd(), &mut buf), [4]);
+        assert!(terminal.input().is_none());
+
+        // A raw container terminal has no end of file to send.
+        let mut raw = termios::tcgetattr(&slave).unwrap();
+        termios::cfmakeraw(&mut raw);
+        termios::tcsetattr(&slave, termios::SetArg::TCSANOW, &raw).unwrap();
+        let (input, typing) = nix::unistd::pipe().unwrap();
+        drop(typing);
+        let mut terminal =
+            UserTerminal::open_on(input.as_fd(), out.as_fd(), master.as_fd(), true).unwrap();
+        assert!(terminal.read(master.as_fd(), &mut buf).is_empty());
+        assert!(terminal.input().is_none());
     }
 }

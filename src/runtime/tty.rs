@@ -77,6 +77,7 @@ fn open_console(console_sock: BorrowedFd<'_>) -> Result<()> {
         let mut size = std::mem::MaybeUninit::<libc::winsize>::zeroed();
         // SAFETY: TIOCGWINSZ fills a struct winsize; TIOCSWINSZ reads one.
         if unsafe { libc::ioctl(host, libc::TIOCGWINSZ, size.as_mut_ptr()) } == 0 {
+            // SAFETY: TIOCSWINSZ reads the struct winsize just filled in.
             unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, size.as_ptr()) };
             break;
         }
@@ -574,6 +575,15 @@ impl SavedTermios {
     }
 }
 
+/// The raw-mode slot behind restore_terminal is process-wide: tests that
+/// make a terminal raw (here and in other modules) take turns, so one's
+/// restore_terminal cannot touch another's terminal.
+#[cfg(test)]
+pub(crate) fn raw_mode_tests_take_turns() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,19 +594,13 @@ mod tests {
     use std::os::unix::process::CommandExt;
     use std::os::unix::thread::JoinHandleExt;
     use std::process::Command;
-    use std::sync::Mutex;
     use std::thread::{self, JoinHandle};
     use std::time::Instant;
-
-    /// The raw-mode slot behind restore_terminal is process-wide: tests that
-    /// make a terminal raw take turns, so one's restore_terminal cannot
-    /// touch another's terminal.
-    static SERIAL: Mutex<()> = Mutex::new(());
 
     const TIMEOUT: Duration = Duration::from_secs(30);
 
     fn serial() -> std::sync::MutexGuard<'static, ()> {
-        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+        super::raw_mode_tests_take_turns()
     }
 
     /// A pty pair standing for the user's terminal: the test types into and
@@ -618,10 +622,9 @@ mod tests {
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
-        assert_eq!(
-            unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &size) },
-            0
-        );
+        // SAFETY: TIOCSWINSZ reads a struct winsize.
+        let set = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(set, 0);
     }
 
     /// `sh -c script` on a terminal of its own, opened the way the container
@@ -681,7 +684,9 @@ mod tests {
     impl Running {
         fn signal(&self, sig: Signal) {
             let thread = self.handle.as_pthread_t();
-            assert_eq!(unsafe { libc::pthread_kill(thread, sig as i32) }, 0);
+            // SAFETY: the relay's thread is alive until it is joined.
+            let sent = unsafe { libc::pthread_kill(thread, sig as i32) };
+            assert_eq!(sent, 0);
         }
     }
 
@@ -868,10 +873,10 @@ mod tests {
 
     fn thread_cpu_time() -> Duration {
         let mut usage = MaybeUninit::<libc::rusage>::zeroed();
-        assert_eq!(
-            unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) },
-            0
-        );
+        // SAFETY: getrusage fills a struct rusage.
+        let got = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
+        assert_eq!(got, 0);
+        // SAFETY: zero-initialised and filled in by the kernel.
         let usage = unsafe { usage.assume_init() };
         let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
         Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
