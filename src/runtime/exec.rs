@@ -19,6 +19,7 @@
 use super::child::Failure;
 use super::{process, tty, Launched};
 use crate::error::exit_error;
+use crate::sys::syscall::{Kernel, Syscall};
 use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::sched::CloneFlags;
@@ -192,23 +193,24 @@ fn parent_of(pid: i32) -> Option<i32> {
 /// Move this process into the container's namespaces; from here on, `/`
 /// is the container's root. Must be called single-threaded.
 pub fn join(target: &Target) -> anyhow::Result<()> {
-    join_only(target)?;
+    join_only(&Kernel, target)?;
     // setns moved us to the new root; say so explicitly for the child.
     nix::unistd::chdir("/").context("entering the container's root")?;
     Ok(())
 }
 
 /// Enter the target's namespaces, and nothing more.
-pub fn join_only(target: &Target) -> anyhow::Result<()> {
+pub fn join_only(sys: &dyn Syscall, target: &Target) -> anyhow::Result<()> {
     if target.namespaces.is_empty() {
         return Ok(());
     }
-    nix::sched::setns(target.pidfd.as_fd(), target.namespaces).map_err(|e| {
-        exit_error(
-            125,
-            format!("joining the container's namespaces: {}", e.desc()),
-        )
-    })
+    sys.setns(target.pidfd.as_fd(), target.namespaces)
+        .map_err(|e| {
+            exit_error(
+                125,
+                format!("joining the container's namespaces: {}", e.desc()),
+            )
+        })
 }
 
 /// Start the process, after [`join`]. Returns once it has exec'd (or
@@ -330,4 +332,44 @@ fn stdio_to_null() -> anyhow::Result<()> {
     nix::unistd::dup2_stdout(&null)?;
     nix::unistd::dup2_stderr(&null)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod seam_tests {
+    use super::*;
+    use crate::error::ExitError;
+    use crate::sys::syscall::Recorder;
+
+    fn target(namespaces: CloneFlags) -> Target {
+        let fd = nix::fcntl::open(
+            "/dev/null",
+            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .unwrap();
+        Target {
+            pidfd: fd,
+            namespaces,
+        }
+    }
+
+    #[test]
+    fn joining_is_one_setns_of_the_namespaces_not_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path());
+        // Everything shared with us (`--network host`, no user namespace
+        // as root): nothing to enter.
+        join_only(&rec, &target(CloneFlags::empty())).unwrap();
+        assert!(rec.log().is_empty());
+        let ns = CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWNET;
+        join_only(&rec, &target(ns)).unwrap();
+        assert_eq!(rec.log(), ["setns user,mnt,net"]);
+        rec.refuse_setns = Some(nix::errno::Errno::EPERM);
+        let e = join_only(&rec, &target(ns)).err().unwrap();
+        assert_eq!(e.downcast_ref::<ExitError>().map(|e| e.code), Some(125));
+        assert_eq!(
+            format!("{e}"),
+            "joining the container's namespaces: Operation not permitted"
+        );
+    }
 }

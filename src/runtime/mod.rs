@@ -290,7 +290,7 @@ fn clone_into(target: &exec::Target, flags: libc::c_int) -> anyhow::Result<libc:
     let helper = match unsafe { nix::unistd::fork() }.context("forking to join the network")? {
         nix::unistd::ForkResult::Child => {
             drop(report_read);
-            let outcome = exec::join_only(target)
+            let outcome = exec::join_only(&Kernel, target)
                 .and_then(|()| clone_raw(flags | libc::CLONE_PARENT).map_err(Into::into));
             let message = match outcome {
                 Ok(0) => {

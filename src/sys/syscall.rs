@@ -1,6 +1,6 @@
 //! The seam between a container's setup and the kernel: the calls that
-//! need privileges (mount, mount_setattr, pivot_root, id-mapping writes
-//! and newuidmap/newgidmap) go through [`Syscall`], so the order and the
+//! need privileges (mount, mount_setattr, pivot_root, setns, id-mapping
+//! writes and newuidmap/newgidmap) go through [`Syscall`], so the order and the
 //! arguments of the setup are unit-tested without privileges against the
 //! [`Recorder`]. [`Kernel`] makes the real calls; it has no state, so the
 //! seam costs one indirect call per syscall.
@@ -11,6 +11,7 @@
 
 use anyhow::Context;
 use nix::mount::MsFlags;
+use nix::sched::CloneFlags;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
@@ -43,6 +44,10 @@ pub trait Syscall {
     /// Make `rootfs` the root (pivot_root) and detach the old one, so
     /// nothing of the host's tree stays reachable.
     fn pivot_root(&self, rootfs: &Path) -> anyhow::Result<()>;
+
+    /// Enter the `namespaces` of the process `pidfd` refers to, in one
+    /// setns(2).
+    fn setns(&self, pidfd: BorrowedFd, namespaces: CloneFlags) -> nix::Result<()>;
 
     /// lstat(2) of a path as this process sees it (after pivot_root, in
     /// the container).
@@ -88,6 +93,10 @@ impl Syscall for Kernel {
         Ok(())
     }
 
+    fn setns(&self, pidfd: BorrowedFd, namespaces: CloneFlags) -> nix::Result<()> {
+        nix::sched::setns(pidfd, namespaces)
+    }
+
     fn symlink_metadata(&self, path: &Path) -> std::io::Result<std::fs::Metadata> {
         std::fs::symlink_metadata(path)
     }
@@ -124,6 +133,7 @@ mod recorder {
         },
         ReadonlyRecursive(String),
         PivotRoot(String),
+        Setns(CloneFlags),
         WriteIdMap(PathBuf, String),
         RunIdMappers(Vec<IdMapper>),
     }
@@ -140,6 +150,8 @@ mod recorder {
         pub mount_flags: MsFlags,
         /// File system types whose mount fails with this error.
         pub refuse: Vec<(&'static str, nix::errno::Errno)>,
+        /// The error setns fails with, if any.
+        pub refuse_setns: Option<nix::errno::Errno>,
     }
 
     impl Recorder {
@@ -151,6 +163,7 @@ mod recorder {
                 calls: RefCell::new(Vec::new()),
                 mount_flags: MsFlags::empty(),
                 refuse: Vec::new(),
+                refuse_setns: None,
             }
         }
 
@@ -162,7 +175,7 @@ mod recorder {
         /// them: `mount TYPE TARGET [DATA]`, `bind SOURCE TARGET [rec]`,
         /// `remount TARGET FLAGS`, `propagate TARGET FLAGS`,
         /// `readonly-recursive TARGET`, `pivot_root`, `write PATH TEXT`,
-        /// `TOOL ARGS`.
+        /// `setns NAMESPACES`, `TOOL ARGS`.
         pub fn log(&self) -> Vec<String> {
             let mut out = Vec::new();
             for call in self.calls() {
@@ -198,6 +211,9 @@ mod recorder {
                         out.push(format!("readonly-recursive {target}"))
                     }
                     Call::PivotRoot(_) => out.push("pivot_root".into()),
+                    Call::Setns(namespaces) => {
+                        out.push(format!("setns {}", namespace_names(namespaces)))
+                    }
                     Call::WriteIdMap(path, text) => {
                         out.push(format!("write {} {text:?}", path.display()))
                     }
@@ -261,6 +277,24 @@ mod recorder {
         .join(",")
     }
 
+    /// Namespace flags by their /proc/PID/ns names.
+    fn namespace_names(namespaces: CloneFlags) -> String {
+        [
+            (CloneFlags::CLONE_NEWUSER, "user"),
+            (CloneFlags::CLONE_NEWNS, "mnt"),
+            (CloneFlags::CLONE_NEWPID, "pid"),
+            (CloneFlags::CLONE_NEWUTS, "uts"),
+            (CloneFlags::CLONE_NEWIPC, "ipc"),
+            (CloneFlags::CLONE_NEWNET, "net"),
+            (CloneFlags::CLONE_NEWCGROUP, "cgroup"),
+        ]
+        .iter()
+        .filter(|(f, _)| namespaces.contains(*f))
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+
     impl Syscall for Recorder {
         fn mount(
             &self,
@@ -297,6 +331,11 @@ mod recorder {
             self.record(Call::PivotRoot(rootfs.display().to_string()));
             self.pivoted.set(true);
             Ok(())
+        }
+
+        fn setns(&self, _pidfd: BorrowedFd, namespaces: CloneFlags) -> nix::Result<()> {
+            self.record(Call::Setns(namespaces));
+            self.refuse_setns.map_or(Ok(()), Err)
         }
 
         fn symlink_metadata(&self, path: &Path) -> std::io::Result<std::fs::Metadata> {
