@@ -9,7 +9,7 @@
 #   2. `cove run <TAB>` with BENCH_COMPLETE_IMAGES (500) images, the same way
 #   3. the engine alone: `cove __completeNoDesc rm ''`
 #   4. Podman, when installed, with as many containers: `podman __complete
-#      rm ''` and its own bash script (`__start_podman`)
+#      rm ''` and its own bash script (`__start_podman`) in a running bash
 #
 # Run as root it measures root and, when COVE_BENCH_USER (default covetest,
 # made by tests/setup.sh) exists, that user too; run as anyone else it
@@ -43,7 +43,9 @@ PODMAN_BASH=/usr/share/bash-completion/completions/podman
 
 WORK="$(mktemp -d /tmp/cove-bench-complete.XXXXXX)"
 chmod 755 "$WORK"
+PODMAN_RUNROOTS=()
 cleanup() {
+    for d in "${PODMAN_RUNROOTS[@]}"; do rm -rf "$d" 2>/dev/null || true; done
     awk -v w="$WORK" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l 2>/dev/null
     rm -rf "$WORK" 2>/dev/null || "$COVE" --root "$WORK/.u" unshare rm -rf "$WORK" 2>/dev/null || true
 }
@@ -61,15 +63,21 @@ chmod -R a+rX "$WORK"
 
 median_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"]*1000) for x in r))' "$1"; }
 
-# A bash program that presses TAB after LINE once (COMP_* as bash sets them).
+# bash-completion's helpers, loaded once in an interactive shell (Podman's
+# script needs them; cove's uses them when present).
+HELPERS=/usr/share/bash-completion/bash_completion
+[ -r "$HELPERS" ] || HELPERS=/dev/null
+
+# A bash program that presses TAB after LINE once (COMP_* as bash sets them)
+# and prints how many candidates it got.
 tab_once() { # SCRIPT FUNCTION LINE
-    printf 'source %q; COMP_LINE=%q; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<<"$COMP_LINE"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); %s; echo ${#COMPREPLY[@]}' "$1" "$3" "$2"
+    printf 'source %q; source %q; COMP_LINE=%q; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<<"$COMP_LINE"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); %s 2>/dev/null; echo ${#COMPREPLY[@]}' "$HELPERS" "$1" "$3" "$2"
 }
 
 # The same TAB RUNS times inside one bash: the median of what each call of
 # the completion function takes (EPOCHREALTIME), in ms.
 tab_in_shell() { # SCRIPT FUNCTION LINE
-    printf 'source %q; COMP_LINE=%q; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<<"$COMP_LINE"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); t=(); for ((i=0;i<%d;i++)); do a=$EPOCHREALTIME; %s; b=$EPOCHREALTIME; t+=($(( (${b/./}-${a/./}) ))); done; printf "%%s\\n" "${t[@]}" | sort -n | awk "{v[NR]=\\$1} END{printf \\"%%.1f\\", v[int((NR+1)/2)]/1000}"' "$1" "$3" "$RUNS" "$2"
+    printf 'source %q; source %q; COMP_LINE=%q; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<<"$COMP_LINE"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); t=(); for ((i=0;i<%d;i++)); do a=$EPOCHREALTIME; %s 2>/dev/null; b=$EPOCHREALTIME; t+=($(( (${b/./}-${a/./}) ))); done; printf "%%s\\n" "${t[@]}" | sort -n | awk "{v[NR]=\\$1} END{printf \\"%%.1f\\", v[int((NR+1)/2)]/1000}"' "$HELPERS" "$1" "$3" "$RUNS" "$2"
 }
 
 # bench_mode LABEL PREFIX...: PREFIX runs a command as the measured user.
@@ -105,14 +113,20 @@ bench_mode() {
         "$q bash --norc -c $(printf '%q' "$run_line")"
         "$q cove __completeNoDesc rm ''"
     )
-    local names=("cove rm <TAB> (bash script)" "cove run <TAB> (bash script)" "cove __completeNoDesc rm ''")
+    local names=("cove rm <TAB> (a new bash each)" "cove run <TAB> (a new bash each)" "cove __completeNoDesc rm ''")
+    local pline=""
 
     if [ -n "$PODMAN" ]; then
-        local podman=("${run[@]}" "$PODMAN" --root "$home/podman" --runroot "$home/podman-run" --storage-driver vfs)
+        # Podman refuses a runroot path longer than 50 characters.
+        local prun; prun="$(mktemp -d /tmp/cbp.XXXXXX)"
+        PODMAN_RUNROOTS+=("$prun")
+        chmod 755 "$prun"
+        [ "$label" = root ] || chown "$BENCH_USER:" "$prun"
+        local pflags=(--root "$home/podman" --runroot "$prun/run" --storage-driver vfs)
+        local podman=("${run[@]}" "$PODMAN" "${pflags[@]}")
         if "${podman[@]}" import -q "$WORK/busybox.tar" bb >/dev/null 2>"$home/podman.err"; then
-            note "podman: creating $N_CONTAINERS containers (slow: podman create each)"
-            seq "$N_CONTAINERS" | "${run[@]}" xargs -P 4 -I{} "$PODMAN" --root "$home/podman" \
-                --runroot "$home/podman-run" --storage-driver vfs create --name "c{}" bb true \
+            note "podman: creating $N_CONTAINERS containers"
+            seq "$N_CONTAINERS" | "${run[@]}" xargs -P 4 -I{} "$PODMAN" "${pflags[@]}" create --name "c{}" bb true \
                 >/dev/null 2>>"$home/podman.err" || true
             note "podman containers: $("${podman[@]}" ps -aq | wc -l)"
             local pq; pq="$(printf '%q ' "${podman[@]}")"
@@ -121,15 +135,14 @@ bench_mode() {
             if [ -r "$PODMAN_BASH" ]; then
                 # Podman's script runs `podman __complete` with the words
                 # typed; the store flags go on the command line.
-                local pline
-                pline="$(tab_once "$PODMAN_BASH" __start_podman "podman --root $home/podman --runroot $home/podman-run --storage-driver vfs rm ")"
-                cmds+=("$q bash --norc -c $(printf '%q' "$pline")")
-                names+=("podman rm <TAB> (bash script)")
+                pline="podman ${pflags[*]} rm "
+                note "podman rm <TAB> candidates through its script: $("${run[@]}" bash --norc -c "$(tab_once "$PODMAN_BASH" __start_podman "$pline")")"
             fi
         else
             note "podman could not run here ($(tail -n 1 "$home/podman.err")); cove figures only"
         fi
     fi
+    note "cove rm <TAB> candidates through its script: $("${run[@]}" bash --norc -c "$rm_line")"
 
     local args=()
     for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
@@ -137,13 +150,16 @@ bench_mode() {
         { cat "$home/hyperfine.txt"; die "hyperfine failed"; }
     local medians; read -ra medians <<<"$(median_ms "$home/h.json")"
     for i in "${!names[@]}"; do note "median ${names[$i]}: ${medians[$i]} ms"; done
-    local in_rm in_run
+    local in_rm in_run in_podman=""
     in_rm="$("${run[@]}" bash --norc -c "$(tab_in_shell "$WORK/cove.bash" __cove_complete "cove rm ")")"
     in_run="$("${run[@]}" bash --norc -c "$(tab_in_shell "$WORK/cove.bash" __cove_complete "cove run ")")"
-    note "median inside a running bash: cove rm <TAB> ${in_rm} ms, cove run <TAB> ${in_run} ms"
-    if [ -n "$PODMAN" ] && [ "${#medians[@]}" -ge 5 ]; then
-        note "podman/cove through the bash scripts: $(awk -v a="${medians[4]}" -v b="${medians[0]}" 'BEGIN{printf "%.1f", a/b}')x;" \
-            "engines alone: $(awk -v a="${medians[3]}" -v b="${medians[2]}" 'BEGIN{printf "%.1f", a/b}')x"
+    note "median TAB in a running bash (its script's function): cove rm <TAB> ${in_rm} ms, cove run <TAB> ${in_run} ms"
+    if [ -n "$pline" ]; then
+        in_podman="$("${run[@]}" bash --norc -c "$(tab_in_shell "$PODMAN_BASH" __start_podman "$pline")")"
+        note "median TAB in a running bash: podman rm <TAB> ${in_podman} ms (podman/cove $(awk -v a="$in_podman" -v b="$in_rm" 'BEGIN{printf "%.1f", a/b}')x)"
+    fi
+    if [ -n "$PODMAN" ] && [ "${#medians[@]}" -ge 4 ]; then
+        note "engines alone, podman/cove: $(awk -v a="${medians[3]}" -v b="${medians[2]}" 'BEGIN{printf "%.1f", a/b}')x"
     fi
     note "command: hyperfine -N --warmup 5 --runs $RUNS (full list in $home/hyperfine.txt while the bench runs)"
 }
