@@ -16,8 +16,9 @@ deps:
 build:
 	$(CARGO) build --release --bins
 
-# Man pages and completions are generated from the clap definition and
-# committed, so a source checkout has them without building.
+# Man pages are generated from the clap definition, the completion scripts
+# (which ask `cove __complete` on every TAB) by cove; both are committed, so
+# a source checkout has them without building.
 man: build
 	rm -rf man && mkdir -p man
 	$(GEN) man man
@@ -57,6 +58,7 @@ bench: build
 	./tests/bench/start.sh
 	./tests/bench/network.sh
 	./tests/bench/fuse.sh
+	./tests/bench/complete.sh
 
 # Every unsafe block says why it is sound (a `// SAFETY:` comment).
 lint:

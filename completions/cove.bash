@@ -29,21 +29,15 @@ __cove_words() {
 __cove_complete() {
     local cur words cword
     __cove_words
-    local out
-    out=$("${words[0]}" __completeNoDesc "${words[@]:1:cword}" 2>/dev/null)
     local -a lines=()
-    [[ -n $out ]] && mapfile -t lines <<<"$out"
+    mapfile -t lines < <("${words[0]}" __completeNoDesc "${words[@]:1:cword}" 2>/dev/null)
     local directive=0
     if ((${#lines[@]})) && [[ ${lines[-1]} == :* ]]; then
         directive=${lines[-1]#:}
         unset 'lines[-1]'
     fi
     [[ $directive == +([0-9]) ]] || directive=0
-    COMPREPLY=()
-    local line
-    for line in "${lines[@]}"; do
-        [[ -n $line ]] && COMPREPLY+=("$line")
-    done
+    COMPREPLY=("${lines[@]}")
     local files=0
     if ((directive & 16)); then
         files=1

@@ -30,11 +30,14 @@ apt-get update -qq
 # benchmark compares with it. runc: podman's crun 1.8 refuses hybrid
 # cgroups, so the benchmarks run podman with runc; slirp4netns: the
 # network benchmark compares with it. libacl1-dev: to build pjdfstest.
-# hyperfine: the start and network benchmarks time commands with it.
+# hyperfine: the start, network and completion benchmarks time commands
+# with it. zsh, fish and bash-completion: tests/completion.rs drives the
+# real shells' completion.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
-    passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev hyperfine >/dev/null
+    passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev hyperfine \
+    zsh fish bash-completion >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 

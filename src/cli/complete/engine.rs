@@ -28,6 +28,19 @@ impl<'c> Line<'c> {
         self.path[self.path.len() - 1]
     }
 
+    /// The arguments of the current command: its own, then the global
+    /// flags of the commands above (the tree is not built, which would
+    /// copy them down: building every command costs more than the rest of
+    /// a TAB).
+    fn args(&self) -> impl Iterator<Item = &'c Arg> + '_ {
+        let above = &self.path[..self.path.len() - 1];
+        self.leaf().get_arguments().chain(
+            above
+                .iter()
+                .flat_map(|c| c.get_arguments().filter(|a| a.is_global_set())),
+        )
+    }
+
     /// The subcommand names from the root down, without "cove".
     fn names(&self) -> Vec<&'c str> {
         self.path.iter().skip(1).map(|c| c.get_name()).collect()
@@ -43,8 +56,7 @@ pub fn complete(words: &[String], describe: bool) -> Answer {
     // PowerShell's script passes an empty word as `""` (Windows PowerShell
     // drops empty arguments); no name starts with a quote.
     let cur = if cur == "\"\"" { "" } else { cur.as_str() };
-    let mut root = <crate::cli::Cli as clap::CommandFactory>::command();
-    root.build();
+    let root = <crate::cli::Cli as clap::CommandFactory>::command();
     let line = read_line(&root, done);
     let objects = Objects::new(line.root.as_deref(), describe);
     if let Some(arg) = line.pending {
@@ -52,7 +64,7 @@ pub fn complete(words: &[String], describe: bool) -> Answer {
     }
     if !line.raw && cur.starts_with("--") {
         if let Some((name, value)) = cur.split_once('=') {
-            return match find_long(line.leaf(), &name[2..]) {
+            return match find_long(&line, &name[2..]) {
                 Some(arg) => values(&line, &objects, arg, value, &format!("{name}=")),
                 None => no_files(Vec::new()),
             };
@@ -94,7 +106,6 @@ fn read_line<'c>(root: &'c Command, done: &[String]) -> Line<'c> {
             note(&mut line, arg, word);
             continue;
         }
-        let cmd = line.leaf();
         if !line.raw && word == "--" {
             line.raw = true;
             continue;
@@ -104,7 +115,7 @@ fn read_line<'c>(root: &'c Command, done: &[String]) -> Line<'c> {
                 Some((n, v)) => (n, Some(v)),
                 None => (word.as_str(), None),
             };
-            if let Some(arg) = find_long(cmd, &name[2..]) {
+            if let Some(arg) = find_long(&line, &name[2..]) {
                 line.used.push(arg.get_id().as_str());
                 match inline {
                     Some(v) => note(&mut line, arg, v),
@@ -116,7 +127,7 @@ fn read_line<'c>(root: &'c Command, done: &[String]) -> Line<'c> {
         }
         if !line.raw && word.len() > 1 && word.starts_with('-') {
             for (i, c) in word.char_indices().skip(1) {
-                let Some(arg) = cmd.get_arguments().find(|a| {
+                let Some(arg) = line.args().find(|a| {
                     a.get_short_and_visible_aliases()
                         .is_some_and(|s| s.contains(&c))
                 }) else {
@@ -135,6 +146,7 @@ fn read_line<'c>(root: &'c Command, done: &[String]) -> Line<'c> {
             }
             continue;
         }
+        let cmd = line.leaf();
         if line.positionals == 0 && !line.raw {
             if let Some(sub) = find_subcommand(cmd, word) {
                 line.path.push(sub);
@@ -161,8 +173,18 @@ fn consumes_next(arg: &Arg) -> bool {
         && arg.get_num_args().is_none_or(|n| n.min_values() > 0)
 }
 
-fn find_long<'c>(cmd: &'c Command, name: &str) -> Option<&'c Arg> {
-    cmd.get_arguments().find(|a| {
+/// How many values a positional takes (clap fills `num_args` in only when
+/// it builds the command).
+fn max_values(arg: &Arg) -> usize {
+    match arg.get_num_args() {
+        Some(n) => n.max_values(),
+        None if matches!(arg.get_action(), clap::ArgAction::Append) => usize::MAX,
+        None => 1,
+    }
+}
+
+fn find_long<'c>(line: &Line<'c>, name: &str) -> Option<&'c Arg> {
+    line.args().find(|a| {
         a.get_long() == Some(name)
             || a.get_all_aliases()
                 .is_some_and(|aliases| aliases.contains(&name))
@@ -179,7 +201,7 @@ fn find_subcommand<'c>(cmd: &'c Command, word: &str) -> Option<&'c Command> {
 fn positional_arg(cmd: &Command, index: usize) -> Option<(&Arg, usize)> {
     let mut left = index;
     for arg in cmd.get_positionals() {
-        let max = arg.get_num_args().map_or(1, |n| n.max_values());
+        let max = max_values(arg);
         if left < max {
             return Some((arg, left));
         }
@@ -196,7 +218,7 @@ fn help_of(arg: &Arg) -> String {
 /// `--…`, short ones too for a lone `-`.
 fn flags(line: &Line, cur: &str) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for arg in line.leaf().get_arguments() {
+    for arg in line.args() {
         if arg.is_positional() || arg.is_hide_set() {
             continue;
         }
@@ -227,6 +249,21 @@ fn flags(line: &Line, cur: &str) -> Vec<Candidate> {
                 .map(|n| Candidate::new(n, help.clone())),
         );
     }
+    // What clap adds when it builds the command.
+    let leaf = line.leaf();
+    let mut added = vec![("--help", "Print help")];
+    if line.path.len() == 1 {
+        added.push(("--version", "Print version"));
+    }
+    if cur == "-" && !line.args().any(|a| a.get_short() == Some('h')) {
+        added.push(("-h", "Print help"));
+    }
+    for (flag, help) in added {
+        let taken = line.args().any(|a| a.get_long() == Some(&flag[2..]));
+        if flag.starts_with(cur) && !taken && !leaf.is_disable_help_flag_set() {
+            out.push(Candidate::new(flag, help));
+        }
+    }
     out
 }
 
@@ -249,9 +286,8 @@ fn subcommands(cmd: &Command, cur: &str) -> Vec<Candidate> {
 fn positional(line: &Line, objects: &Objects, cur: &str) -> Answer {
     let leaf = line.leaf();
     let Some((arg, offset)) = positional_arg(leaf, line.positionals) else {
-        // The command of `run IMAGE CMD…` / `exec CTR CMD…`, or one word too
-        // many: the shell's own completion (file names) is the best guess.
-        return Answer::default();
+        // One word more than the command takes.
+        return no_files(Vec::new());
     };
     let value_name = arg
         .get_value_names()
@@ -259,7 +295,7 @@ fn positional(line: &Line, objects: &Objects, cur: &str) -> Answer {
         .map(|v| v.to_string())
         .unwrap_or_default();
     // "IMAGE [COMMAND [ARG...]]": the first value is the image, the rest a
-    // command line.
+    // command line, whose words are best left to the shell (file names).
     let first = value_name.split_whitespace().next().unwrap_or_default();
     if offset > 0 && value_name.contains(' ') {
         return Answer::default();
@@ -321,7 +357,6 @@ fn values(line: &Line, objects: &Objects, arg: &Arg, cur: &str, prefix: &str) ->
         "userns" => fixed(
             cur,
             &[
-                ("", "a user namespace of its own (the default)"),
                 ("host", "the host's user namespace"),
                 ("keep-id", "your uid and gid inside too"),
                 ("keep-id:uid=", "keep-id as another uid"),
@@ -346,15 +381,7 @@ fn values(line: &Line, objects: &Objects, arg: &Arg, cur: &str, prefix: &str) ->
                 .map(|s| Candidate::new(*s, ""))
                 .collect(),
         ),
-        "cap-add" | "cap-drop" => no_files(
-            crate::runtime::caps::CAP_NAMES
-                .iter()
-                .map(|c| c.to_ascii_uppercase())
-                .chain(["ALL".to_string()])
-                .filter(|c| c.starts_with(&cur.to_ascii_uppercase()))
-                .map(|c| Candidate::new(c, ""))
-                .collect(),
-        ),
+        "cap-add" | "cap-drop" => no_files(capabilities(cur)),
         "filter" => fields::filters(&names, objects, cur),
         "format" if arg.get_possible_values().is_empty() => fields::format(&names, cur),
         _ => generic_values(arg, cur, ""),
@@ -381,6 +408,25 @@ fn fixed(cur: &str, choices: &[(&str, &str)]) -> Answer {
         candidates,
         directive: directive::NO_FILES | if open { directive::NO_SPACE } else { 0 },
     }
+}
+
+/// Capability names, with CAP_ when typed so (both are taken).
+fn capabilities(cur: &str) -> Vec<Candidate> {
+    let upper = cur.to_ascii_uppercase();
+    let with_cap = upper.starts_with("CAP_");
+    crate::runtime::caps::CAP_NAMES
+        .iter()
+        .map(|c| {
+            if with_cap {
+                c.to_string()
+            } else {
+                c.trim_start_matches("CAP_").to_string()
+            }
+        })
+        .chain(["ALL".to_string()])
+        .filter(|c| c.starts_with(&upper))
+        .map(|c| Candidate::new(c, ""))
+        .collect()
 }
 
 /// Signal names as `kill --signal` takes them (with SIG when typed so).

@@ -49,6 +49,9 @@ impl Objects {
     pub fn containers(&self, want: Want, cur: &str) -> Vec<Candidate> {
         let dir = containers_dir(&self.root);
         let mut found: Vec<(String, String)> = Vec::new(); // (candidate, id)
+                                                           // Names that need no state nor description.
+        let mut plain: Vec<Candidate> = Vec::new();
+        let needs_record = want != Want::All || self.describe;
         if let Ok(entries) = std::fs::read_dir(dir.join("names")) {
             for entry in entries.flatten() {
                 let name = entry.file_name();
@@ -58,6 +61,10 @@ impl Objects {
                 }
                 // `names/NAME -> ../ID`; a link whose directory is not there
                 // yet (or any more) is a create or rm in progress.
+                if !needs_record {
+                    plain.push(Candidate::new(name, ""));
+                    continue;
+                }
                 let Some(id) = std::fs::read_link(entry.path())
                     .ok()
                     .and_then(|t| t.file_name().and_then(|n| n.to_str()).map(str::to_string))
@@ -78,8 +85,17 @@ impl Objects {
                 }
             }
         }
+        // A name whose container is not there is a create or rm in
+        // progress: it is dropped with one stat through the link, unless
+        // the list is too long to be read anyway (then the stats would
+        // cost more than all the rest, and a name that appears or goes a
+        // moment later does no harm).
+        if plain.len() <= MAX_DESCRIBED {
+            let names = dir.join("names");
+            plain.retain(|c| std::fs::metadata(names.join(&c.value)).is_ok_and(|m| m.is_dir()));
+        }
         let describe = self.describe && found.len() <= MAX_DESCRIBED;
-        let mut out = Vec::new();
+        let mut out = plain;
         for (value, id) in found {
             let path = dir.join(&id);
             let Some(status) = status(&path) else {

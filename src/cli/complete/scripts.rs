@@ -54,21 +54,15 @@ __cove_words() {
 __cove_complete() {
     local cur words cword
     __cove_words
-    local out
-    out=$("${words[0]}" __completeNoDesc "${words[@]:1:cword}" 2>/dev/null)
     local -a lines=()
-    [[ -n $out ]] && mapfile -t lines <<<"$out"
+    mapfile -t lines < <("${words[0]}" __completeNoDesc "${words[@]:1:cword}" 2>/dev/null)
     local directive=0
     if ((${#lines[@]})) && [[ ${lines[-1]} == :* ]]; then
         directive=${lines[-1]#:}
         unset 'lines[-1]'
     fi
     [[ $directive == +([0-9]) ]] || directive=0
-    COMPREPLY=()
-    local line
-    for line in "${lines[@]}"; do
-        [[ -n $line ]] && COMPREPLY+=("$line")
-    done
+    COMPREPLY=("${lines[@]}")
     local files=0
     if ((directive & 16)); then
         files=1
@@ -101,7 +95,12 @@ const ZSH: &str = r#"#compdef cove
 _cove() {
     local out line value desc directive=0
     local -a lines candidates
-    out=$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)
+    # cove sees the words unquoted, as the command will.
+    out=$("${words[1]}" __complete "${(@Q)words[2,CURRENT]}" 2>/dev/null)
+    # zsh may complete only the end of the word (after `{{`, which it
+    # takes for a brace expansion): candidates lose what comes before.
+    local word=${(Q)words[CURRENT]} lead=
+    [[ $word == *"$PREFIX$SUFFIX" ]] && lead=${word%"$PREFIX$SUFFIX"}
     lines=("${(@f)out}")
     if [[ ${lines[-1]} == :<-> ]]; then
         directive=${lines[-1]#:}
@@ -109,7 +108,7 @@ _cove() {
     fi
     for line in "${lines[@]}"; do
         [[ -z $line ]] && continue
-        value=${line%%$'\t'*}
+        value=${${line%%$'\t'*}#"$lead"}
         desc=
         [[ $line == *$'\t'* ]] && desc=${line#*$'\t'}
         candidates+=("${value//:/\\:}${desc:+:$desc}")
