@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/cove
 GEN := target/release/cove-gendoc
 
-.PHONY: all deps build install uninstall man completions test unit-test integration-test bench lint demo clean
+.PHONY: all deps build install uninstall man completions test unit-test integration-test bench lint fuzz demo clean
 
 all: build
 
@@ -64,6 +64,20 @@ bench: build
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings -D clippy::undocumented_unsafe_blocks
+
+# Fuzz the parsers of outside input (cargo-fuzz on the nightly toolchain),
+# each target for FUZZ_SECONDS; not part of CI. Findings land in
+# fuzz/artifacts/TARGET/; the corpus grows in fuzz/corpus/TARGET/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= reference registries_conf auth_json unpack template seccomp_profile
+
+fuzz:
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		dict=; [ -f fuzz/$$t.dict ] && dict=-dict=$(CURDIR)/fuzz/$$t.dict; \
+		mkdir -p fuzz/corpus/$$t; \
+		$(CARGO) +nightly fuzz run $$t $(CURDIR)/fuzz/corpus/$$t $(CURDIR)/fuzz/seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 $$dict || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "fuzz findings in:$$failed"; exit 1; }
 
 # Build, install and use cove on a fresh machine without Docker Hub:
 # import a root filesystem made from the static busybox, list and inspect it.

@@ -2425,13 +2425,23 @@ struct Spec {
     prec: Option<usize>,
 }
 
-fn read_num(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize> {
+/// Go's fmt takes no width or precision past a million ("crazy long
+/// number"): it would only allocate that much padding.
+const MAX_WIDTH: i64 = 1_000_000;
+
+/// A width or precision written in the format, read as Go's `parsenum`
+/// does: `Err` for a number too large (checked before each digit).
+fn read_num(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Option<usize>, ()> {
     let mut n: Option<usize> = None;
     while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
-        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        let so_far = n.unwrap_or(0);
+        if so_far > MAX_WIDTH as usize {
+            return Err(());
+        }
+        n = Some(so_far * 10 + d as usize);
         it.next();
     }
-    n
+    Ok(n)
 }
 
 /// A subset of Go's fmt.Sprintf, including its in-band error notation
@@ -2463,7 +2473,7 @@ fn sprintf(format: &str, args: &[Val<'_>]) -> String {
         if it.peek() == Some(&'*') {
             it.next();
             match args.get(argn).map(int_arg) {
-                Some(Ok(w)) => {
+                Some(Ok(w)) if w.unsigned_abs() <= MAX_WIDTH as u64 => {
                     if w < 0 {
                         sp.minus = true;
                         sp.zero = false;
@@ -2474,19 +2484,28 @@ fn sprintf(format: &str, args: &[Val<'_>]) -> String {
             }
             argn += 1;
         } else {
-            sp.width = read_num(&mut it);
+            let Ok(width) = read_num(&mut it) else {
+                // Go drops the rest of the format after a number too large.
+                out.push_str("%!(NOVERB)");
+                break;
+            };
+            sp.width = width;
         }
         if it.peek() == Some(&'.') {
             it.next();
             if it.peek() == Some(&'*') {
                 it.next();
                 match args.get(argn).map(int_arg) {
-                    Some(Ok(p)) if p >= 0 => sp.prec = Some(p as usize),
+                    Some(Ok(p)) if (0..=MAX_WIDTH).contains(&p) => sp.prec = Some(p as usize),
                     _ => out.push_str("%!(BADPREC)"),
                 }
                 argn += 1;
             } else {
-                sp.prec = Some(read_num(&mut it).unwrap_or(0));
+                let Ok(prec) = read_num(&mut it) else {
+                    out.push_str("%!(NOVERB)");
+                    break;
+                };
+                sp.prec = Some(prec.unwrap_or(0));
             }
         }
         let Some(verb) = it.next() else {
@@ -3140,6 +3159,27 @@ mod tests {
             "map[a:1 b:2 maintainer:me <me@x.org>]"
         );
         assert_eq!(p(r#""%d" 1.5"#), "%!d(float64=1.5)");
+    }
+
+    /// Found by fuzzing: a huge width or precision asked for that much
+    /// padding at once and aborted. Go refuses past a million.
+    #[test]
+    fn printf_width_and_precision_limits() {
+        let d = data();
+        let p = |f: &str| run(&format!("{{{{printf {f}}}}}"), &d);
+        assert_eq!(p(r#""%1000000s" .Tag"#).len(), 1_000_000);
+        assert_eq!(
+            p(r#""%88888888s|%d" .Tag 1"#),
+            "%!(NOVERB)%!(EXTRA string=latest, int=1)"
+        );
+        assert_eq!(
+            p(r#""%.99999999f|" 1.5"#),
+            "%!(NOVERB)%!(EXTRA float64=1.5)"
+        );
+        assert_eq!(p(r#""%*d" 2000000 7"#), "%!(BADWIDTH)7");
+        assert_eq!(p(r#""%*d" -9223372036854775808 7"#), "%!(BADWIDTH)7");
+        assert_eq!(p(r#""%.*f" 2000000 1.5"#), "%!(BADPREC)1.500000");
+        assert_eq!(p(r#""%-*d|" -3 7"#), "7  |");
     }
 
     #[test]

@@ -381,11 +381,22 @@ fn valid_path_component(c: &str) -> bool {
 impl Reference {
     /// Parse and normalize like Docker: short names resolve to docker.io.
     pub fn parse(s: &str) -> Result<Reference, ReferenceError> {
-        Ok(parse_name(s)?
+        let reference = parse_name(s)?
             .candidates(&[])
             .into_iter()
             .next()
-            .expect("candidates never empty"))
+            .expect("candidates never empty");
+        // A short name grows by "docker.io/library/": the whole name must
+        // still fit (as Docker's ParseNormalizedNamed checks), or what is
+        // stored under it could never be read back.
+        let len = reference.name().len();
+        if len > NAME_TOTAL_LENGTH_MAX {
+            return Err(err(
+                s,
+                format!("name is {len} characters long, the maximum is {NAME_TOTAL_LENGTH_MAX}"),
+            ));
+        }
+        Ok(reference)
     }
 
     /// Add the "latest" tag when neither a tag nor a digest is present.
@@ -653,6 +664,23 @@ mod tests {
         r(&long);
         let too_long = format!("{long}a");
         assert!(reason(&too_long).contains("maximum is 255"));
+    }
+
+    /// Found by fuzzing: a short name that fits alone but not once
+    /// normalized was accepted, and its printed form then failed to parse.
+    #[test]
+    fn normalized_name_length_limit() {
+        let fits = "a".repeat(255 - "docker.io/library/".len());
+        assert_eq!(r(&fits).to_string(), format!("docker.io/library/{fits}"));
+        let grows_too_long = format!("{fits}a");
+        assert!(grows_too_long.len() <= 255);
+        assert_eq!(
+            reason(&grows_too_long),
+            "name is 256 characters long, the maximum is 255"
+        );
+        let with_namespace = format!("ns/{}", "b".repeat(250));
+        assert!(reason(&with_namespace).contains("maximum is 255"));
+        assert_eq!(r(&r(&fits).to_string()), r(&fits));
     }
 
     #[test]
