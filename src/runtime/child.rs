@@ -307,20 +307,9 @@ fn loopback_up() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::mounts::tests::spec_mount as mount;
     use crate::sys::syscall::Recorder;
-    use oci_spec::runtime::{
-        LinuxBuilder, Mount, MountBuilder, ProcessBuilder, RootBuilder, SpecBuilder,
-    };
-
-    fn mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Mount {
-        MountBuilder::default()
-            .destination(dest)
-            .typ(typ)
-            .source(source)
-            .options(options.iter().map(|o| o.to_string()).collect::<Vec<_>>())
-            .build()
-            .unwrap()
-    }
+    use oci_spec::runtime::{LinuxBuilder, ProcessBuilder, RootBuilder, SpecBuilder};
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

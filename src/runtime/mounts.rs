@@ -369,12 +369,13 @@ pub unsafe fn owned(fd: i32) -> OwnedFd {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sys::syscall::Recorder;
     use oci_spec::runtime::MountBuilder;
 
-    fn spec_mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Mount {
+    /// A spec mount, for the tests here and child.rs's.
+    pub(crate) fn spec_mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Mount {
         MountBuilder::default()
             .destination(dest)
             .typ(typ)

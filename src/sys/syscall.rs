@@ -254,9 +254,19 @@ mod recorder {
         }
     }
 
+    /// The names of the flags set in `flags`, in the table's order.
+    fn names<F: Copy>(table: &[(F, &str)], is_set: impl Fn(F) -> bool) -> String {
+        table
+            .iter()
+            .filter(|(flag, _)| is_set(*flag))
+            .map(|(_, name)| *name)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Mount flags by their option names, in a fixed order.
     fn flag_names(flags: MsFlags) -> String {
-        [
+        let table = [
             (MsFlags::MS_RDONLY, "ro"),
             (MsFlags::MS_NOSUID, "nosuid"),
             (MsFlags::MS_NODEV, "nodev"),
@@ -269,17 +279,13 @@ mod recorder {
             (MsFlags::MS_PRIVATE, "private"),
             (MsFlags::MS_SLAVE, "slave"),
             (MsFlags::MS_SHARED, "shared"),
-        ]
-        .iter()
-        .filter(|(f, _)| flags.contains(*f))
-        .map(|(_, name)| *name)
-        .collect::<Vec<_>>()
-        .join(",")
+        ];
+        names(&table, |f| flags.contains(f))
     }
 
     /// Namespace flags by their /proc/PID/ns names.
     fn namespace_names(namespaces: CloneFlags) -> String {
-        [
+        let table = [
             (CloneFlags::CLONE_NEWUSER, "user"),
             (CloneFlags::CLONE_NEWNS, "mnt"),
             (CloneFlags::CLONE_NEWPID, "pid"),
@@ -287,12 +293,8 @@ mod recorder {
             (CloneFlags::CLONE_NEWIPC, "ipc"),
             (CloneFlags::CLONE_NEWNET, "net"),
             (CloneFlags::CLONE_NEWCGROUP, "cgroup"),
-        ]
-        .iter()
-        .filter(|(f, _)| namespaces.contains(*f))
-        .map(|(_, name)| *name)
-        .collect::<Vec<_>>()
-        .join(",")
+        ];
+        names(&table, |f| namespaces.contains(f))
     }
 
     impl Syscall for Recorder {
