@@ -97,7 +97,7 @@ pub fn exec(container: &ContainerDir, req: &ExecRequest) -> anyhow::Result<i32> 
         // Left to the container: its pid 1 adopts it when we exit.
         return Ok(0);
     }
-    runtime::supervise(launched, &mut signals, req.interactive, None)
+    runtime::supervise(launched, &mut signals, req.interactive)
 }
 
 /// The exec session's process: the container's, with the command, the

@@ -369,16 +369,14 @@ pub fn exit_code_of(status: nix::sys::wait::WaitStatus) -> Option<i32> {
 
 /// Wait for the container, forwarding signals to it; relay the terminal
 /// when there is one. Returns its exit code.
-/// `tee` gets the terminal's output (the log).
 pub fn supervise(
     launched: Launched,
     signals: &mut SignalFd,
     stdin_open: bool,
-    tee: Option<tty::Tee<'_>>,
 ) -> anyhow::Result<i32> {
     let pid = launched.pid;
     if let Some(master) = launched.console {
-        return tty::relay(master, stdin_open, signals, pid, tee);
+        return tty::relay(master, stdin_open, signals, pid);
     }
     loop {
         if let Some(code) = reap(pid)? {

@@ -125,23 +125,13 @@ fn above_stdio(fd: OwnedFd) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
-/// Gets a copy of every chunk of terminal output (the container's log).
-pub type Tee<'t> = &'t mut dyn FnMut(&[u8]);
-
 /// Relay between this process's stdin/stdout and the container's terminal
 /// until the container (`pid`) has exited; returns its exit code (128+N if
 /// killed by signal N). See [`relay_with`].
-/// `tee` also gets every chunk of output (the container's log).
-pub fn relay(
-    master: OwnedFd,
-    stdin_open: bool,
-    signals: &mut SignalFd,
-    pid: Pid,
-    tee: Option<Tee<'_>>,
-) -> Result<i32> {
+pub fn relay(master: OwnedFd, stdin_open: bool, signals: &mut SignalFd, pid: Pid) -> Result<i32> {
     // SAFETY: 0 and 1 stay open for the life of the process.
     let (host_in, host_out) = unsafe { (BorrowedFd::borrow_raw(0), BorrowedFd::borrow_raw(1)) };
-    relay_with(master, host_in, host_out, stdin_open, signals, pid, tee)
+    relay_with(master, host_in, host_out, stdin_open, signals, pid)
 }
 
 /// Relay between `host_in`/`host_out` and `master` until the container's
@@ -180,7 +170,6 @@ pub fn relay_with(
     stdin_open: bool,
     signals: &mut SignalFd,
     pid: Pid,
-    tee: Option<Tee<'_>>,
 ) -> Result<i32> {
     // Never block on the master: a container that does not read its input
     // must not stop us from draining its output.
@@ -205,7 +194,6 @@ pub fn relay_with(
         pending: Vec::new(),
         exit_code: None,
         buf: vec![0u8; 64 * 1024],
-        tee,
     };
     relay
         .run(signals, exit_fd.as_ref().map(|fd| fd.as_fd()))
@@ -213,7 +201,7 @@ pub fn relay_with(
     Ok(relay.exit_code.unwrap_or(255))
 }
 
-struct Loop<'a, 't> {
+struct Loop<'a> {
     master: BorrowedFd<'a>,
     host_in: BorrowedFd<'a>,
     host_out: BorrowedFd<'a>,
@@ -227,11 +215,9 @@ struct Loop<'a, 't> {
     pending: Vec<u8>,
     exit_code: Option<i32>,
     buf: Vec<u8>,
-    /// Also gets every chunk of output (the log).
-    tee: Option<Tee<'t>>,
 }
 
-impl Loop<'_, '_> {
+impl Loop<'_> {
     fn run(&mut self, signals: &SignalFd, mut exit_fd: Option<BorrowedFd<'_>>) -> nix::Result<()> {
         // The container may be gone already (a pidfd of a zombie is
         // readable too, but without one we would wait for a SIGCHLD).
@@ -343,9 +329,6 @@ impl Loop<'_, '_> {
             // to it has been read).
             Ok(0) | Err(Errno::EIO) => self.master_open = false,
             Ok(n) => {
-                if let Some(tee) = self.tee.as_mut() {
-                    tee(&self.buf[..n]);
-                }
                 if self.output_ok && write_all(self.host_out, &self.buf[..n]).is_err() {
                     self.output_ok = false;
                 }
@@ -672,7 +655,6 @@ mod tests {
                 stdin_open,
                 &mut signals,
                 pid,
-                None,
             )
             .unwrap();
             let after = termios::tcgetattr(&tty).unwrap();
@@ -896,15 +878,7 @@ mod tests {
             set.thread_block().unwrap();
             let mut signals = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC).unwrap();
             let start = thread_cpu_time();
-            let code = relay_with(
-                master,
-                tty.as_fd(),
-                tty.as_fd(),
-                true,
-                &mut signals,
-                pid,
-                None,
-            );
+            let code = relay_with(master, tty.as_fd(), tty.as_fd(), true, &mut signals, pid);
             (code.unwrap(), thread_cpu_time() - start)
         });
         let mut seen = Vec::new();
@@ -935,7 +909,6 @@ mod tests {
                 true,
                 &mut signals,
                 pid,
-                None,
             )
             .unwrap()
         });
