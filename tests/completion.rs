@@ -329,16 +329,59 @@ fn format_offers_the_fields_the_command_renders() {
             &["volume", "inspect", "--format", "{{."],
             &["volume", "inspect", "vol1", "--format"],
         ),
+        (
+            &["inspect", "--format", "{{."],
+            &["inspect", "exited1", "--format"],
+        ),
+        (
+            &["container", "inspect", "--format", "{{."],
+            &["container", "inspect", "running1", "--format"],
+        ),
+        (
+            &["image", "inspect", "--format", "{{."],
+            &["image", "inspect", "bb", "--format"],
+        ),
+        (
+            &["image", "history", "--format", "{{."],
+            &["image", "history", "bb", "--format"],
+        ),
+        (
+            &["stats", "--format", "{{."],
+            &["stats", "--no-stream", "running1", "--format"],
+        ),
+        (
+            &["system", "df", "--format", "{{."],
+            &["system", "df", "--format"],
+        ),
     ] {
         let (fields, _) = w.ask(words);
-        assert!(fields.len() > 5, "{words:?}: {fields:?}");
-        for field in &fields {
+        assert!(fields.len() > 4, "{words:?}: {fields:?}");
+        // An object's field (`{{.State.`) goes on: its own fields are
+        // asked for, one level down.
+        let mut leaves = Vec::new();
+        for field in fields {
+            if field.ends_with('.') {
+                let mut deeper = words.to_vec();
+                *deeper.last_mut().unwrap() = &field;
+                let (inner, _) = w.ask(&deeper);
+                assert!(!inner.is_empty(), "{field}");
+                leaves.extend(inner.into_iter().filter(|f| f.ends_with("}}")));
+            } else {
+                leaves.push(field);
+            }
+        }
+        for field in &leaves {
             assert!(field.starts_with("{{.") && field.ends_with("}}"), "{field}");
             let mut args = render.to_vec();
             args.push(field);
             w.env.ok(&args);
         }
     }
+    let inspect = w.values(&["inspect", "--format", "{{.State.St"]);
+    assert!(inspect.contains("{{.State.Status}}"), "{inspect:?}");
+    assert!(w
+        .values(&["image", "inspect", "--format", "{{.Config."])
+        .contains("{{.Config.Env}}"));
     assert!(w.values(&["ps", "--format", "{{."]).contains("{{.Names}}"));
     assert!(w
         .values(&["images", "--format", "{{.Rep"])

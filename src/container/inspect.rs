@@ -485,6 +485,19 @@ pub fn inspect_doc(
 ) -> anyhow::Result<Doc> {
     let bytes = std::fs::read(container.spec_path())?;
     let spec: Value = serde_json::from_slice(&bytes)?;
+    doc_from_spec(container, &spec, live, image, with_size)
+}
+
+/// The inspect document of a container whose OCI spec is `spec` (read
+/// from its bundle by [`inspect_doc`]; an empty one for `--format`
+/// completion, which needs the fields and not their values).
+pub fn doc_from_spec(
+    container: &ContainerDir,
+    spec: &Value,
+    live: &Live,
+    image: Option<&ImageEntry>,
+    with_size: bool,
+) -> anyhow::Result<Doc> {
     let config = &container.config;
     let info = &config.create_info;
     let args = strings(&spec["process"]["args"]);

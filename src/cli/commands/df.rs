@@ -109,6 +109,18 @@ pub fn df(ctx: &Ctx, args: &SystemDfArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `system df --format` fields: a summary line's.
+pub(super) fn format_sample() -> Value {
+    Summary {
+        kind: "Images",
+        total: 0,
+        active: 0,
+        size: 0,
+        reclaimable: 0,
+    }
+    .to_value()
+}
+
 /// Podman's JSON: its struct's fields in order, then the Docker-compatible
 /// strings.
 fn print_json(summaries: &[Summary]) -> anyhow::Result<()> {

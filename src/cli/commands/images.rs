@@ -156,18 +156,7 @@ fn row(img: &ImageEntry, id: &str, repository: String, tag: String) -> Value {
 
 /// The template value of an empty image: completion offers its fields.
 pub(super) fn format_sample() -> Value {
-    let img = ImageEntry {
-        id: String::new(),
-        manifest_digest: String::new(),
-        manifest_media_type: String::new(),
-        manifest_size: 0,
-        names: Vec::new(),
-        created: None,
-        size: 0,
-        list_digest: None,
-        added: None,
-    };
-    row(&img, "", String::new(), String::new())
+    row(&empty_entry(), "", String::new(), String::new())
 }
 
 /// Podman's `images --format json` entry.
@@ -492,17 +481,30 @@ pub fn exists(ctx: &Ctx, args: &ImageExistsArgs) -> anyhow::Result<i32> {
 pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
     let stored = StoredImage::load(store, img)?;
     let raw: Value = serde_json::from_slice(&stored.config_bytes)?;
-    let config = raw.get("config").cloned().unwrap_or_else(|| json!({}));
-    let labels = config.get("Labels").cloned().unwrap_or(Value::Null);
-    let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
-    let repo_digests = repo_digests(img);
     let layers: Vec<String> = stored.diff_ids();
     let layer_dirs: Vec<String> = layers
         .iter()
         .filter_map(|d| store.layer_diff_path(d).ok())
         .map(|p| p.display().to_string())
         .collect();
-    Ok(json!({
+    let annotations = stored.manifest.annotations().clone().unwrap_or_default();
+    Ok(image_doc(img, &raw, layers, layer_dirs, annotations))
+}
+
+/// Podman's image inspect document, from the image's config (`raw`) and
+/// its layers.
+fn image_doc(
+    img: &ImageEntry,
+    raw: &Value,
+    layers: Vec<String>,
+    layer_dirs: Vec<String>,
+    annotations: std::collections::HashMap<String, String>,
+) -> Value {
+    let config = raw.get("config").cloned().unwrap_or_else(|| json!({}));
+    let labels = config.get("Labels").cloned().unwrap_or(Value::Null);
+    let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
+    let repo_digests = repo_digests(img);
+    json!({
         "Id": img.id.strip_prefix("sha256:").unwrap_or(&img.id),
         "Digest": img.manifest_digest,
         "RepoTags": tags,
@@ -521,16 +523,74 @@ pub fn inspect_json(store: &Store, img: &ImageEntry) -> anyhow::Result<Value> {
         "GraphDriver": {"Name": "cove", "Data": {"LowerDirs": layer_dirs}},
         "RootFS": {"Type": "layers", "Layers": layers},
         "Labels": labels,
-        "Annotations": stored.manifest.annotations().clone().unwrap_or_default(),
+        "Annotations": annotations,
         "ManifestType": img.manifest_media_type,
         "User": config.get("User").cloned().unwrap_or(json!("")),
         "History": raw.get("history").cloned().unwrap_or(json!([])),
         "NamesHistory": img.names,
-    }))
+    })
+}
+
+/// `image inspect --format` fields: the document of an image whose config
+/// has every field an OCI image config can carry, so nested ones
+/// (`{{.Config.Env}}`) are offered too.
+pub(super) fn inspect_format_sample() -> Value {
+    let raw = json!({"config": {
+        "User": "", "ExposedPorts": {}, "Env": [], "Entrypoint": [], "Cmd": [],
+        "Volumes": {}, "WorkingDir": "", "Labels": {}, "StopSignal": "",
+    }});
+    let mut doc = image_doc(
+        &empty_entry(),
+        &raw,
+        Vec::new(),
+        Vec::new(),
+        Default::default(),
+    );
+    doc["ID"] = doc["Id"].clone();
+    doc
+}
+
+/// An image entry with no names and no content, for the format samples.
+fn empty_entry() -> ImageEntry {
+    ImageEntry {
+        id: String::new(),
+        manifest_digest: String::new(),
+        manifest_media_type: String::new(),
+        manifest_size: 0,
+        names: Vec::new(),
+        created: None,
+        size: 0,
+        list_digest: None,
+        added: None,
+    }
 }
 
 pub fn inspect(ctx: &Ctx, args: &ImageInspectArgs) -> anyhow::Result<i32> {
     super::inspect::image_inspect(ctx, args)
+}
+
+/// One `history` row from a config history entry `h` whose layer (or
+/// image, for the top one) is `id` with `size` bytes.
+fn history_row(h: &Value, id: &str, size: u64, no_trunc: bool, human: bool) -> Value {
+    let created = h.get("created").and_then(|c| c.as_str());
+    let created_by = h.get("created_by").and_then(|c| c.as_str()).unwrap_or("");
+    let created_by = if no_trunc || created_by.len() <= 45 {
+        created_by.to_string()
+    } else {
+        format!("{}...", created_by.chars().take(42).collect::<String>())
+    };
+    json!({
+        "ID": if no_trunc { id.to_string() } else { short_id(id).to_string() },
+        "Created": if human { time_ago(created) } else { created.unwrap_or("").to_string() },
+        "CreatedBy": created_by,
+        "Size": if human { human_size(size) } else { size.to_string() },
+        "Comment": h.get("comment").and_then(|c| c.as_str()).unwrap_or(""),
+    })
+}
+
+/// `history --format` fields.
+pub(super) fn history_format_sample() -> Value {
+    history_row(&json!({}), "", 0, false, true)
 }
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
@@ -561,20 +621,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<i32> {
         };
         let is_top = i == history.len() - 1;
         let shown_id = if is_top { img.id.clone() } else { id };
-        let created = h.get("created").and_then(|c| c.as_str());
-        let created_by = h.get("created_by").and_then(|c| c.as_str()).unwrap_or("");
-        let created_by = if args.no_trunc || created_by.len() <= 45 {
-            created_by.to_string()
-        } else {
-            format!("{}...", created_by.chars().take(42).collect::<String>())
-        };
-        rows.push(json!({
-            "ID": if args.no_trunc { shown_id.clone() } else { short_id(&shown_id).to_string() },
-            "Created": if args.human { time_ago(created) } else { created.unwrap_or("").to_string() },
-            "CreatedBy": created_by,
-            "Size": if args.human { human_size(size) } else { size.to_string() },
-            "Comment": h.get("comment").and_then(|c| c.as_str()).unwrap_or(""),
-        }));
+        rows.push(history_row(h, &shown_id, size, args.no_trunc, args.human));
     }
     rows.reverse();
     if args.quiet {

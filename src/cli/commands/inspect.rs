@@ -196,6 +196,15 @@ fn container_doc(c: &ContainerDir, catalog: &Catalog, size: bool) -> anyhow::Res
     cinspect::inspect_doc(c, &live, catalog.by_id(&c.config.image_id), size)
 }
 
+/// `container inspect --format` fields: the template value of a created
+/// container with an empty spec.
+pub(super) fn container_format_sample() -> Option<Value> {
+    let container = super::ps::sample_container()?;
+    let live = cinspect::Live::from_state(&record::State::created());
+    let doc = cinspect::doc_from_spec(&container, &Value::Null, &live, None, false).ok()?;
+    Some(cinspect::template_value(&doc))
+}
+
 /// Podman's `report.IsJSON`: `json` or `{{json .}}`.
 pub(super) fn is_json(format: &str) -> bool {
     let f: String = format.chars().filter(|c| !c.is_whitespace()).collect();

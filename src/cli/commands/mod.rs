@@ -38,6 +38,11 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
         ["ps"] | ["container", "ls" | "list"] => ps::format_sample(),
         ["images"] | ["image", "ls" | "list"] => Some(images::format_sample()),
         ["volume", "ls" | "list" | "inspect"] => Some(volume::format_sample()),
+        ["inspect"] | ["container", "inspect"] => inspect::container_format_sample(),
+        ["image", "inspect"] => Some(images::inspect_format_sample()),
+        ["stats"] | ["container", "stats"] => stats::format_sample(),
+        ["history"] | ["image", "history"] => Some(images::history_format_sample()),
+        ["system", "df"] => Some(df::format_sample()),
         _ => None,
     }
 }

@@ -302,19 +302,25 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
 
 /// What `--format` templates see, for an empty container: completion
 /// offers its fields.
-pub(super) fn format_sample() -> Option<Value> {
+/// An empty container record, for the `--format` samples of the commands
+/// that render containers (their fields, not their values, matter).
+pub(super) fn sample_container() -> Option<ContainerDir> {
     let config = serde_json::from_value(json!({
-        "id": "", "name": "", "image": "", "image_id": "", "created": "",
+        "id": "0".repeat(64), "name": "", "image": "", "image_id": "", "created": "",
         "driver": "vfs", "layers": [], "rm": false, "interactive": false,
         "tty": false, "init": false, "userns": "", "labels": {},
         "stop_signal": 15, "volumes": [], "devices": [],
     }))
     .ok()?;
+    Some(ContainerDir {
+        path: std::path::PathBuf::new(),
+        config,
+    })
+}
+
+pub(super) fn format_sample() -> Option<Value> {
     let item = Item {
-        container: ContainerDir {
-            path: std::path::PathBuf::new(),
-            config,
-        },
+        container: sample_container()?,
         live: inspect::Live::from_state(&crate::container::record::State::created()),
         created: 0,
         sizes: None,

@@ -136,6 +136,12 @@ impl Stats {
     }
 }
 
+/// `stats --format` fields: the row of a container with no readings yet.
+pub(super) fn format_sample() -> Option<Value> {
+    let container = super::ps::sample_container()?;
+    Some(Stats::default().row(&container, false))
+}
+
 /// "12.34%", as Podman's `%.2f%%`.
 fn percent(f: f64) -> String {
     if f.is_finite() {
