@@ -1,0 +1,108 @@
+//! `cove build`: flags into `build::BuildOptions`, then the build; the
+//! image id on stdout.
+
+use crate::build::{self, BuildOptions, FileSource};
+use crate::cli::BuildArgs;
+use crate::context::Ctx;
+use crate::error::exit_error;
+use crate::image::commit::Format;
+use crate::image::reference::local_name;
+use std::collections::BTreeMap;
+
+pub fn build(ctx: &Ctx, args: &BuildArgs) -> anyhow::Result<i32> {
+    let opts = options(args)?;
+    let id = build::exec::build(ctx, &opts)?;
+    println!("{}", id.strip_prefix("sha256:").unwrap_or(&id));
+    Ok(0)
+}
+
+fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
+    let format = match args.format.as_str() {
+        "oci" => Format::Oci,
+        "docker" => Format::Docker,
+        other => {
+            return Err(exit_error(
+                125,
+                format!("unrecognized image type {other:?}: use oci or docker"),
+            ))
+        }
+    };
+    let tags = args
+        .tag
+        .iter()
+        .map(|t| local_name(t))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut build_args = BTreeMap::new();
+    for file in &args.build_arg_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| exit_error(125, format!("reading {}: {e}", file.display())))?;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            add_arg(&mut build_args, line)?;
+        }
+    }
+    for a in &args.build_arg {
+        add_arg(&mut build_args, a)?;
+    }
+    let context = args.context.clone().unwrap_or_else(|| ".".into());
+    let file = match args.file.as_deref() {
+        None => FileSource::Lookup,
+        Some(p) if p.as_os_str() == "-" => FileSource::Stdin,
+        Some(p) => FileSource::Path(p.to_path_buf()),
+    };
+    let meta = std::fs::metadata(&context)
+        .map_err(|e| exit_error(125, format!("the build context {}: {e}", context.display())))?;
+    if !meta.is_dir() {
+        return Err(exit_error(
+            125,
+            format!("the build context {} is not a directory", context.display()),
+        ));
+    }
+    for l in &args.label {
+        if l.is_empty() || l.starts_with('=') {
+            return Err(exit_error(
+                125,
+                format!("--label {l:?}: expected KEY=VALUE"),
+            ));
+        }
+    }
+    Ok(BuildOptions {
+        context,
+        file,
+        tags,
+        build_args,
+        target: args.target.clone(),
+        no_cache: args.no_cache,
+        layers: args.layers,
+        pull: args.pull,
+        iidfile: args.iidfile.clone(),
+        quiet: args.quiet,
+        labels: args.label.clone(),
+        format,
+        network: args.network.clone(),
+        registry: args.registry.options(),
+        ignorefile: args.ignorefile.clone(),
+    })
+}
+
+/// `KEY=VALUE`, or `KEY` for the host's value (left out when unset).
+fn add_arg(map: &mut BTreeMap<String, String>, arg: &str) -> anyhow::Result<()> {
+    match arg.split_once('=') {
+        Some((k, _)) if k.is_empty() => {
+            Err(exit_error(125, format!("--build-arg {arg:?}: empty name")))
+        }
+        Some((k, v)) => {
+            map.insert(k.to_string(), v.to_string());
+            Ok(())
+        }
+        None => {
+            if let Ok(v) = std::env::var(arg) {
+                map.insert(arg.to_string(), v);
+            }
+            Ok(())
+        }
+    }
+}
