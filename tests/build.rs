@@ -39,6 +39,7 @@ fn setup(mode: &common::Mode) -> (Env, Registry) {
 /// A build context directory with these files (readable by the env's user).
 fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = env.dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
     for (path, content) in files {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -372,7 +372,14 @@ impl Builder<'_> {
                 .ok_or_else(|| anyhow::anyhow!("image {} vanished after the pull", stage.base))?;
             (Some(e), c)
         };
-        let key = cache::base_key(image.as_ref().map_or("scratch", |e| e.id.as_str()));
+        // The format is part of every key: the configs differ.
+        let key = cache::chain(
+            &cache::base_key(image.as_ref().map_or("scratch", |e| e.id.as_str())),
+            &[match self.opts.format {
+                Format::Oci => "oci",
+                Format::Docker => "docker",
+            }],
+        );
         Ok(State {
             config,
             image,
