@@ -347,7 +347,8 @@ mod tests {
         // (text, keyword, flags, args)
         let shell = |s: &str| Args::Shell(s.into());
         let exec = |v: &[&str]| Args::Exec(v.iter().map(|s| s.to_string()).collect());
-        let table: Vec<(&str, &str, Vec<(&str, Option<&str>)>, Args)> = vec![
+        type Row<'a> = (&'a str, &'a str, Vec<(&'a str, Option<&'a str>)>, Args);
+        let table: Vec<Row> = vec![
             ("FROM busybox", "FROM", vec![], shell("busybox")),
             ("from busybox AS b", "FROM", vec![], shell("busybox AS b")),
             (

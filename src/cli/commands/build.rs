@@ -91,9 +91,7 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
 /// `KEY=VALUE`, or `KEY` for the host's value (left out when unset).
 fn add_arg(map: &mut BTreeMap<String, String>, arg: &str) -> anyhow::Result<()> {
     match arg.split_once('=') {
-        Some((k, _)) if k.is_empty() => {
-            Err(exit_error(125, format!("--build-arg {arg:?}: empty name")))
-        }
+        Some(("", _)) => Err(exit_error(125, format!("--build-arg {arg:?}: empty name"))),
         Some((k, v)) => {
             map.insert(k.to_string(), v.to_string());
             Ok(())
