@@ -338,3 +338,62 @@ fn image_config(env: &Env, image: &str) -> serde_json::Value {
     };
     serde_json::from_slice(&bytes).unwrap()
 }
+
+#[test]
+fn run_mounts_and_secrets() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        let label = env.mode.label();
+        let text = "FROM base\n\
+            RUN --mount=type=cache,target=/cache,sharing=locked echo x >> /cache/count && wc -l < /cache/count > /seen\n\
+            RUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = s3cret\n\
+            RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt --mount=type=tmpfs,target=/scratch cp /mnt/data.txt /copied && touch /scratch/gone\n";
+        let ctx = context(
+            &env,
+            "mounts",
+            &[("Containerfile", text), ("data.txt", "bound\n")],
+        );
+        let secret = env.write_file("secret.txt", b"s3cret");
+        let secret_arg = format!("id=tok,src={}", secret.display());
+        let ctx_s = ctx.to_str().unwrap();
+        build(&env, &["--secret", &secret_arg, "-t", "m", ctx_s]);
+        build(
+            &env,
+            &["--no-cache", "--secret", &secret_arg, "-t", "m", ctx_s],
+        );
+        // The cache directory outlived the first build; the secret and the
+        // tmpfs left nothing in the image; the bind mount was readable.
+        let out = env.ok(&[
+            "run",
+            "--rm",
+            "m",
+            "sh",
+            "-c",
+            "cat /seen /copied; cat /run/secrets/tok 2>/dev/null; ls /scratch 2>/dev/null; echo end",
+        ]);
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>(),
+            ["2", "bound", "end"],
+            "[{label}] {out}"
+        );
+        // A changed bind source runs the step again.
+        std::fs::write(ctx.join("data.txt"), "changed\n").unwrap();
+        build(&env, &["--secret", &secret_arg, "-t", "m", ctx_s]);
+        assert_eq!(
+            env.ok(&["run", "--rm", "m", "cat", "/copied"]),
+            "changed\n",
+            "[{label}]"
+        );
+        // A required secret that is not given fails the step (125).
+        let req = context(
+            &env,
+            "req",
+            &[(
+                "Containerfile",
+                "FROM base\nRUN --mount=type=secret,id=nope,required cat /run/secrets/nope\n",
+            )],
+        );
+        let err = env.fails(&["build", req.to_str().unwrap()], 125);
+        assert!(err.contains("secret nope not found"), "[{label}] {err}");
+    }
+}

@@ -15,6 +15,7 @@ use super::context::{Context, DigestCache};
 use super::copy::{self, Item, Source};
 use super::expand;
 use super::ignore::Matcher;
+use super::mounts::{self, Mount, SecretSource};
 use super::parse::{self, error_at, Args, Instruction};
 use super::stages::{self, Plan};
 use super::{BuildOptions, FileSource};
@@ -718,13 +719,18 @@ impl Builder<'_> {
         i: &Instruction,
     ) -> anyhow::Result<()> {
         let mut network = self.opts.network.clone();
+        let mut mount_specs = Vec::new();
         for (name, value) in &i.flags {
             match name.as_str() {
                 "network" => network = value.clone(),
-                "mount" => return Err(self.err(i, "--mount is not supported yet")),
+                "mount" => mount_specs.push(
+                    mounts::parse(value.as_deref().unwrap_or(""))
+                        .map_err(|e| self.err(i, format!("--mount: {e}")))?,
+                ),
                 other => return Err(self.err(i, format!("unknown flag --{other}"))),
             }
         }
+        let run_mounts = self.run_mounts(i, &mount_specs)?;
         let command: Vec<String> = match &i.args {
             Args::Exec(v) => v.clone(),
             Args::Shell(s) => {
@@ -776,6 +782,7 @@ impl Builder<'_> {
                 &cmd_text,
                 &arg_text.join("\n"),
                 network.as_deref().unwrap_or(""),
+                &run_mounts.key,
             ],
         );
         if self.cached(state, &key)? {
@@ -805,6 +812,8 @@ impl Builder<'_> {
             user: user.map(str::to_string),
             network,
             log_driver: Some("passthrough".into()),
+            volume: run_mounts.volumes.clone(),
+            tmpfs: run_mounts.tmpfs.clone(),
             pull: PullPolicy::Never,
             quiet: true,
             ..Default::default()
@@ -860,6 +869,93 @@ impl Builder<'_> {
         let _ = start::remove_with_volumes(self.ctx, &container);
         let id = result?;
         self.stored(state, &key, &id)
+    }
+
+    /// The binds and tmpfs mounts of `RUN --mount`, and their part of
+    /// the step's key (bind sources by content; secrets by id only).
+    fn run_mounts(&mut self, i: &Instruction, specs: &[Mount]) -> anyhow::Result<RunMounts> {
+        let mut out = RunMounts::default();
+        let mut key = Vec::new();
+        for m in specs {
+            match m {
+                Mount::Cache {
+                    target,
+                    id,
+                    sharing,
+                } => {
+                    let hash = crate::util::digest::sha256_of(id.as_bytes());
+                    let hex = hash.strip_prefix("sha256:").unwrap_or(&hash);
+                    let dir = StepCache::cache_dir(&self.ctx.paths.root)
+                        .join("mounts")
+                        .join(&hex[..16]);
+                    crate::sys::fsutil::create_dir_all_mode(&dir, 0o755)?;
+                    if *sharing == mounts::Sharing::Locked {
+                        let file = crate::sys::fsutil::open_lock_file(&dir.with_extension("lock"))?;
+                        let lock =
+                            nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+                                .map_err(|(_, e)| e)
+                                .context("locking the cache mount")?;
+                        out.locks.push(lock);
+                    }
+                    out.volumes.push(format!("{}:{target}", dir.display()));
+                    key.push(format!("cache {id} {target}"));
+                }
+                Mount::Bind { target, source } => {
+                    let ctx = self.context()?;
+                    let mut list = Vec::new();
+                    for sel in ctx.select(source, "RUN --mount")? {
+                        if let Some(n) = ctx.entries.iter().position(|e| e.rel == sel.rel) {
+                            list.push((sel.rel.clone(), n));
+                        }
+                        list.extend(sel.tree.iter().map(|n| (ctx.entries[*n].rel.clone(), *n)));
+                    }
+                    let path = ctx
+                        .root
+                        .join(super::ignore::clean(source.trim_start_matches('/')));
+                    let digests = self.digests.as_mut().expect("loaded with the context");
+                    let ctx = self.context.as_ref().expect("opened above");
+                    key.push(format!("bind {target} {}", digests.digest(ctx, &list)?));
+                    out.volumes.push(format!("{}:{target}:ro", path.display()));
+                }
+                Mount::Tmpfs { target } => {
+                    out.tmpfs.push(target.clone());
+                    key.push(format!("tmpfs {target}"));
+                }
+                Mount::Secret {
+                    id,
+                    target,
+                    required,
+                } => {
+                    key.push(format!("secret {id} {target}"));
+                    let path = match self.opts.secrets.get(id) {
+                        Some(SecretSource::File(p)) => p.clone(),
+                        Some(SecretSource::Env(var)) => {
+                            let value = std::env::var(var).map_err(|_| {
+                                self.err(
+                                    i,
+                                    format!(
+                                        "secret {id}: the environment variable {var} is not set"
+                                    ),
+                                )
+                            })?;
+                            out.secret_file(&self.ctx.paths.runroot, id, value.as_bytes())?
+                        }
+                        None if *required => {
+                            return Err(self.err(
+                                i,
+                                format!(
+                                    "secret {id} not found: give it with --secret id={id},src=PATH"
+                                ),
+                            ))
+                        }
+                        None => continue,
+                    };
+                    out.volumes.push(format!("{}:{target}:ro", path.display()));
+                }
+            }
+        }
+        out.key = key.join("\n");
+        Ok(out)
     }
 
     fn context(&mut self) -> anyhow::Result<&Context> {
@@ -1382,5 +1478,43 @@ impl Drop for StdoutToStderr {
         use std::os::fd::AsRawFd;
         // SAFETY: restores fd 1 from the copy this guard owns.
         unsafe { libc::dup2(self.saved.as_raw_fd(), 1) };
+    }
+}
+
+/// What `RUN --mount` adds to a step's container.
+#[derive(Default)]
+struct RunMounts {
+    volumes: Vec<String>,
+    tmpfs: Vec<String>,
+    key: String,
+    /// `sharing=locked` cache mounts, held for the step.
+    locks: Vec<nix::fcntl::Flock<std::fs::File>>,
+    /// Secrets from the environment, written for the step and removed after.
+    dir: Option<PathBuf>,
+}
+
+impl RunMounts {
+    fn secret_file(&mut self, runroot: &Path, id: &str, value: &[u8]) -> anyhow::Result<PathBuf> {
+        let dir = match &self.dir {
+            Some(d) => d.clone(),
+            None => {
+                let d = runroot.join(format!("build-secrets-{}", std::process::id()));
+                crate::sys::fsutil::create_dir_all_mode(&d, 0o700)?;
+                self.dir = Some(d.clone());
+                d
+            }
+        };
+        let hash = crate::util::digest::sha256_of(id.as_bytes());
+        let path = dir.join(&hash[hash.len() - 16..]);
+        crate::sys::fsutil::write_atomic(&path, value, 0o600)?;
+        Ok(path)
+    }
+}
+
+impl Drop for RunMounts {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod copy;
 pub mod exec;
 pub mod expand;
 pub mod ignore;
+pub mod mounts;
 pub mod parse;
 pub mod stages;
 
@@ -57,4 +58,6 @@ pub struct BuildOptions {
     pub registry: RegistryOptions,
     /// `--ignorefile`, instead of .containerignore/.dockerignore.
     pub ignorefile: Option<PathBuf>,
+    /// `--secret`: id -> where its value is.
+    pub secrets: BTreeMap<String, mounts::SecretSource>,
 }

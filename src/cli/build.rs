@@ -54,6 +54,9 @@ pub struct BuildArgs {
     /// Network for RUN steps: as `run --network` (slirp, pasta, host, none)
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
+    /// A secret for `RUN --mount=type=secret`: id=ID,src=PATH or id=ID,env=VAR
+    #[arg(long, value_name = "id=ID,src=PATH")]
+    pub secret: Vec<String>,
     /// Ignore file to use instead of .containerignore/.dockerignore
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,

@@ -69,6 +69,19 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
             ));
         }
     }
+    let mut secrets = BTreeMap::new();
+    for spec in &args.secret {
+        let (id, source) = build::mounts::parse_secret(spec).map_err(|e| exit_error(125, e))?;
+        if let build::mounts::SecretSource::File(p) = &source {
+            if !p.is_file() {
+                return Err(exit_error(
+                    125,
+                    format!("--secret {spec}: {} is not a file", p.display()),
+                ));
+            }
+        }
+        secrets.insert(id, source);
+    }
     Ok(BuildOptions {
         context,
         file,
@@ -85,6 +98,7 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
         network: args.network.clone(),
         registry: args.registry.options(),
         ignorefile: args.ignorefile.clone(),
+        secrets,
     })
 }
 
