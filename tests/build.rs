@@ -249,6 +249,47 @@ fn stdin_failures_and_formats() {
             stdout(&out)
         );
         assert_eq!(env.ok(&["run", "--rm", "piped"]), "ran\n", "[{label}]");
+        // `-` as the context: a Containerfile on stdin, no context; --env
+        // and --unsetenv on the result.
+        let out = env.run_with_stdin(
+            &[
+                "build",
+                "-t",
+                "dash",
+                "--env",
+                "ADDED=1",
+                "--unsetenv",
+                "DROP",
+                "-",
+            ],
+            b"FROM base\nENV DROP=x KEEP=y\n",
+        );
+        assert!(out.status.success(), "[{label}] {}", stderr(&out));
+        let e = env.ok(&["image", "inspect", "--format", "{{.Config.Env}}", "dash"]);
+        assert!(
+            e.contains("ADDED=1") && e.contains("KEEP=y") && !e.contains("DROP"),
+            "[{label}] {e}"
+        );
+        // A context archive (a file, or on stdin).
+        let tar = TarBuilder::new()
+            .file(
+                "Containerfile",
+                b"FROM base\nCOPY hello /hello\n",
+                0o644,
+                0,
+                0,
+            )
+            .file("hello", b"from the archive\n", 0o644, 0, 0)
+            .finish();
+        let archive = env.write_file("ctx.tar", &tar);
+        build(&env, &["-t", "fromtar", archive.to_str().unwrap()]);
+        assert_eq!(
+            env.ok(&["run", "--rm", "fromtar", "cat", "/hello"]),
+            "from the archive\n"
+        );
+        let out = env.run_with_stdin(&["build", "-q", "-t", "fromstdin", "-"], &tar);
+        assert!(out.status.success(), "[{label}] {}", stderr(&out));
+        env.fails(&["build", "--platform", "linux/s390x", empty_s], 125);
         // A failing RUN: its status, the step named, nothing left behind.
         let out = env.run_with_stdin(
             &["build", "-f", "-", "-t", "bad", empty_s],

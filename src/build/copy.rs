@@ -227,6 +227,14 @@ pub fn is_archive(path: &Path) -> bool {
     &block[257..262] == b"ustar"
 }
 
+/// Whether these bytes start a tar archive, plain or gzip/zstd compressed.
+pub fn looks_like_archive(bytes: &[u8]) -> bool {
+    match manifest::sniff_compression(bytes) {
+        manifest::Compression::None => bytes.len() >= 262 && &bytes[257..262] == b"ustar",
+        _ => true,
+    }
+}
+
 fn unpack_archive<W: Write>(
     tar: &mut tar::Builder<W>,
     path: &Path,

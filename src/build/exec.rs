@@ -18,7 +18,7 @@ use super::ignore::Matcher;
 use super::mounts::{self, Mount, SecretSource};
 use super::parse::{self, error_at, Args, Instruction};
 use super::stages::{self, Plan};
-use super::{BuildOptions, FileSource};
+use super::{BuildOptions, ContextSource, FileSource};
 use crate::container::request::CreateOptions;
 use crate::container::{create, start};
 use crate::context::Ctx;
@@ -49,7 +49,11 @@ const PROXY_ARGS: &[&str] = &[
 
 /// Build per `opts`; returns the image id (`sha256:…`).
 pub fn build(ctx: &Ctx, opts: &BuildOptions) -> anyhow::Result<String> {
-    let (file_name, text) = read_containerfile(opts)?;
+    let (context_dir, _unpacked, stdin_file) = prepare_context(ctx, &opts.context)?;
+    let (file_name, text) = match stdin_file {
+        Some(text) if opts.file == FileSource::Lookup => ("-".to_string(), text),
+        _ => read_containerfile(opts, &context_dir)?,
+    };
     let cf = parse::parse(&file_name, &text)?;
     let predefined = predefined_args();
     let plan = stages::plan(&file_name, &cf, &opts.build_args, &predefined)?;
@@ -62,6 +66,7 @@ pub fn build(ctx: &Ctx, opts: &BuildOptions) -> anyhow::Result<String> {
         escape: cf.escape,
         plan: &plan,
         predefined,
+        context_dir,
         context: None,
         digests: None,
         cache: StepCache::new(&ctx.paths.root),
@@ -105,7 +110,72 @@ pub fn build(ctx: &Ctx, opts: &BuildOptions) -> anyhow::Result<String> {
     Ok(id)
 }
 
-fn read_containerfile(opts: &BuildOptions) -> anyhow::Result<(String, String)> {
+/// A context directory removed when dropped (an unpacked archive).
+struct Unpacked(PathBuf);
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The context as a directory: as given, or an archive unpacked into the
+/// run directory; `-` gives a Containerfile's text (and an empty context)
+/// unless stdin holds an archive.
+fn prepare_context(
+    ctx: &Ctx,
+    source: &ContextSource,
+) -> anyhow::Result<(PathBuf, Option<Unpacked>, Option<String>)> {
+    let unpack_into =
+        |reader: &mut (dyn Read + Send)| -> anyhow::Result<(PathBuf, Option<Unpacked>)> {
+            let dir = ctx
+                .paths
+                .runroot
+                .join(format!("build-context-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            crate::sys::fsutil::create_dir_all_mode(&dir, 0o700)?;
+            let guard = Unpacked(dir.clone());
+            let tar = crate::image::manifest::decompress(std::io::BufReader::new(reader))
+                .context("reading the context archive")?;
+            let mut archive = tar::Archive::new(tar);
+            archive.set_preserve_ownerships(false);
+            archive.set_preserve_permissions(true);
+            archive
+                .unpack(&dir)
+                .map_err(|e| exit_error(125, format!("unpacking the context archive: {e}")))?;
+            Ok((dir, Some(guard)))
+        };
+    match source {
+        ContextSource::Dir(d) => Ok((d.clone(), None, None)),
+        ContextSource::Archive(p) => {
+            let mut f = std::fs::File::open(p)
+                .map_err(|e| exit_error(125, format!("the build context {}: {e}", p.display())))?;
+            let (dir, guard) = unpack_into(&mut f)?;
+            Ok((dir, guard, None))
+        }
+        ContextSource::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("reading the build context from stdin")?;
+            if crate::build::copy::looks_like_archive(&bytes) {
+                let (dir, guard) = unpack_into(&mut bytes.as_slice())?;
+                return Ok((dir, guard, None));
+            }
+            let text = String::from_utf8(bytes).map_err(|_| {
+                exit_error(125, "stdin holds neither a Containerfile nor a tar archive")
+            })?;
+            let dir = ctx
+                .paths
+                .runroot
+                .join(format!("build-context-{}", std::process::id()));
+            crate::sys::fsutil::create_dir_all_mode(&dir, 0o700)?;
+            Ok((dir.clone(), Some(Unpacked(dir)), Some(text)))
+        }
+    }
+}
+
+fn read_containerfile(opts: &BuildOptions, context: &Path) -> anyhow::Result<(String, String)> {
     let path = match &opts.file {
         FileSource::Stdin => {
             let mut text = String::new();
@@ -117,14 +187,14 @@ fn read_containerfile(opts: &BuildOptions) -> anyhow::Result<(String, String)> {
         FileSource::Path(p) => p.clone(),
         FileSource::Lookup => ["Containerfile", "Dockerfile"]
             .iter()
-            .map(|n| opts.context.join(n))
+            .map(|n| context.join(n))
             .find(|p| p.is_file())
             .ok_or_else(|| {
                 exit_error(
                     125,
                     format!(
                         "no Containerfile or Dockerfile in {}; name one with -f",
-                        opts.context.display()
+                        context.display()
                     ),
                 )
             })?,
@@ -165,6 +235,7 @@ struct Builder<'a> {
     escape: char,
     plan: &'a Plan,
     predefined: BTreeMap<String, String>,
+    context_dir: PathBuf,
     /// Walked on first use (a build without COPY never reads it).
     context: Option<Context>,
     digests: Option<DigestCache>,
@@ -960,7 +1031,7 @@ impl Builder<'_> {
 
     fn context(&mut self) -> anyhow::Result<&Context> {
         if self.context.is_none() {
-            let root = &self.opts.context;
+            let root = &self.context_dir.clone();
             let (matcher, name) = self.ignore_rules(root)?;
             self.context = Some(Context::open(root, matcher, name)?);
             self.digests = Some(DigestCache::load(
@@ -1324,6 +1395,40 @@ impl Builder<'_> {
                 text.push(format!("{k}={v}"));
             }
             state.key = cache::chain(&state.key, &["--label", &text.join("\n")]);
+            state.dirty = true;
+        }
+        let finishing = is_target
+            && (!self.opts.env.is_empty()
+                || !self.opts.unsetenv.is_empty()
+                || self.opts.omit_history);
+        if finishing {
+            let rc = state.runtime();
+            let env = rc.entry("Env").or_insert_with(|| json!([]));
+            if let Some(list) = env.as_array_mut() {
+                for e in &self.opts.env {
+                    let (k, v) = match e.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (e.clone(), std::env::var(e).unwrap_or_default()),
+                    };
+                    let prefix = format!("{k}=");
+                    list.retain(|x| x.as_str().is_none_or(|s| !s.starts_with(&prefix)));
+                    list.push(json!(format!("{k}={v}")));
+                }
+                for k in &self.opts.unsetenv {
+                    let prefix = format!("{k}=");
+                    list.retain(|x| x.as_str().is_none_or(|s| !s.starts_with(&prefix) && s != k));
+                }
+            }
+            if self.opts.omit_history {
+                if let Some(c) = state.config.as_object_mut() {
+                    c.remove("history");
+                }
+            }
+            let text = format!(
+                "{:?} {:?} {}",
+                self.opts.env, self.opts.unsetenv, self.opts.omit_history
+            );
+            state.key = cache::chain(&state.key, &["--env", &text]);
             state.dirty = true;
         }
         let names = if is_target {

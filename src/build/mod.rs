@@ -34,10 +34,20 @@ pub enum FileSource {
     Stdin,
 }
 
+/// The build context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextSource {
+    Dir(PathBuf),
+    /// A tar archive (maybe gzip/zstd compressed), unpacked first.
+    Archive(PathBuf),
+    /// `-`: a Containerfile (no context) or a context archive on stdin.
+    Stdin,
+}
+
 /// What a build is asked (the CLI fills it from its flags).
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    pub context: PathBuf,
+    pub context: ContextSource,
     pub file: FileSource,
     /// Full image names to give the result.
     pub tags: Vec<String>,
@@ -52,6 +62,12 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// `--label K=V` on the final image.
     pub labels: Vec<String>,
+    /// `--env K=V` on the final image.
+    pub env: Vec<String>,
+    /// `--unsetenv K`: removed from the final image's environment.
+    pub unsetenv: Vec<String>,
+    /// `--omit-history`: the final image carries no history.
+    pub omit_history: bool,
     pub format: Format,
     /// `--network` for RUN steps (as `run` takes it).
     pub network: Option<String>,

@@ -43,6 +43,18 @@ pub struct BuildArgs {
     /// Add a label to the image: KEY=VALUE
     #[arg(long, value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    /// Set an environment variable in the image: KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Remove an environment variable from the image
+    #[arg(long, value_name = "KEY")]
+    pub unsetenv: Vec<String>,
+    /// Leave the history out of the image
+    #[arg(long)]
+    pub omit_history: bool,
+    /// Platform to build for (only the host's: OS/ARCH[/VARIANT])
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
     /// Image format: oci (drops HEALTHCHECK, SHELL, ONBUILD) or docker
     #[arg(
         long,

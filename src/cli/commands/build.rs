@@ -1,7 +1,7 @@
 //! `cove build`: flags into `build::BuildOptions`, then the build; the
 //! image id on stdout.
 
-use crate::build::{self, BuildOptions, FileSource};
+use crate::build::{self, BuildOptions, ContextSource, FileSource};
 use crate::cli::BuildArgs;
 use crate::context::Ctx;
 use crate::error::exit_error;
@@ -47,18 +47,27 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
     for a in &args.build_arg {
         add_arg(&mut build_args, a)?;
     }
-    let context = args.context.clone().unwrap_or_else(|| ".".into());
     let file = match args.file.as_deref() {
         None => FileSource::Lookup,
         Some(p) if p.as_os_str() == "-" => FileSource::Stdin,
         Some(p) => FileSource::Path(p.to_path_buf()),
     };
-    let meta = std::fs::metadata(&context)
-        .map_err(|e| exit_error(125, format!("the build context {}: {e}", context.display())))?;
-    if !meta.is_dir() {
+    let context = match args.context.clone() {
+        Some(p) if p.as_os_str() == "-" => ContextSource::Stdin,
+        Some(p) => {
+            let meta = std::fs::metadata(&p)
+                .map_err(|e| exit_error(125, format!("the build context {}: {e}", p.display())))?;
+            match meta.is_dir() {
+                true => ContextSource::Dir(p),
+                false => ContextSource::Archive(p),
+            }
+        }
+        None => ContextSource::Dir(".".into()),
+    };
+    if context == ContextSource::Stdin && file == FileSource::Stdin {
         return Err(exit_error(
             125,
-            format!("the build context {} is not a directory", context.display()),
+            "stdin cannot hold both the context and the Containerfile",
         ));
     }
     for l in &args.label {
@@ -67,6 +76,24 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
                 125,
                 format!("--label {l:?}: expected KEY=VALUE"),
             ));
+        }
+    }
+    if let Some(p) = &args.platform {
+        let host = crate::image::manifest::Platform::host();
+        let asked = crate::image::manifest::Platform::from_flags(Some(p), None, None, None)?;
+        if asked.os != host.os || asked.architecture != host.architecture {
+            return Err(exit_error(
+                125,
+                format!(
+                    "--platform {p}: only the host's platform ({}/{}) can be built; cove does not emulate others",
+                    host.os, host.architecture
+                ),
+            ));
+        }
+    }
+    for e in &args.env {
+        if e.is_empty() || e.starts_with('=') {
+            return Err(exit_error(125, format!("--env {e:?}: expected KEY=VALUE")));
         }
     }
     let mut secrets = BTreeMap::new();
@@ -94,6 +121,9 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
         iidfile: args.iidfile.clone(),
         quiet: args.quiet,
         labels: args.label.clone(),
+        env: args.env.clone(),
+        unsetenv: args.unsetenv.clone(),
+        omit_history: args.omit_history,
         format,
         network: args.network.clone(),
         registry: args.registry.options(),
