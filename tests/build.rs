@@ -290,6 +290,53 @@ fn stdin_failures_and_formats() {
         let out = env.run_with_stdin(&["build", "-q", "-t", "fromstdin", "-"], &tar);
         assert!(out.status.success(), "[{label}] {}", stderr(&out));
         env.fails(&["build", "--platform", "linux/s390x", empty_s], 125);
+        // An ARG used before its declaration is named.
+        let early = context(
+            &env,
+            "early",
+            &[("Containerfile", "FROM base\nENV X=$V\nARG V=1\n")],
+        );
+        let err = env.fails(&["build", early.to_str().unwrap()], 125);
+        assert!(
+            err.contains("Containerfile:2: ENV: $V is used before ARG V declares it (line 3)"),
+            "[{label}] {err}"
+        );
+        // ONBUILD triggers (docker format) run in the image built on it.
+        let parent = context(
+            &env,
+            "parent",
+            &[(
+                "Containerfile",
+                "FROM base\nONBUILD RUN echo triggered > /trigger\n",
+            )],
+        );
+        build(
+            &env,
+            &[
+                "--format",
+                "docker",
+                "-t",
+                "parent",
+                parent.to_str().unwrap(),
+            ],
+        );
+        let child = context(
+            &env,
+            "child",
+            &[("Containerfile", "FROM parent\nRUN cat /trigger\n")],
+        );
+        let (_, out) = build(
+            &env,
+            &["--format", "docker", "-t", "child", child.to_str().unwrap()],
+        );
+        assert!(
+            out.contains("ONBUILD RUN echo triggered"),
+            "[{label}] {out}"
+        );
+        assert_eq!(
+            env.ok(&["run", "--rm", "child", "cat", "/trigger"]),
+            "triggered\n"
+        );
         // A failing RUN: its status, the step named, nothing left behind.
         let out = env.run_with_stdin(
             &["build", "-f", "-", "-t", "bad", empty_s],

@@ -404,6 +404,7 @@ impl Builder<'_> {
             stage.from.original
         ));
         let mut state = self.from(stage)?;
+        self.onbuild(stage, &mut state, prefix)?;
         for (n, i) in stage.instructions.iter().enumerate() {
             self.say(format!(
                 "{prefix}STEP {}/{total}: {} {}",
@@ -411,9 +412,82 @@ impl Builder<'_> {
                 i.keyword,
                 i.original
             ));
+            self.check_declared(stage, n, i, &state)?;
             self.step(stage, &mut state, i)?;
         }
         self.finish_stage(state, is_target)
+    }
+
+    /// The base image's ONBUILD triggers run first (and are not kept).
+    fn onbuild(
+        &mut self,
+        stage: &stages::Stage,
+        state: &mut State,
+        prefix: &str,
+    ) -> anyhow::Result<()> {
+        let triggers: Vec<String> = match state.runtime().remove("OnBuild") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => return Ok(()),
+        };
+        state.dirty = true;
+        state.key = cache::chain(&state.key, &["ONBUILD triggers", &triggers.join("\n")]);
+        for t in &triggers {
+            let cf = parse::parse(&format!("{} (ONBUILD of the base image)", self.file), t)?;
+            for i in &cf.instructions {
+                if matches!(i.keyword.as_str(), "FROM" | "ONBUILD" | "MAINTAINER") {
+                    return Err(exit_error(
+                        125,
+                        format!("ONBUILD {t:?}: {} is not allowed in a trigger", i.keyword),
+                    ));
+                }
+                self.say(format!("{prefix}ONBUILD {} {}", i.keyword, i.original));
+                self.step(stage, state, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A variable used in an expanding instruction before the ARG that
+    /// declares it further down the stage is a mistake: say so.
+    fn check_declared(
+        &self,
+        stage: &stages::Stage,
+        n: usize,
+        i: &Instruction,
+        state: &State,
+    ) -> anyhow::Result<()> {
+        if matches!(
+            i.keyword.as_str(),
+            "RUN" | "CMD" | "ENTRYPOINT" | "SHELL" | "HEALTHCHECK" | "ONBUILD"
+        ) {
+            return Ok(());
+        }
+        let text = match &i.args {
+            Args::Shell(s) => s.clone(),
+            Args::Exec(v) => v.join(" "),
+        };
+        for name in referenced(&text) {
+            if state.lookup(&name).is_some() || state.args.contains_key(&name) {
+                continue;
+            }
+            let later = stage.instructions[n + 1..].iter().find(|l| {
+                l.keyword == "ARG"
+                    && matches!(&l.args, Args::Shell(t) if t.split_whitespace().any(|w| w.split('=').next() == Some(name.as_str())))
+            });
+            if let Some(l) = later {
+                return Err(self.err(
+                    i,
+                    format!(
+                        "${name} is used before ARG {name} declares it (line {}); move the ARG up",
+                        l.line
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn from(&mut self, stage: &stages::Stage) -> anyhow::Result<State> {
@@ -1621,5 +1695,39 @@ impl Drop for RunMounts {
         if let Some(d) = &self.dir {
             let _ = std::fs::remove_dir_all(d);
         }
+    }
+}
+
+/// The variable names `$NAME` and `${NAME…}` in `text`.
+fn referenced(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
+            let mut j = start;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            if j > start && !b[start].is_ascii_digit() {
+                out.push(text[start..j].to_string());
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn referenced_names() {
+        assert_eq!(referenced("a $B ${C:-$D} $1 $ ${E}x"), ["B", "C", "D", "E"]);
+        assert!(referenced("no vars").is_empty());
     }
 }
