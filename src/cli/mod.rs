@@ -175,7 +175,7 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
     /// Build an image from a Containerfile
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// List images in local storage
     #[command(visible_alias = "list")]
     Ls(ImagesArgs),
