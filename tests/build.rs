@@ -464,6 +464,43 @@ fn run_mounts_and_secrets() {
             ["2", "bound", "end"],
             "[{label}] {out}"
         );
+        // -v for RUN steps; `buildx build` and `image build` are `build`.
+        let vol = env.dir.join("vol");
+        std::fs::create_dir_all(&vol).unwrap();
+        std::fs::write(vol.join("v.txt"), "from a volume\n").unwrap();
+        std::fs::set_permissions(&vol, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let volctx = context(
+            &env,
+            "volctx",
+            &[("Containerfile", "FROM base\nRUN cat /v/v.txt > /got\n")],
+        );
+        let v = format!("{}:/v:ro", vol.display());
+        env.ok(&[
+            "buildx",
+            "build",
+            "-q",
+            "-v",
+            &v,
+            "-t",
+            "vol",
+            volctx.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            env.ok(&["run", "--rm", "vol", "cat", "/got"]),
+            "from a volume\n",
+            "[{label}]"
+        );
+        env.ok(&[
+            "image",
+            "build",
+            "-q",
+            "-v",
+            &v,
+            "-t",
+            "vol",
+            volctx.to_str().unwrap(),
+        ]);
         // A changed bind source runs the step again.
         std::fs::write(ctx.join("data.txt"), "changed\n").unwrap();
         build(&env, &["--secret", &secret_arg, "-t", "m", ctx_s]);

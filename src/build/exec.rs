@@ -1099,6 +1099,10 @@ impl Builder<'_> {
                 }
             }
         }
+        for v in &self.opts.volumes {
+            out.volumes.push(v.clone());
+            key.push(format!("volume {v}"));
+        }
         out.key = key.join("\n");
         Ok(out)
     }

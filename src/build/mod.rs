@@ -71,6 +71,8 @@ pub struct BuildOptions {
     pub format: Format,
     /// `--network` for RUN steps (as `run` takes it).
     pub network: Option<String>,
+    /// `-v` for RUN steps (as `run` takes it).
+    pub volumes: Vec<String>,
     pub registry: RegistryOptions,
     /// `--ignorefile`, instead of .containerignore/.dockerignore.
     pub ignorefile: Option<PathBuf>,

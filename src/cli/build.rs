@@ -69,6 +69,9 @@ pub struct BuildArgs {
     /// A secret for `RUN --mount=type=secret`: id=ID,src=PATH or id=ID,env=VAR
     #[arg(long, value_name = "id=ID,src=PATH")]
     pub secret: Vec<String>,
+    /// Mount a volume in RUN steps: SOURCE:DEST[:OPTIONS], as `run -v`
+    #[arg(short, long, value_name = "SOURCE:DEST[:OPTIONS]")]
+    pub volume: Vec<String>,
     /// Ignore file to use instead of .containerignore/.dockerignore
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,

@@ -126,6 +126,7 @@ fn options(args: &BuildArgs) -> anyhow::Result<BuildOptions> {
         omit_history: args.omit_history,
         format,
         network: args.network.clone(),
+        volumes: args.volume.clone(),
         registry: args.registry.options(),
         ignorefile: args.ignorefile.clone(),
         secrets,
