@@ -1009,6 +1009,7 @@ impl Builder<'_> {
                 history,
                 names: Vec::new(),
                 format: self.opts.format,
+                drop_mount_points: true,
             },
         );
         let _ = start::remove_with_volumes(self.ctx, &container);

@@ -27,6 +27,10 @@ pub struct CommitRequest<'a> {
     pub history: Value,
     pub names: Vec<String>,
     pub format: Format,
+    /// Leave out the mount points the runtime created (empty files and
+    /// directories at the spec's mount destinations): a build step's
+    /// layer holds what its command wrote, not /etc/hosts stubs.
+    pub drop_mount_points: bool,
 }
 
 /// Store `container`'s changes as a layer and write the image; returns
@@ -42,10 +46,26 @@ pub fn commit(ctx: &Ctx, container: ContainerDir, req: CommitRequest) -> anyhow:
         c.rootfs(),
         c.path.join("rootfs.done").exists(),
     );
+    let stubs: std::collections::BTreeSet<String> = match req.drop_mount_points {
+        true => c
+            .spec()?
+            .mounts()
+            .iter()
+            .flatten()
+            .map(|m| {
+                m.destination()
+                    .to_string_lossy()
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .filter(|d| !d.is_empty())
+            .collect(),
+        false => Default::default(),
+    };
     let worker = access.spawn_in_userns(move || {
         let out = BufWriter::with_capacity(256 << 10, writer);
         let mut out = match driver {
-            Driver::Overlay | Driver::Fuse => diff::write_upper(&upper, out)?,
+            Driver::Overlay | Driver::Fuse => diff::write_upper_without(&upper, out, &stubs)?,
             // A vfs container that never started has no changes.
             Driver::Vfs if copied => diff::write_vfs_diff(&rootfs, &layers, out)?,
             Driver::Vfs => crate::image::layer::tarstream::TarWriter::new(out).finish()?,
@@ -59,6 +79,7 @@ pub fn commit(ctx: &Ctx, container: ContainerDir, req: CommitRequest) -> anyhow:
         history,
         names,
         format,
+        ..
     } = req;
     let stored = crate::image::store::write_in_child(&ctx.paths.root, move |store, opts| {
         let layer = commit::store_layer(store, opts, BufReader::with_capacity(256 << 10, reader))

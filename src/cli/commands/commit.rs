@@ -64,6 +64,7 @@ pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
             history,
             names: name.into_iter().collect(),
             format: Format::Oci,
+            drop_mount_points: false,
         },
     )?;
     let id = config_digest
