@@ -7,6 +7,7 @@
 //! - `runtime`, `storage`, `network`, `monitor`: how it is done;
 //! - `sys`, `util`, `context`, `error`, `log`: syscall wrappers and small shared pieces.
 
+pub mod build;
 pub mod cli;
 pub mod container;
 pub mod context;

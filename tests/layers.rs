@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 /// modules of its own layer as long as no cycle forms.
 const LAYERS: &[(&str, &[&str])] = &[
     ("command line", &["cli"]),
-    ("what a user asks for", &["container", "image", "dev"]),
+    (
+        "what a user asks for",
+        &["container", "image", "build", "dev"],
+    ),
     (
         "how it is done",
         &["runtime", "storage", "network", "monitor"],

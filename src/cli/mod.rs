@@ -11,12 +11,14 @@ pub mod output;
 pub mod template;
 pub mod values;
 
+mod build;
 mod exec;
 mod files;
 mod manage;
 mod ps;
 mod run;
 mod volume;
+pub use build::*;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
@@ -117,6 +119,11 @@ pub enum Command {
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Build an image from a Containerfile
+    Build(BuildArgs),
+    /// Docker buildx compatibility: `buildx build`
+    #[command(subcommand)]
+    Buildx(BuildxCommand),
     /// Pull an image from a registry
     Pull(PullArgs),
     /// Push an image to a registry
@@ -167,6 +174,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
+    /// Build an image from a Containerfile
+    Build(Box<BuildArgs>),
     /// List images in local storage
     #[command(visible_alias = "list")]
     Ls(ImagesArgs),

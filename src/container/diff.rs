@@ -110,17 +110,45 @@ fn xattr_is_y(path: &Path, name: &str) -> bool {
 
 /// The overlay upper directory `upper` as a layer tar.
 pub fn write_upper<W: Write>(upper: &Path, out: W) -> anyhow::Result<W> {
+    write_upper_without(upper, out, &std::collections::BTreeSet::new())
+}
+
+/// [`write_upper`], leaving out the entries named in `stubs` (archive
+/// names, such as `etc/hosts`) when they are empty files or directories:
+/// the mount points the runtime made, which a build step's layer should
+/// not keep.
+pub fn write_upper_without<W: Write>(
+    upper: &Path,
+    out: W,
+    stubs: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<W> {
     let mut tar = TarWriter::new(out);
-    upper_dir(&mut tar, upper, "")?;
+    upper_dir(&mut tar, upper, "", stubs)?;
     tar.finish()
 }
 
-fn upper_dir<W: Write>(tar: &mut TarWriter<W>, dir: &Path, name: &str) -> anyhow::Result<()> {
+fn upper_dir<W: Write>(
+    tar: &mut TarWriter<W>,
+    dir: &Path,
+    name: &str,
+    stubs: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<()> {
     for child in sorted_entries(dir)? {
         let path = dir.join(&child);
         let child_name = join(name, &lossy(&child));
         let meta =
             fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+        if stubs.contains(&child_name) {
+            let empty = match meta.is_dir() {
+                true => fs::read_dir(&path)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false),
+                false => meta.is_file() && meta.len() == 0,
+            };
+            if empty {
+                continue;
+            }
+        }
         if is_whiteout(&meta) {
             tar.append_marker(&join(name, &format!("{WHITEOUT}{}", lossy(&child))))?;
             continue;
@@ -130,7 +158,7 @@ fn upper_dir<W: Write>(tar: &mut TarWriter<W>, dir: &Path, name: &str) -> anyhow
             if is_opaque(&path) {
                 tar.append_marker(&join(&child_name, OPAQUE))?;
             }
-            upper_dir(tar, &path, &child_name)?;
+            upper_dir(tar, &path, &child_name, stubs)?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod cdi;
+pub mod commit;
 pub mod create;
 pub mod diff;
 pub mod exec;

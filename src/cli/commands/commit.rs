@@ -4,20 +4,16 @@
 //! entrypoint, environment, labels, user, working directory, as Podman
 //! does) and from `--change`.
 
-use super::import::store_layer;
 use crate::cli::CommitArgs;
-use crate::container::access::{self, Access};
-use crate::container::{diff, record, record::ContainerDir};
+use crate::container::{record, record::ContainerDir};
 use crate::context::Ctx;
 use crate::error::exit_error;
 use crate::image::changes::apply_change;
-use crate::image::manifest::{self, StoredImage};
+use crate::image::commit::Format;
+use crate::image::manifest::StoredImage;
 use crate::image::reference::local_name;
-use crate::image::store::NewImage;
-use crate::storage::Driver;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
-use std::io::{BufReader, BufWriter, Write};
 
 pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
     // Bad input fails before anything is written.
@@ -46,49 +42,12 @@ pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
         serde_json::from_slice(&base.config_bytes).context("reading the base image config")?;
     let runtime = runtime_config(&container, config.get("config").cloned(), args)?;
 
-    // The changes are read by a child in the container's user namespace
-    // (forked before this process enters the store's).
-    let access = Access::open(container)?;
-    let layers = access.layers()?;
-    let (reader, writer) = access::pipe()?;
-    let c = &access.container;
-    let (driver, upper, rootfs, copied) = (
-        c.config.driver,
-        c.upper(),
-        c.rootfs(),
-        c.path.join("rootfs.done").exists(),
-    );
-    let worker = access.spawn_in_userns(move || {
-        let out = BufWriter::with_capacity(256 << 10, writer);
-        let mut out = match driver {
-            Driver::Overlay | Driver::Fuse => diff::write_upper(&upper, out)?,
-            // A vfs container that never started has no changes.
-            Driver::Vfs if copied => diff::write_vfs_diff(&rootfs, &layers, out)?,
-            Driver::Vfs => crate::image::layer::tarstream::TarWriter::new(out).finish()?,
-        };
-        out.flush().context("writing the layer")?;
-        Ok(())
-    })?;
-    let stored = (|| {
-        let (store, opts) = crate::image::store::open_for_writing(&ctx.paths.root)?;
-        let _writing = store.lock_writing()?;
-        let layer = store_layer(&store, &opts, BufReader::with_capacity(256 << 10, reader))
-            .context("storing the container's changes")?;
-        Ok((store, _writing, layer))
-    })();
-    let (store, _writing, layer) = worker.wait_after(stored)?;
-
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     config["created"] = json!(now);
     if let Some(author) = &args.author {
         config["author"] = json!(author);
     }
     config["config"] = runtime;
-    let diff_ids = config
-        .pointer_mut("/rootfs/diff_ids")
-        .and_then(Value::as_array_mut)
-        .ok_or_else(|| anyhow::anyhow!("the base image config has no rootfs.diff_ids"))?;
-    diff_ids.push(json!(layer.diff_id));
     let mut history = json!({"created": now});
     if let Some(author) = &args.author {
         history["author"] = json!(author);
@@ -96,49 +55,18 @@ pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
     if let Some(m) = &args.message {
         history["comment"] = json!(m);
     }
-    match config.get_mut("history").and_then(Value::as_array_mut) {
-        Some(h) => h.push(history),
-        None => config["history"] = json!([history]),
-    }
-    let config_bytes = serde_json::to_vec(&config)?;
-    let config_digest = store.put_blob(&config_bytes)?;
-
-    let base_manifest: Value = serde_json::from_slice(&store.read_blob(&entry.manifest_digest)?)
-        .context("reading the base image manifest")?;
-    let mut layers: Vec<Value> = base_manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(oci_layer_descriptor)
-        .collect();
-    layers.push(
-        json!({"mediaType": manifest::OCI_LAYER, "digest": layer.diff_id, "size": layer.blob_size}),
-    );
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": manifest::OCI_MANIFEST,
-        "config": {"mediaType": manifest::OCI_CONFIG, "digest": config_digest, "size": config_bytes.len()},
-        "layers": layers,
-    });
-    let manifest_bytes = serde_json::to_vec(&manifest)?;
-    let manifest_digest = store.put_blob(&manifest_bytes)?;
-    store.update_catalog(|c| {
-        c.add(
-            NewImage {
-                id: config_digest.clone(),
-                manifest_digest,
-                manifest_media_type: manifest::OCI_MANIFEST.into(),
-                manifest_size: manifest_bytes.len() as u64,
-                created: Some(now.clone()),
-                size: entry.size + layer.unpacked_size,
-                list_digest: None,
-            },
-            name.as_deref(),
-        );
-        Ok(())
-    })?;
+    let config_digest = crate::container::commit::commit(
+        ctx,
+        container,
+        crate::container::commit::CommitRequest {
+            base: &entry,
+            config,
+            history,
+            names: name.into_iter().collect(),
+            format: Format::Oci,
+            drop_mount_points: false,
+        },
+    )?;
     let id = config_digest
         .strip_prefix("sha256:")
         .unwrap_or(&config_digest);
@@ -148,19 +76,6 @@ pub fn commit(ctx: &Ctx, args: &CommitArgs) -> anyhow::Result<i32> {
     }
     println!("{id}");
     Ok(0)
-}
-
-/// Docker layer media types in an OCI manifest become their OCI names.
-fn oci_layer_descriptor(mut layer: Value) -> Value {
-    let oci = match layer.get("mediaType").and_then(Value::as_str) {
-        Some(manifest::DOCKER_LAYER_GZIP) => Some(manifest::OCI_LAYER_GZIP),
-        Some("application/vnd.docker.image.rootfs.diff.tar") => Some(manifest::OCI_LAYER),
-        _ => None,
-    };
-    if let Some(t) = oci {
-        layer["mediaType"] = json!(t);
-    }
-    layer
 }
 
 /// The image's runtime config as the container ran it, then `--change`.
@@ -229,21 +144,4 @@ fn runtime_config(
         apply_change(&mut rc, change)?;
     }
     Ok(Value::Object(rc))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn docker_layer_types_become_oci() {
-        let l = oci_layer_descriptor(
-            json!({"mediaType": manifest::DOCKER_LAYER_GZIP, "digest": "sha256:a", "size": 1}),
-        );
-        assert_eq!(l["mediaType"], manifest::OCI_LAYER_GZIP);
-        let l = oci_layer_descriptor(
-            json!({"mediaType": manifest::OCI_LAYER, "digest": "sha256:a", "size": 1}),
-        );
-        assert_eq!(l["mediaType"], manifest::OCI_LAYER);
-    }
 }

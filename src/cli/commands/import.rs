@@ -5,13 +5,14 @@
 use crate::cli::ImportArgs;
 use crate::context::Ctx;
 use crate::image::changes::apply_change;
-use crate::image::layer::unpack::{self, UnpackOptions};
+use crate::image::commit::store_layer;
+use crate::image::layer::unpack::UnpackOptions;
 use crate::image::manifest::{self, Platform};
 use crate::image::reference::local_name;
 use crate::image::store::{NewImage, Store};
 use anyhow::Context;
 use serde_json::{json, Map, Value};
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 
 pub fn import(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<i32> {
     // Validate everything cheap before touching the store.
@@ -90,60 +91,4 @@ fn import_layer(
         Ok(())
     })?;
     Ok(config_digest)
-}
-
-/// A layer stored by [`store_layer`].
-pub struct StoredLayer {
-    /// `sha256:…` of the uncompressed tar: blob digest and diff id at once.
-    pub diff_id: String,
-    pub blob_size: u64,
-    /// Bytes on disk once unpacked (at least the blob's size).
-    pub unpacked_size: u64,
-}
-
-/// Store an uncompressed layer tar as a blob and unpack it into the layer
-/// store, in one pass. The caller holds the store's writing lock.
-pub fn store_layer(
-    store: &Store,
-    opts: &UnpackOptions,
-    tar: impl Read,
-) -> anyhow::Result<StoredLayer> {
-    let mut blob = store.blob_writer()?;
-    let staging = store.stage_layer()?;
-    let stats = {
-        let mut tee = TeeReader {
-            inner: tar,
-            copy: &mut blob,
-        };
-        let stats = unpack::unpack_layer(&mut tee, &staging.diff_path(), opts)?;
-        // The tar's end padding still belongs to the layer blob.
-        std::io::copy(&mut tee, &mut std::io::sink()).context("reading the layer")?;
-        stats
-    };
-    let blob_size = blob.written();
-    if blob_size == 0 {
-        anyhow::bail!("the tarball is empty");
-    }
-    let diff_id = blob.commit(None)?;
-    let unpacked_size = stats.bytes.max(blob_size);
-    staging.commit(&diff_id, unpacked_size)?;
-    Ok(StoredLayer {
-        diff_id,
-        blob_size,
-        unpacked_size,
-    })
-}
-
-/// Copies everything read through it to a writer (the layer blob).
-struct TeeReader<'a, R, W> {
-    inner: R,
-    copy: &'a mut W,
-}
-
-impl<R: Read, W: Write> Read for TeeReader<'_, R, W> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.copy.write_all(&buf[..n])?;
-        Ok(n)
-    }
 }

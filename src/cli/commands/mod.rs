@@ -2,6 +2,7 @@
 //! to them. Each returns the process exit code.
 
 mod archive;
+mod build;
 mod commit;
 mod cp;
 mod df;
@@ -24,7 +25,7 @@ mod system;
 mod top;
 mod volume;
 
-use crate::cli::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
+use crate::cli::{BuildxCommand, Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
 use crate::context::{Ctx, Paths};
 
 /// The states a container `status=` filter takes.
@@ -105,6 +106,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Cp(a) => cp::cp(&ctx, &a),
         Command::Export(a) => cp::export(&ctx, &a),
         Command::Commit(a) => commit::commit(&ctx, &a),
+        Command::Build(a) => build::build(&ctx, &a),
+        Command::Buildx(BuildxCommand::Build(a)) => build::build(&ctx, &a),
         Command::Pull(a) => pull::pull(&ctx, &a),
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),
@@ -127,6 +130,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             SystemCommand::Reset(a) => prune::system_reset(&ctx, &a),
         },
         Command::Image(sub) => match sub {
+            ImageCommand::Build(a) => build::build(&ctx, &a),
             ImageCommand::Ls(a) => images::list(&ctx, &a),
             ImageCommand::Inspect(a) => images::inspect(&ctx, &a),
             ImageCommand::Exists(a) => images::exists(&ctx, &a),

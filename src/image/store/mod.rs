@@ -140,3 +140,53 @@ pub fn explain_io(err: std::io::Error, what: &str) -> anyhow::Error {
         anyhow::Error::new(err).context(what.to_string())
     }
 }
+
+/// Run `work` in a forked child that opens the store for writing (and so
+/// enters the storage user namespace when unprivileged), holding the
+/// writing lock; its answer (an image id) comes back on a pipe. Lets a
+/// command that must stay single-threaded in the initial namespace (one
+/// that starts containers: `build`, `commit`) write images. Must be
+/// called while this process is single-threaded.
+pub fn write_in_child<F>(root: &Path, work: F) -> anyhow::Result<String>
+where
+    F: FnOnce(&Store, &crate::image::layer::unpack::UnpackOptions) -> anyhow::Result<String>,
+{
+    use std::io::Read;
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // SAFETY: the caller is single-threaded (documented contract); the
+    // child does its work and leaves with _exit.
+    match unsafe { nix::unistd::fork() }.context("forking")? {
+        nix::unistd::ForkResult::Child => {
+            drop(read);
+            let result = open_for_writing(root).and_then(|(store, opts)| {
+                let _writing = store.lock_writing()?;
+                work(&store, &opts)
+            });
+            let (code, report) = match result {
+                Ok(answer) => (0, format!("0{answer}")),
+                Err(e) => {
+                    let code = crate::error::exit_code(&e).clamp(1, 255);
+                    (code, format!("1{}", crate::error::describe(&e)))
+                }
+            };
+            let _ = crate::sys::fd::write_all(std::os::fd::AsFd::as_fd(&write), report.as_bytes());
+            // SAFETY: leave without running this process's destructors.
+            unsafe { libc::_exit(code) };
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(write);
+            let mut report = String::new();
+            let _ = File::from(read).read_to_string(&mut report);
+            let status = nix::sys::wait::waitpid(child, None)?;
+            let code = match status {
+                nix::sys::wait::WaitStatus::Exited(_, c) => c,
+                _ => 125,
+            };
+            match report.split_at_checked(1) {
+                Some(("0", answer)) if code == 0 => Ok(answer.to_string()),
+                Some(("1", message)) => Err(crate::error::exit_error(code.max(1), message)),
+                _ => Err(crate::error::exit_error(125, "writing the image failed")),
+            }
+        }
+    }
+}
