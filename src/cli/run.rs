@@ -165,8 +165,7 @@ pub struct CreateOpts {
         value_name = "IMAGE [COMMAND [ARG...]]",
         required = true,
         num_args = 1..,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
+        trailing_var_arg = true
     )]
     pub image_and_command: Vec<String>,
 }
@@ -414,6 +413,7 @@ mod tests {
     use clap::Parser;
 
     #[derive(Parser)]
+    #[command(disable_help_flag = true)]
     struct Probe {
         #[command(flatten)]
         create: CreateOpts,

@@ -6,6 +6,7 @@ mod commit;
 mod cp;
 mod df;
 mod exec;
+mod global;
 mod health;
 mod images;
 mod import;
@@ -43,8 +44,13 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
-    let log_level = cli.global.log_level;
+    let log_level = global::apply(&cli.global)?;
     crate::log::set_level(log_level);
+    crate::log::info(&format!("cove filtering at log level {}", log_level.name()));
+    crate::log::trace(&format!(
+        "command line: {:?}",
+        std::env::args().collect::<Vec<_>>()
+    ));
     let paths = Paths::resolve(cli.global.root.clone(), cli.global.runroot.clone());
     let ctx = Ctx {
         paths,

@@ -1,0 +1,135 @@
+//! Scripts written for Podman run unchanged: the command line's edges as
+//! cobra parses them, Podman's global flags, and the everyday commands
+//! scripts call, as root and as an unprivileged user.
+
+mod common;
+
+use common::fixtures::{busybox_image, push, Compression};
+use common::registry::Registry;
+use common::{modes, stderr, stdout, Env, Mode};
+
+/// An env with busybox pulled and tagged `bb`.
+fn setup(mode: &Mode) -> (Env, Registry) {
+    let registry = Registry::start();
+    push(
+        &registry,
+        "bb",
+        "latest",
+        &busybox_image(false, Compression::Gzip),
+    );
+    let env = Env::new(mode).with_driver("vfs");
+    let reference = format!("{}/bb:latest", registry.host());
+    env.ok(&["pull", "-q", &reference]);
+    env.ok(&["tag", &reference, "bb"]);
+    (env, registry)
+}
+
+#[test]
+fn flags_parse_as_podman_parses_them() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        // A repeated single-value flag keeps the last; bools take =false.
+        env.ok(&[
+            "run",
+            "--name",
+            "first",
+            "--name",
+            "second",
+            "--rm=false",
+            "bb",
+            "true",
+        ]);
+        let names = env.ok(&["ps", "-a", "--format", "{{.Names}}"]);
+        assert_eq!(names.trim(), "second", "[{}]", mode.label());
+        // Values that start with a dash are values of the flag before.
+        env.ok(&["create", "--name", "dash", "--label", "-x=1", "bb"]);
+        let label = env.ok(&[
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"-x\"}}",
+            "dash",
+        ]);
+        assert_eq!(label.trim(), "1");
+        env.ok(&["rm", "dash"]);
+        // Options after the image belong to the command.
+        let out = env.ok(&["run", "--rm", "bb", "echo", "--rm", "-n"]);
+        assert_eq!(out, "--rm -n\n");
+        // Unknown flags: podman's text, exit 125, nothing run.
+        let err = env.fails(&["run", "--no-such-flag", "bb", "true"], 125);
+        assert_eq!(
+            err,
+            "Error: unknown flag: --no-such-flag\nSee 'cove run --help'\n"
+        );
+        let err = env.fails(&["ps", "-Z"], 125);
+        assert!(
+            err.starts_with("Error: unknown shorthand flag: 'Z' in -Z"),
+            "{err}"
+        );
+        let err = env.fails(&["run", "--rm=maybe", "bb", "true"], 125);
+        assert!(
+            err.starts_with("Error: invalid argument \"maybe\" for \"--rm\" flag"),
+            "{err}"
+        );
+        let err = env.fails(&["frobnicate"], 125);
+        assert!(
+            err.starts_with("Error: unrecognized command `cove frobnicate`"),
+            "{err}"
+        );
+        // `help CMD` and -v.
+        let out = env.ok(&["help", "run"]);
+        assert!(out.contains("Usage: cove run"), "{out}");
+        assert!(env.ok(&["-v"]).starts_with("cove version "));
+        env.ok(&["rm", "second"]);
+    }
+}
+
+#[test]
+fn global_flags() {
+    for mode in modes() {
+        let env = Env::new(&mode);
+        // --log-level: podman's names and shapes, bad names exit 1.
+        let out = env.run(&["--log-level=debug", "version"]);
+        let err = stderr(&out);
+        assert!(err.contains(" level=debug "), "{err}");
+        assert!(err.contains(" level=info "), "{err}");
+        assert!(!err.contains(" level=trace "), "{err}");
+        let out = env.run(&["--log-level=info", "version"]);
+        let err = stderr(&out);
+        assert!(
+            err.contains(" level=info ") && !err.contains("level=debug"),
+            "{err}"
+        );
+        for quiet in ["warn", "warning", "error", "fatal", "panic"] {
+            let out = env.run(&["--log-level", quiet, "version"]);
+            assert!(out.status.success());
+            assert!(!stderr(&out).contains("level="), "{quiet}");
+        }
+        let err = env.fails(&["--log-level=telepathic", "version"], 1);
+        assert!(err.starts_with("Error: Log Level \"telepathic\" is not supported"));
+        assert!(stderr(&env.run(&["-D", "version"])).contains(" level=debug "));
+        let err = env.fails(&["--debug", "--log-level=info", "version"], 1);
+        assert_eq!(
+            err,
+            "Error: Setting --log-level and --debug is not allowed\n"
+        );
+        // --noout and --out FILE take the command's standard output.
+        let out = env.run(&["--noout", "version"]);
+        assert!(out.status.success() && stdout(&out).is_empty());
+        let file = env.dir.join("out.json");
+        let out = env.run(&["--out", file.to_str().unwrap(), "version", "-f", "json"]);
+        assert!(out.status.success() && stdout(&out).is_empty());
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(v["Client"]["Version"], env!("CARGO_PKG_VERSION"));
+        // Remote clients: a clear refusal.
+        for args in [
+            &["--remote", "version"][..],
+            &["--url", "unix:///x.sock", "ps"],
+            &["--connection", "x", "ps"],
+        ] {
+            let err = env.fails(args, 125);
+            assert!(err.contains("remote is not supported"), "{err}");
+        }
+        env.ok(&["--context=default", "version"]);
+        env.fails(&["--context=swarm", "version"], 125);
+    }
+}
