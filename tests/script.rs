@@ -133,3 +133,63 @@ fn global_flags() {
         env.fails(&["--context=swarm", "version"], 125);
     }
 }
+
+#[test]
+fn everyday_commands_as_scripts_call_them() {
+    for mode in modes() {
+        let (env, registry) = setup(&mode);
+        let l = mode.label();
+        // `container exists`: 0 or 1, nothing printed.
+        env.ok(&["create", "--name", "/slashed", "bb", "sleep", "30"]);
+        assert_eq!(
+            env.run(&["container", "exists", "slashed"]).status.code(),
+            Some(0)
+        );
+        let out = env.run(&["container", "exists", "nosuch"]);
+        assert_eq!(out.status.code(), Some(1), "[{l}]");
+        assert!(stdout(&out).is_empty() && stderr(&out).is_empty());
+        // `ps --external` lists what `ps` lists.
+        assert_eq!(
+            env.ok(&["ps", "-a", "--external", "--format", "{{.Names}}"]),
+            "slashed\n"
+        );
+        // start --all / --filter: stopped containers that match, by id.
+        let always = env.ok(&["create", "--restart=always", "bb", "sleep", "30"]);
+        let always = always.trim();
+        let started = env.ok(&["start", "--filter", "restart-policy=always"]);
+        assert_eq!(started.trim(), always, "[{l}]");
+        assert_eq!(
+            env.ok(&["start", "--filter", "restart-policy=no", "--all"])
+                .trim()
+                .len(),
+            64
+        );
+        assert_eq!(
+            env.ok(&["start", "--all"]),
+            "",
+            "[{l}] nothing left stopped"
+        );
+        let err = env.fails(
+            &["start", "--filter", "restart-policy=fakepolicy", always],
+            125,
+        );
+        assert_eq!(err, "Error: fakepolicy invalid restart policy\n");
+        let err = env.fails(&["start", "--all", "slashed"], 125);
+        assert!(err.contains("either start all containers or the container(s)"));
+        // stop --timeout (podman's alias of --time); rm prints what it was given.
+        env.ok(&["stop", "--timeout", "0", always]);
+        assert_eq!(env.ok(&["rm", "-f", "-t", "0", "slashed"]), "slashed\n");
+        assert_eq!(
+            env.ok(&["rm", &always[..12]]),
+            format!("{}\n", &always[..12])
+        );
+        // exec without a command: podman's words.
+        let err = env.fails(&["exec", "nosuch"], 125);
+        assert!(err.contains("must provide a non-empty command"), "{err}");
+        // Top-level `untag`.
+        let reference = format!("{}/bb:latest", registry.host());
+        env.ok(&["untag", "bb", &reference]);
+        let names = env.ok(&["images", "--format", "{{.Repository}}"]);
+        assert_eq!(names, "localhost/bb\n", "[{l}]");
+    }
+}

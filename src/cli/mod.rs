@@ -154,6 +154,8 @@ pub enum Command {
     Image(ImageCommand),
     /// Add names to an image
     Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
     /// Remove images
     Rmi(RmiArgs),
     /// Save images to an archive

@@ -174,7 +174,11 @@ impl CreateOpts {
     /// The same request for the container layer, which knows no clap.
     pub fn options(&self) -> CreateOptions {
         CreateOptions {
-            name: self.name.clone(),
+            // Docker's API names containers "/NAME"; scripts pass it back.
+            name: self
+                .name
+                .as_deref()
+                .map(|n| n.strip_prefix('/').unwrap_or(n).to_string()),
             rm: self.rm,
             replace: self.replace,
             interactive: self.interactive,
@@ -271,7 +275,14 @@ pub struct StartArgs {
     /// Attach the container's stdin
     #[arg(short, long)]
     pub interactive: bool,
-    #[arg(value_name = "CONTAINER", required = true)]
+    /// Start every container that is not running
+    #[arg(long)]
+    pub all: bool,
+    /// Start only the containers that match (ps's filters, e.g.
+    /// restart-policy=always, exited=0, label=KEY=VALUE)
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    #[arg(value_name = "CONTAINER", required_unless_present_any = ["all", "filter"])]
     pub containers: Vec<String>,
 }
 
@@ -280,7 +291,12 @@ pub struct StopArgs {
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
     /// Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout)
-    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    #[arg(
+        short = 't',
+        long = "time",
+        visible_alias = "timeout",
+        value_name = "SECONDS"
+    )]
     pub time: Option<u64>,
     /// Stop all running containers
     #[arg(short, long)]

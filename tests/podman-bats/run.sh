@@ -105,6 +105,17 @@ cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list-full); do
     [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
+# Applets Debian's busybox lacks that the tests call.
+[ -e "$root/usr/bin/printenv" ] || cat >"$root/usr/bin/printenv" <<'EOF'
+#!/bin/sh
+[ $# -eq 0 ] && exec env
+rc=0
+for v in "$@"; do
+    if eval "[ -n \"\${$v+x}\" ]"; then eval "printf '%s\n' \"\$$v\""; else rc=1; fi
+done
+exit $rc
+EOF
+chmod 755 "$root/usr/bin/printenv"
 cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 bin:x:1:1:bin:/bin:/sbin/nologin

@@ -380,6 +380,8 @@ enum Filter {
     /// Created before this time (unix seconds, fractional).
     Until(f64),
     Volume(Vec<String>),
+    /// `restart-policy=`: the policies' names (`no` for none).
+    RestartPolicy(Vec<String>),
     /// Pods, networks, health checks: cove containers have none.
     Nothing,
 }
@@ -478,6 +480,20 @@ impl Filters {
                     Filter::Until(crate::storage::volume::parse_timestamp(&values[0])?)
                 }
                 "volume" => Filter::Volume(values),
+                "restart-policy" => {
+                    for v in &values {
+                        crate::monitor::restart::RestartPolicy::parse(v)
+                            .or_else(|_| {
+                                if v == "none" {
+                                    Ok(Default::default())
+                                } else {
+                                    Err(())
+                                }
+                            })
+                            .map_err(|_| exit_error(125, format!("{v} invalid restart policy")))?;
+                    }
+                    Filter::RestartPolicy(values)
+                }
                 "pod" | "network" | "health" => Filter::Nothing,
                 _ => return Err(exit_error(125, format!("{key} is an invalid filter"))),
             });
@@ -486,11 +502,11 @@ impl Filters {
     }
 
     /// A status filter makes `ps` look at every container, as in Docker.
-    pub fn has_status(&self) -> bool {
+    pub(crate) fn has_status(&self) -> bool {
         self.filters.iter().any(|f| matches!(f, Filter::Status(_)))
     }
 
-    fn matches(&self, c: &ContainerDir, live: &Live) -> bool {
+    pub(crate) fn matches(&self, c: &ContainerDir, live: &Live) -> bool {
         self.filters.iter().all(|f| f.matches(c, live))
     }
 }
@@ -530,6 +546,15 @@ impl Filter {
             Filter::Since(t) => created_nanos(&config.created) > *t,
             Filter::Until(t) => (created_nanos(&config.created) as f64) / 1e9 < *t,
             Filter::Volume(values) => values.iter().any(|v| volume_matches(c, v)),
+            Filter::RestartPolicy(values) => {
+                let name = match config.restart.name() {
+                    "" => "no",
+                    n => n,
+                };
+                values
+                    .iter()
+                    .any(|v| v == name || (name == "no" && v == "none"))
+            }
             Filter::Nothing => false,
         }
     }

@@ -1,6 +1,6 @@
 //! `cove run`, `cove create` and `cove start`.
 
-use crate::cli::{CreateArgs, KillArgs, RmArgs, RunArgs, StartArgs, WaitArgs};
+use crate::cli::{ContainerExistsArgs, CreateArgs, KillArgs, RmArgs, RunArgs, StartArgs, WaitArgs};
 use crate::container::{create, record, start};
 use crate::context::Ctx;
 use crate::error::{exit_error, silent_exit};
@@ -67,8 +67,15 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
         let stdin_open = args.interactive || container.config.interactive;
         return start::start_attached(ctx, &container, None, stdin_open, start::OnFailure::Keep);
     }
+    if args.all && !args.containers.is_empty() {
+        return Err(exit_error(
+            125,
+            "either start all containers or the container(s) provided in the arguments",
+        ));
+    }
+    let targets = start_targets(ctx, args)?;
     let mut failed = false;
-    for given in &args.containers {
+    for given in &targets {
         let result = record::lookup(&ctx.paths.root, given).and_then(|container| {
             match container.try_lock()? {
                 Some(lock) => start::start_detached(ctx, &container, Some(lock)),
@@ -87,6 +94,53 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
         return Err(silent_exit(125));
     }
     Ok(0)
+}
+
+/// `container exists`: 0 when a container has this name or id, 1 if not.
+pub fn exists(ctx: &Ctx, args: &ContainerExistsArgs) -> anyhow::Result<i32> {
+    match record::lookup(&ctx.paths.root, &args.container) {
+        Ok(_) => Ok(0),
+        Err(e) if is_no_such(&e) => Ok(1),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_no_such(e: &anyhow::Error) -> bool {
+    crate::error::describe(e).contains("no such container")
+}
+
+/// The containers `start` acts on, as printed: the names given, or with
+/// --all or --filter alone the ids of the stopped containers that match.
+fn start_targets(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<Vec<String>> {
+    if args.filter.is_empty() && !args.all {
+        return Ok(args.containers.clone());
+    }
+    let root = &ctx.paths.root;
+    let mut catalog = || -> anyhow::Result<crate::image::store::Catalog> {
+        Ok(crate::image::store::Store::open_existing(root)
+            .map(|s| s.catalog())
+            .transpose()?
+            .unwrap_or_default())
+    };
+    let filters = super::ps::Filters::parse(root, &args.filter, &mut catalog)?;
+    let matches = |c: &record::ContainerDir| {
+        let live = crate::container::inspect::live(c);
+        !live.running() && filters.matches(c, &live)
+    };
+    if args.containers.is_empty() {
+        return Ok(record::list(root)
+            .iter()
+            .filter(|c| matches(c))
+            .map(|c| c.config.id.clone())
+            .collect());
+    }
+    let mut out = Vec::new();
+    for given in &args.containers {
+        if matches(&record::lookup(root, given)?) {
+            out.push(given.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// `cove rm`: Podman's exit codes: 1 when a container does not exist, 2
@@ -165,7 +219,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             };
             if !container.path.exists() {
                 // Its `cove run --rm` removed it on the way out.
-                println!("{}", container.config.id);
+                println!("{target}");
                 removed.push(container.config.id.clone());
                 continue;
             }
@@ -191,7 +245,8 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         };
         match result {
             Ok(()) => {
-                println!("{}", container.config.id);
+                // As Podman: the name as given (ids with --all).
+                println!("{target}");
                 removed.push(container.config.id.clone());
             }
             Err(e) => {
