@@ -4,19 +4,19 @@
 
 mod common;
 
-use common::fixtures::{busybox_image, push, Compression};
+use common::fixtures::{push, Compression, Image, Layer, TarBuilder};
 use common::registry::Registry;
 use common::{modes, stderr, stdout, Env, Mode};
 
 /// An env with busybox pulled and tagged `bb`.
 fn setup(mode: &Mode) -> (Env, Registry) {
     let registry = Registry::start();
-    push(
-        &registry,
-        "bb",
-        "latest",
-        &busybox_image(false, Compression::Gzip),
-    );
+    let tar = TarBuilder::new()
+        .busybox_full()
+        .symlink("bin/date", "busybox")
+        .finish();
+    let image = Image::new(vec![Layer::new(tar, Compression::Gzip)], false);
+    push(&registry, "bb", "latest", &image);
     let env = Env::new(mode).with_driver("vfs");
     let reference = format!("{}/bb:latest", registry.host());
     env.ok(&["pull", "-q", &reference]);
@@ -105,7 +105,7 @@ fn global_flags() {
             assert!(!stderr(&out).contains("level="), "{quiet}");
         }
         let err = env.fails(&["--log-level=telepathic", "version"], 1);
-        assert!(err.starts_with("Error: Log Level \"telepathic\" is not supported"));
+        assert!(err.starts_with("Log Level \"telepathic\" is not supported"));
         assert!(stderr(&env.run(&["-D", "version"])).contains(" level=debug "));
         let err = env.fails(&["--debug", "--log-level=info", "version"], 1);
         assert_eq!(
@@ -191,5 +191,84 @@ fn everyday_commands_as_scripts_call_them() {
         env.ok(&["untag", "bb", &reference]);
         let names = env.ok(&["images", "--format", "{{.Repository}}"]);
         assert_eq!(names, "localhost/bb\n", "[{l}]");
+    }
+}
+
+#[test]
+fn run_flags_scripts_pass() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        let l = mode.label();
+        // --cidfile: the id, truncating what was there; gone with `rm`.
+        let cidfile = env.write_file("cid", b"old content that is longer than an id ......");
+        if let Mode::User { uid, gid, .. } = &mode {
+            nix::unistd::chown(
+                &cidfile,
+                Some(nix::unistd::Uid::from_raw(*uid)),
+                Some(nix::unistd::Gid::from_raw(*gid)),
+            )
+            .unwrap();
+        }
+        let id = env.ok(&[
+            "create",
+            "--cidfile",
+            cidfile.to_str().unwrap(),
+            "bb",
+            "true",
+        ]);
+        assert_eq!(
+            std::fs::read_to_string(&cidfile).unwrap(),
+            id.trim(),
+            "[{l}]"
+        );
+        env.ok(&["rm", id.trim()]);
+        assert!(!cidfile.exists(), "[{l}] cidfile left behind");
+        // --label-file, with --label winning over the file.
+        let labels = env.write_file("labels", b"# comment\na=from-file\nb=2\n\n");
+        env.ok(&[
+            "create",
+            "--name",
+            "lab",
+            "--label-file",
+            labels.to_str().unwrap(),
+            "-l",
+            "a=flag",
+            "bb",
+        ]);
+        let got = env.ok(&[
+            "inspect",
+            "--format",
+            "{{.Config.Labels.a}} {{.Config.Labels.b}}",
+            "lab",
+        ]);
+        assert_eq!(got.trim(), "flag 2", "[{l}]");
+        env.ok(&["rm", "lab"]);
+        // --tz: the zone's rules in /etc/localtime; the last --tz wins.
+        if std::path::Path::new("/usr/share/zoneinfo/America/New_York").exists() {
+            let out = env.ok(&[
+                "run",
+                "--rm",
+                "--tz=Iceland",
+                "--tz=America/New_York",
+                "bb",
+                "date",
+                "-d",
+                "@1600000000",
+            ]);
+            assert!(
+                out.contains("08:26:40") && out.contains("EDT"),
+                "[{l}] {out}"
+            );
+        }
+        let err = env.fails(&["run", "--rm", "--tz=Nowhere/City", "bb", "true"], 125);
+        assert_eq!(
+            err,
+            "Error: finding timezone: unknown time zone Nowhere/City\n"
+        );
+        let err = env.fails(
+            &["run", "--rm", "--decryption-key=k.pem", "bb", "true"],
+            125,
+        );
+        assert!(err.contains("does not support encrypted images"), "{err}");
     }
 }

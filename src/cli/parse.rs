@@ -160,6 +160,14 @@ fn message(e: &clap::Error, path: &str) -> String {
                 )
             }
         }
+        ErrorKind::MissingSubcommand => {
+            let rendered = e.render().to_string();
+            let usage = rendered
+                .lines()
+                .find(|l| l.starts_with("Usage:"))
+                .unwrap_or_default();
+            format!("missing command '{path} COMMAND'\nTry '{path} --help' for more information\n\n{usage}")
+        }
         ErrorKind::MissingRequiredArgument => {
             format!("{}\n{hint}", first_line(e))
         }

@@ -119,9 +119,22 @@ pub struct CreateOpts {
     /// Set a label: KEY=VALUE
     #[arg(short, long, value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    /// Read labels from a file of KEY=VALUE lines (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
     /// Set an annotation on the runtime spec: KEY=VALUE
     #[arg(long, value_name = "KEY=VALUE")]
     pub annotation: Vec<String>,
+    /// Write the container's id to FILE (removed with the container)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Time zone: AREA/CITY from the host's zoneinfo, or local (the host's)
+    #[arg(long, value_name = "TIMEZONE")]
+    pub tz: Option<String>,
+    /// Key to decrypt an encrypted image with (not supported: cove refuses
+    /// encrypted images)
+    #[arg(long, value_name = "KEY[:PASSPHRASE]")]
+    pub decryption_key: Vec<String>,
     /// Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,

@@ -43,13 +43,12 @@ fn level(g: &GlobalOpts) -> anyhow::Result<Level> {
         return Ok(Level::Debug);
     }
     crate::log::parse_level(&g.log_level).ok_or_else(|| {
-        exit_error(
-            1,
-            format!(
-                "Log Level {:?} is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic",
-                g.log_level
-            ),
-        )
+        // Podman's line has no "Error: " before it; scripts match its start.
+        eprintln!(
+            "Log Level {:?} is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic",
+            g.log_level
+        );
+        crate::error::silent_exit(1)
     })
 }
 

@@ -19,6 +19,7 @@ mod ps;
 mod pull;
 mod rename;
 mod run;
+mod run_flags;
 mod stats;
 mod stop;
 mod system;

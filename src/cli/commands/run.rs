@@ -9,7 +9,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     if args.detach {
         return run_detached(ctx, args);
     }
-    let (container, lock) = create::create(ctx, &args.create.options())?;
+    let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
     start::start_attached(
         ctx,
         &container,
@@ -28,7 +29,8 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
             "the passthrough log driver passes the caller's own stdio, so it cannot be used with --detach; use k8s-file or none",
         ));
     }
-    let (container, lock) = create::create(ctx, &args.create.options())?;
+    let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
     if let Err(e) = start::start_detached(ctx, &container, Some(lock)) {
         if container.path.exists() {
             // The monitor lets go of the lock as it exits.
@@ -47,7 +49,8 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
 }
 
 pub fn create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
-    let (container, _lock) = create::create(ctx, &args.create.options())?;
+    let (container, _lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
     println!("{}", container.config.id);
     Ok(0)
 }
@@ -232,6 +235,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
         }
+        let cidfile = super::run_flags::cidfile_of(&container);
         let result = if args.volumes {
             start::remove_with_volumes(ctx, &container)
         } else {
@@ -245,6 +249,9 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         };
         match result {
             Ok(()) => {
+                if let Some(file) = cidfile {
+                    let _ = std::fs::remove_file(file);
+                }
                 // As Podman: the name as given (ids with --all).
                 println!("{target}");
                 removed.push(container.config.id.clone());
