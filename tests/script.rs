@@ -272,3 +272,54 @@ fn run_flags_scripts_pass() {
         assert!(err.contains("does not support encrypted images"), "{err}");
     }
 }
+
+/// State letter of a host process (R, S, T...).
+fn proc_state(pid: &str) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap();
+    let (_, rest) = stat.rsplit_once(')').unwrap();
+    rest.trim_start().chars().next().unwrap()
+}
+
+#[test]
+fn pause_and_unpause() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        let l = mode.label();
+        let script = "trap 'exit 0' TERM; while :; do sleep 0.1; done";
+        env.ok(&["run", "-d", "--name", "p", "bb", "sh", "-c", script]);
+        let pid = env.ok(&["inspect", "--format", "{{.State.Pid}}", "p"]);
+        assert_eq!(env.ok(&["pause", "p"]), "p\n");
+        assert_eq!(proc_state(&pid), 'T', "[{l}] first process stopped");
+        let state = env.ok(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.Paused}}",
+            "p",
+        ]);
+        assert_eq!(state.trim(), "paused true", "[{l}]");
+        assert_eq!(env.ok(&["ps", "--format", "{{.Status}}"]).trim(), "Paused");
+        assert_eq!(
+            env.ok(&["ps", "--filter", "status=paused", "--format", "{{.Names}}"]),
+            "p\n"
+        );
+        let err = env.fails(&["pause", "p"], 125);
+        assert!(err.contains("is already paused"), "{err}");
+        assert_eq!(env.ok(&["container", "unpause", "p"]), "p\n");
+        assert_ne!(proc_state(&pid), 'T', "[{l}] continued");
+        let err = env.fails(&["unpause", "p"], 125);
+        assert!(err.contains("is not paused"), "{err}");
+        // A paused container still stops on its stop signal.
+        env.ok(&["pause", "--all"]);
+        let started = std::time::Instant::now();
+        env.ok(&["stop", "-t", "10", "p"]);
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "[{l}] stop waited for the timeout"
+        );
+        let code = env.ok(&["inspect", "--format", "{{.State.ExitCode}}", "p"]);
+        assert_eq!(code.trim(), "0", "[{l}] exited on SIGTERM");
+        let err = env.fails(&["pause", "p"], 125);
+        assert!(err.contains("is not running, can't pause"), "{err}");
+        env.ok(&["rm", "p"]);
+    }
+}

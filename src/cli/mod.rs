@@ -122,6 +122,10 @@ pub enum Command {
     Rm(RmArgs),
     /// Send a signal to running containers
     Kill(KillArgs),
+    /// Stop all processes of containers until unpaused
+    Pause(PauseArgs),
+    /// Continue the processes of paused containers
+    Unpause(PauseArgs),
     /// Wait for containers to stop and print their exit codes
     Wait(WaitArgs),
     /// List containers

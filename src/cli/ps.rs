@@ -122,6 +122,10 @@ pub enum ContainerCommand {
     Exec(ExecArgs),
     /// Check whether a container exists (exit 0 if it does, 1 if not)
     Exists(ContainerExistsArgs),
+    /// Stop all processes of containers until unpaused
+    Pause(super::PauseArgs),
+    /// Continue the processes of paused containers
+    Unpause(super::PauseArgs),
 }
 
 #[derive(Args, Debug, Clone)]

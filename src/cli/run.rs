@@ -463,3 +463,12 @@ mod tests {
         assert_eq!(parsed, expected);
     }
 }
+
+#[derive(Args, Debug, Clone)]
+pub struct PauseArgs {
+    #[arg(value_name = "CONTAINER", required_unless_present = "all")]
+    pub containers: Vec<String>,
+    /// Every running (for unpause: paused) container
+    #[arg(short, long)]
+    pub all: bool,
+}

@@ -165,6 +165,7 @@ fn image_name(c: &ContainerDir) -> &str {
 pub fn status_text(live: &Live, now: i64) -> String {
     let since = |t: Option<&str>| human_duration((now - inspect::unix_time(t)).max(0));
     match live.status {
+        Status::Running if live.paused => "Paused".into(),
         Status::Running => match (&live.storage_error, &live.health) {
             (Some(_), _) => format!("Up {} (storage failed)", since(live.started_at.as_deref())),
             (None, Some(h)) => format!("Up {} ({})", since(live.started_at.as_deref()), h.status),
@@ -237,7 +238,7 @@ fn json_entry(item: &Item, now: i64) -> Doc {
         "Restarts": json!(0),
         "Size": size,
         "StartedAt": json!(inspect::unix_time(live.started_at.as_deref())),
-        "State": json!(live.status.as_str()),
+        "State": json!(live.state_name()),
         "Status": json!(status_text(live, now)),
         "Created": json!(created),
     }
@@ -274,7 +275,7 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
         "CreatedHuman": created_human,
         "RunningFor": created_human,
         "Status": status_text(live, now),
-        "State": live.status.as_str(),
+        "State": live.state_name(),
         "Names": c.name,
         "Labels": c.labels,
         "Mounts": c.create_info.user_volumes,
@@ -522,7 +523,7 @@ impl Filter {
             Filter::Name(res) => any_re(res, &config.name),
             Filter::Label(l) => crate::storage::volume::labels_match(l, &config.labels),
             Filter::NotLabel(l) => !crate::storage::volume::labels_match(l, &config.labels),
-            Filter::Status(wanted) => wanted.iter().any(|w| w == live.status.as_str()),
+            Filter::Status(wanted) => wanted.iter().any(|w| w == live.state_name()),
             Filter::Exited(codes) => {
                 live.status == Status::Exited && codes.contains(&live.exit_code)
             }
@@ -657,6 +658,7 @@ mod tests {
             health: None,
             ports: Vec::new(),
             storage_error: None,
+            paused: false,
         }
     }
 
@@ -688,6 +690,7 @@ mod tests {
         assert_eq!(status_text(&live(Status::Created, 0), t0), "Created");
         let broken = Live {
             storage_error: Some("fuse storage server: gone".into()),
+            paused: false,
             ..live(Status::Running, 0)
         };
         assert_eq!(

@@ -1,6 +1,8 @@
 //! `cove run`, `cove create` and `cove start`.
 
-use crate::cli::{ContainerExistsArgs, CreateArgs, KillArgs, RmArgs, RunArgs, StartArgs, WaitArgs};
+use crate::cli::{
+    ContainerExistsArgs, CreateArgs, KillArgs, PauseArgs, RmArgs, RunArgs, StartArgs, WaitArgs,
+};
 use crate::container::{create, record, start};
 use crate::context::Ctx;
 use crate::error::{exit_error, silent_exit};
@@ -83,6 +85,48 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
             match container.try_lock()? {
                 Some(lock) => start::start_detached(ctx, &container, Some(lock)),
                 None => Ok(()),
+            }
+        });
+        match result {
+            Ok(()) => println!("{given}"),
+            Err(e) => {
+                eprintln!("Error: {}", crate::error::describe(&e));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(silent_exit(125));
+    }
+    Ok(0)
+}
+
+/// `pause` (`pause` true) and `unpause`: each container, printing it as
+/// given; with --all, the ids of those running (paused).
+pub fn pause(ctx: &Ctx, args: &PauseArgs, pause: bool) -> anyhow::Result<i32> {
+    use crate::container::pause as p;
+    if args.all && !args.containers.is_empty() {
+        return Err(exit_error(
+            125,
+            "--all and containers cannot be used together",
+        ));
+    }
+    let targets: Vec<String> = if args.all {
+        record::list(&ctx.paths.root)
+            .iter()
+            .filter(|c| c.running_pid().ok().flatten().is_some() && p::is_paused(c) != pause)
+            .map(|c| c.config.id.clone())
+            .collect()
+    } else {
+        args.containers.clone()
+    };
+    let mut failed = false;
+    for given in &targets {
+        let result = record::lookup(&ctx.paths.root, given).and_then(|c| {
+            if pause {
+                p::pause(&c)
+            } else {
+                p::unpause(&c)
             }
         });
         match result {
@@ -295,7 +339,9 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
             Some(pid) => {
                 crate::container::remove::mark_stopped_by_user(&container);
                 // SAFETY: kill with plain integers.
-                if unsafe { libc::kill(pid, signal) } != 0 {
+                let rc = unsafe { libc::kill(pid, signal) };
+                crate::container::pause::resume_if_paused(&container);
+                if rc != 0 {
                     let err = std::io::Error::last_os_error();
                     eprintln!("Error: signalling container {given}: {err}");
                     failed = true;

@@ -123,6 +123,7 @@ pub fn stop_container(
             // SAFETY: kill with plain integers.
             unsafe { libc::kill(pid, container.config.stop_signal) };
             signalled = Some(pid);
+            crate::container::pause::resume_if_paused(container);
         }
         if !killed && started.elapsed() >= timeout {
             if let Some(pid) = container.state().pid {
