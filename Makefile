@@ -59,6 +59,7 @@ bench: build
 	./tests/bench/network.sh
 	./tests/bench/fuse.sh
 	./tests/bench/complete.sh
+	./tests/bench/pause.sh
 
 # Podman's own system tests (test/system/*.bats of a podman checkout in
 # PODMAN_SRC) against cove as the user covetest; prints pass/fail per file.
