@@ -323,3 +323,105 @@ fn pause_and_unpause() {
         env.ok(&["rm", "p"]);
     }
 }
+
+#[test]
+fn events_are_recorded_and_shown() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        let l = mode.label();
+        // A stream started first sees what happens next.
+        let mut stream = env
+            .cove(&["events", "--filter", "event=start", "--format", "{{.Name}}"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        env.ok(&["run", "--name", "e1", "bb", "true"]);
+        env.ok(&["create", "--name", "e2", "bb", "sleep", "30"]);
+        env.ok(&["start", "e2"]);
+        env.ok(&["pause", "e2"]);
+        env.ok(&["unpause", "e2"]);
+        env.ok(&["rm", "-f", "-t", "0", "e2"]);
+        // Concurrent commands: every event present, none torn.
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                env.cove(&["create", "--name", &format!("c{i}"), "bb"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut h in handles {
+            assert!(h.wait().unwrap().success());
+        }
+        let out = env.ok(&["events", "--stream=false", "--format", "json"]);
+        let events: Vec<serde_json::Value> = out
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+            .collect();
+        let seq: Vec<String> = events
+            .iter()
+            .filter(|e| e["Name"] == "e2")
+            .map(|e| e["Status"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            seq,
+            ["create", "start", "pause", "unpause", "remove"],
+            "[{l}]"
+        );
+        let created: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(|e| e["Status"] == "create" && e["Name"].as_str().unwrap().starts_with('c'))
+            .collect();
+        assert_eq!(created.len(), 4, "[{l}]");
+        let times: Vec<i64> = events
+            .iter()
+            .map(|e| e["timeNano"].as_i64().unwrap())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "[{l}] in order");
+        // Filters, --since/--until, the default line.
+        let starts = env.ok(&[
+            "events",
+            "--stream=false",
+            "--filter",
+            "event=start",
+            "--filter",
+            "container=e1",
+            "--format",
+            "{{.Status}} {{.Name}}",
+        ]);
+        assert_eq!(starts, "start e1\n", "[{l}]");
+        assert_eq!(
+            env.ok(&[
+                "events",
+                "--stream=false",
+                "--since",
+                "1h",
+                "--until",
+                "30m"
+            ]),
+            ""
+        );
+        let line = env.ok(&[
+            "events",
+            "--stream=false",
+            "--filter",
+            "container=e1",
+            "--filter",
+            "event=create",
+        ]);
+        assert!(
+            line.contains(" container create ") && line.contains("name=e1"),
+            "[{l}] {line}"
+        );
+        env.fails(&["events", "--stream=false", "--filter", "colour=red"], 125);
+        // The stream printed the two starts, in order.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stream.kill().unwrap();
+        let out = stream.wait_with_output().unwrap();
+        assert_eq!(stdout(&out), "e1\ne2\n", "[{l}]");
+        for i in 0..4 {
+            env.ok(&["rm", &format!("c{i}")]);
+        }
+        env.ok(&["rm", "e1"]);
+    }
+}

@@ -12,12 +12,14 @@ pub mod parse;
 pub mod template;
 pub mod values;
 
+mod events;
 mod exec;
 mod files;
 mod manage;
 mod ps;
 mod run;
 mod volume;
+pub use events::*;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
@@ -184,6 +186,9 @@ pub enum Command {
     Version(VersionArgs),
     /// Show system information
     Info(InfoArgs),
+    /// Show events: containers created, started, stopped, removed…; images
+    /// pulled, tagged, removed
+    Events(EventsArgs),
     /// Manage cove's storage: prune, df, reset
     #[command(subcommand)]
     System(SystemCommand),

@@ -5,6 +5,7 @@ mod archive;
 mod commit;
 mod cp;
 mod df;
+mod events;
 mod exec;
 mod global;
 mod health;
@@ -127,6 +128,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Unshare(a) => system::unshare(&ctx, &a),
         Command::Version(a) => system::version(&a),
         Command::Info(a) => system::info(&ctx, &a),
+        Command::Events(a) => events::events(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::System(sub) => match sub {

@@ -13,6 +13,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     }
     let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
     super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
+    super::events::container(ctx, &container, "start");
     start::start_attached(
         ctx,
         &container,
@@ -33,6 +35,7 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     }
     let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
     super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
     if let Err(e) = start::start_detached(ctx, &container, Some(lock)) {
         if container.path.exists() {
             // The monitor lets go of the lock as it exits.
@@ -46,6 +49,7 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
         }
         return Err(e);
     }
+    super::events::container(ctx, &container, "start");
     println!("{}", container.config.id);
     Ok(0)
 }
@@ -53,6 +57,7 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
 pub fn create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
     let (container, _lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
     super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
     println!("{}", container.config.id);
     Ok(0)
 }
@@ -83,7 +88,8 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
     for given in &targets {
         let result = record::lookup(&ctx.paths.root, given).and_then(|container| {
             match container.try_lock()? {
-                Some(lock) => start::start_detached(ctx, &container, Some(lock)),
+                Some(lock) => start::start_detached(ctx, &container, Some(lock))
+                    .map(|()| super::events::container(ctx, &container, "start")),
                 None => Ok(()),
             }
         });
@@ -124,10 +130,13 @@ pub fn pause(ctx: &Ctx, args: &PauseArgs, pause: bool) -> anyhow::Result<i32> {
     for given in &targets {
         let result = record::lookup(&ctx.paths.root, given).and_then(|c| {
             if pause {
-                p::pause(&c)
+                p::pause(&c)?;
+                super::events::container(ctx, &c, "pause");
             } else {
-                p::unpause(&c)
+                p::unpause(&c)?;
+                super::events::container(ctx, &c, "unpause");
             }
+            Ok(())
         });
         match result {
             Ok(()) => println!("{given}"),
@@ -296,6 +305,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 if let Some(file) = cidfile {
                     let _ = std::fs::remove_file(file);
                 }
+                super::events::container(ctx, &container, "remove");
                 // As Podman: the name as given (ids with --all).
                 println!("{target}");
                 removed.push(container.config.id.clone());
@@ -341,6 +351,7 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
                 // SAFETY: kill with plain integers.
                 let rc = unsafe { libc::kill(pid, signal) };
                 crate::container::pause::resume_if_paused(&container);
+                super::events::container(ctx, &container, "kill");
                 if rc != 0 {
                     let err = std::io::Error::last_os_error();
                     eprintln!("Error: signalling container {given}: {err}");
