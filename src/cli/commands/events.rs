@@ -152,30 +152,6 @@ fn human(e: &Value) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn f(raw: &[&str]) -> Filters {
-        Filters::parse(&raw.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
-    }
-
-    #[test]
-    fn filters_of_one_key_are_alternatives_and_keys_combine() {
-        let e = json!({"Type": "container", "Status": "start", "Name": "web", "ID": "abc123"});
-        assert!(f(&[]).matches(&e));
-        assert!(f(&["event=stop", "event=start"]).matches(&e));
-        assert!(f(&["type=container", "container=abc"]).matches(&e));
-        assert!(f(&["container=web"]).matches(&e));
-        assert!(!f(&["type=image"]).matches(&e));
-        assert!(!f(&["container=web", "event=stop"]).matches(&e));
-        assert!(!f(&["image=web"]).matches(&e));
-        assert!(Filters::parse(&["bogus=1".into()]).is_err());
-        assert!(Filters::parse(&["nokey".into()]).is_err());
-    }
-}
-
 /// Record a container event.
 pub(super) fn container(
     ctx: &Ctx,
@@ -211,4 +187,28 @@ pub(super) fn image(ctx: &Ctx, id: &str, name: &str, status: &'static str) {
             ..Default::default()
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn f(raw: &[&str]) -> Filters {
+        Filters::parse(&raw.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn filters_of_one_key_are_alternatives_and_keys_combine() {
+        let e = json!({"Type": "container", "Status": "start", "Name": "web", "ID": "abc123"});
+        assert!(f(&[]).matches(&e));
+        assert!(f(&["event=stop", "event=start"]).matches(&e));
+        assert!(f(&["type=container", "container=abc"]).matches(&e));
+        assert!(f(&["container=web"]).matches(&e));
+        assert!(!f(&["type=image"]).matches(&e));
+        assert!(!f(&["container=web", "event=stop"]).matches(&e));
+        assert!(!f(&["image=web"]).matches(&e));
+        assert!(Filters::parse(&["bogus=1".into()]).is_err());
+        assert!(Filters::parse(&["nokey".into()]).is_err());
+    }
 }
