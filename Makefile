@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/cove
 GEN := target/release/cove-gendoc
 
-.PHONY: all deps build install uninstall man completions test unit-test integration-test bench lint fuzz demo clean
+.PHONY: all deps build install uninstall man completions test unit-test integration-test bench podman-bats lint fuzz demo clean
 
 all: build
 
@@ -60,6 +60,13 @@ bench: build
 	./tests/bench/fuse.sh
 	./tests/bench/complete.sh
 	./tests/bench/build.sh
+	./tests/bench/pause.sh
+
+# Podman's own system tests (test/system/*.bats of a podman checkout in
+# PODMAN_SRC) against cove as the user covetest; prints pass/fail per file.
+# Not part of `test`: a measure of how far Podman scripts run unchanged.
+podman-bats: build
+	COVE=$(BIN) ./tests/podman-bats/run.sh $(BATS_FILES)
 
 # Every unsafe block says why it is sound (a `// SAFETY:` comment).
 lint:

@@ -13,6 +13,7 @@ pub mod container;
 pub mod context;
 pub mod dev;
 pub mod error;
+pub mod events;
 pub mod image;
 pub mod log;
 pub mod monitor;

@@ -1,5 +1,4 @@
-use clap::Parser;
-use cove::{cli::commands, cli::Cli, error};
+use cove::{cli::commands, error};
 
 fn main() {
     // Broken pipes (`cove images | head`) end the output quietly.
@@ -15,18 +14,14 @@ fn main() {
     if cove::cli::complete::is_request(args.first().map(|a| a.as_os_str())) {
         std::process::exit(cove::cli::complete::run(&args));
     }
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => error::EXIT_COVE,
-            };
-            let _ = e.print();
-            std::process::exit(code);
-        }
+    let cli = match cove::cli::parse::parse(args) {
+        cove::cli::parse::Parsed::Run(cli) => *cli,
+        cove::cli::parse::Parsed::Exit(code) => std::process::exit(code),
     };
-    match commands::dispatch(cli) {
+    let result = commands::dispatch(cli);
+    // Podman's last debug line, which its tests look for.
+    cove::log::debug("Shutting down engines");
+    match result {
         Ok(code) => std::process::exit(code),
         Err(err) => {
             let code = error::exit_code(&err);

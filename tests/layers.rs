@@ -20,7 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "shared below everything",
-        &["sys", "util", "context", "error", "log"],
+        &["sys", "util", "context", "error", "log", "events"],
     ),
 ];
 

@@ -36,8 +36,7 @@ pub struct ExecArgs {
         value_name = "CONTAINER COMMAND [ARG...]",
         required = true,
         num_args = 1..,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
+        trailing_var_arg = true
     )]
     pub container_and_command: Vec<String>,
 }

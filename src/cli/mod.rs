@@ -8,10 +8,12 @@ use std::path::PathBuf;
 pub mod commands;
 pub mod complete;
 pub mod output;
+pub mod parse;
 pub mod template;
 pub mod values;
 
 mod build;
+mod events;
 mod exec;
 mod files;
 mod manage;
@@ -19,6 +21,7 @@ mod ps;
 mod run;
 mod volume;
 pub use build::*;
+pub use events::*;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
@@ -59,15 +62,40 @@ pub struct GlobalOpts {
         env = "COVE_STORAGE_DRIVER"
     )]
     pub storage_driver: Option<crate::context::DriverRequest>,
-    /// Log messages at or above this level to stderr
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        default_value = "warn",
-        value_name = "LEVEL"
-    )]
-    pub log_level: crate::log::Level,
+    /// Log messages at or above this level to stderr: trace, debug, info,
+    /// warn, warning, error, fatal, panic
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    pub log_level: String,
+    /// Log debug messages (--log-level=debug)
+    #[arg(short = 'D', long, global = true)]
+    pub debug: bool,
+    /// Discard the command's standard output
+    #[arg(long, global = true)]
+    pub noout: bool,
+    /// Write the command's standard output to FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Podman's remote client options: cove is daemonless, these fail with
+    /// a clear error
+    #[command(flatten)]
+    pub remote: RemoteOpts,
+}
+
+/// Podman's ways of talking to a service; cove has no service.
+#[derive(Args, Debug, Clone)]
+pub struct RemoteOpts {
+    /// Not supported: cove runs containers itself, without a service
+    #[arg(long, global = true)]
+    pub remote: bool,
+    /// Not supported (a podman service's URL)
+    #[arg(long, global = true, value_name = "URL", env = "CONTAINER_HOST")]
+    pub url: Option<String>,
+    /// Not supported (a podman system connection)
+    #[arg(long, global = true, value_name = "NAME", env = "CONTAINER_CONNECTION")]
+    pub connection: Option<String>,
+    /// Docker's context: only "default" (this machine) exists
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +126,10 @@ pub enum Command {
     Rm(RmArgs),
     /// Send a signal to running containers
     Kill(KillArgs),
+    /// Stop all processes of containers until unpaused
+    Pause(PauseArgs),
+    /// Continue the processes of paused containers
+    Unpause(PauseArgs),
     /// Wait for containers to stop and print their exit codes
     Wait(WaitArgs),
     /// List containers
@@ -135,6 +167,8 @@ pub enum Command {
     Image(ImageCommand),
     /// Add names to an image
     Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
     /// Remove images
     Rmi(RmiArgs),
     /// Save images to an archive
@@ -159,6 +193,9 @@ pub enum Command {
     Version(VersionArgs),
     /// Show system information
     Info(InfoArgs),
+    /// Show events: containers created, started, stopped, removed…; images
+    /// pulled, tagged, removed
+    Events(EventsArgs),
     /// Manage cove's storage: prune, df, reset
     #[command(subcommand)]
     System(SystemCommand),

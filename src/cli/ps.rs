@@ -12,6 +12,10 @@ pub struct PsArgs {
     /// Show all containers (default: running ones only)
     #[arg(short, long)]
     pub all: bool,
+    /// Also list containers other tools made (Podman's buildah ones; cove's
+    /// store holds only its own, so the list is the same)
+    #[arg(long)]
+    pub external: bool,
     /// Filter: id=, name= (regular expressions), label=KEY[=VALUE],
     /// label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE,
     /// before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST
@@ -116,4 +120,20 @@ pub enum ContainerCommand {
     Commit(CommitArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
+    /// Check whether a container exists (exit 0 if it does, 1 if not)
+    Exists(ContainerExistsArgs),
+    /// Stop all processes of containers until unpaused
+    Pause(super::PauseArgs),
+    /// Continue the processes of paused containers
+    Unpause(super::PauseArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ContainerExistsArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Also look at containers other tools made (cove's store holds only
+    /// its own, so the answer is the same)
+    #[arg(long)]
+    pub external: bool,
 }

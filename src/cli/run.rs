@@ -119,9 +119,22 @@ pub struct CreateOpts {
     /// Set a label: KEY=VALUE
     #[arg(short, long, value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    /// Read labels from a file of KEY=VALUE lines (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
     /// Set an annotation on the runtime spec: KEY=VALUE
     #[arg(long, value_name = "KEY=VALUE")]
     pub annotation: Vec<String>,
+    /// Write the container's id to FILE (removed with the container)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Time zone: AREA/CITY from the host's zoneinfo, or local (the host's)
+    #[arg(long, value_name = "TIMEZONE")]
+    pub tz: Option<String>,
+    /// Key to decrypt an encrypted image with (not supported: cove refuses
+    /// encrypted images)
+    #[arg(long, value_name = "KEY[:PASSPHRASE]")]
+    pub decryption_key: Vec<String>,
     /// Give the container a host device: HOST[:CONTAINER][:PERMISSIONS]
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
@@ -165,8 +178,7 @@ pub struct CreateOpts {
         value_name = "IMAGE [COMMAND [ARG...]]",
         required = true,
         num_args = 1..,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
+        trailing_var_arg = true
     )]
     pub image_and_command: Vec<String>,
 }
@@ -175,7 +187,11 @@ impl CreateOpts {
     /// The same request for the container layer, which knows no clap.
     pub fn options(&self) -> CreateOptions {
         CreateOptions {
-            name: self.name.clone(),
+            // Docker's API names containers "/NAME"; scripts pass it back.
+            name: self
+                .name
+                .as_deref()
+                .map(|n| n.strip_prefix('/').unwrap_or(n).to_string()),
             rm: self.rm,
             replace: self.replace,
             interactive: self.interactive,
@@ -272,7 +288,14 @@ pub struct StartArgs {
     /// Attach the container's stdin
     #[arg(short, long)]
     pub interactive: bool,
-    #[arg(value_name = "CONTAINER", required = true)]
+    /// Start every container that is not running
+    #[arg(long)]
+    pub all: bool,
+    /// Start only the containers that match (ps's filters, e.g.
+    /// restart-policy=always, exited=0, label=KEY=VALUE)
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    #[arg(value_name = "CONTAINER", required_unless_present_any = ["all", "filter"])]
     pub containers: Vec<String>,
 }
 
@@ -281,7 +304,12 @@ pub struct StopArgs {
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
     /// Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout)
-    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    #[arg(
+        short = 't',
+        long = "time",
+        visible_alias = "timeout",
+        value_name = "SECONDS"
+    )]
     pub time: Option<u64>,
     /// Stop all running containers
     #[arg(short, long)]
@@ -414,6 +442,7 @@ mod tests {
     use clap::Parser;
 
     #[derive(Parser)]
+    #[command(disable_help_flag = true)]
     struct Probe {
         #[command(flatten)]
         create: CreateOpts,
@@ -433,4 +462,13 @@ mod tests {
         };
         assert_eq!(parsed, expected);
     }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PauseArgs {
+    #[arg(value_name = "CONTAINER", required_unless_present = "all")]
+    pub containers: Vec<String>,
+    /// Every running (for unpause: paused) container
+    #[arg(short, long)]
+    pub all: bool,
 }

@@ -38,6 +38,8 @@ pub struct Live {
     /// Why a running container's root filesystem fails (the fuse
     /// driver's server reported an error or is gone).
     pub storage_error: Option<String>,
+    /// Running, but stopped by `pause`.
+    pub paused: bool,
 }
 
 impl Live {
@@ -61,6 +63,7 @@ impl Live {
                 Vec::new()
             },
             storage_error: None,
+            paused: false,
         }
     }
 
@@ -78,11 +81,21 @@ impl Live {
             health: None,
             ports: Vec::new(),
             storage_error: None,
+            paused: false,
         }
     }
 
     pub fn running(&self) -> bool {
         self.status == Status::Running
+    }
+
+    /// Podman's state name: the recorded status, or "paused".
+    pub fn state_name(&self) -> &'static str {
+        if self.paused {
+            "paused"
+        } else {
+            self.status.as_str()
+        }
     }
 }
 
@@ -94,6 +107,7 @@ pub fn live(container: &ContainerDir) -> Live {
     let state = container.state();
     if state.status != Status::Running || container.monitor_alive() {
         let mut live = Live::from_state(&state);
+        live.paused = live.running() && crate::container::pause::is_paused(container);
         if live.running() && container.config.healthcheck.is_some() {
             live.health = crate::monitor::health::load(&container.path)
                 .or_else(|| Some(crate::monitor::health::HealthState::starting()));
@@ -512,9 +526,9 @@ pub fn doc_from_spec(
 
     let state = obj! {
         "OciVersion": spec["ociVersion"].clone(),
-        "Status": json!(live.status.as_str()),
+        "Status": json!(live.state_name()),
         "Running": json!(live.running()),
-        "Paused": json!(false),
+        "Paused": json!(live.paused),
         "Restarting": json!(false),
         "OOMKilled": json!(false),
         "Dead": json!(false),

@@ -10,6 +10,7 @@ pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod options;
+pub mod pause;
 pub mod procs;
 pub mod record;
 pub mod remove;

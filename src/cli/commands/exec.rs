@@ -12,7 +12,7 @@ pub fn exec(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<i32> {
         Some((name, command)) if !command.is_empty() => (name, command),
         _ => return Err(exit_error(
             125,
-            "exec needs a container and a command: cove exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+            "must provide a non-empty command to start an exec session: cove exec [OPTIONS] CONTAINER COMMAND [ARG...]",
         )),
     };
     // Variables from files first, then -e, as Podman layers them.

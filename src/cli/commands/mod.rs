@@ -6,7 +6,9 @@ mod build;
 mod commit;
 mod cp;
 mod df;
+mod events;
 mod exec;
+mod global;
 mod health;
 mod images;
 mod import;
@@ -19,6 +21,7 @@ mod ps;
 mod pull;
 mod rename;
 mod run;
+mod run_flags;
 mod stats;
 mod stop;
 mod system;
@@ -49,8 +52,13 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
-    let log_level = cli.global.log_level;
+    let log_level = global::apply(&cli.global)?;
     crate::log::set_level(log_level);
+    crate::log::info(&format!("cove filtering at log level {}", log_level.name()));
+    crate::log::trace(&format!(
+        "command line: {:?}",
+        std::env::args().collect::<Vec<_>>()
+    ));
     let paths = Paths::resolve(cli.global.root.clone(), cli.global.runroot.clone());
     let ctx = Ctx {
         paths,
@@ -64,6 +72,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Exec(a) => exec::exec(&ctx, &a),
         Command::Rm(a) => run::remove(&ctx, &a),
         Command::Kill(a) => run::kill(&ctx, &a),
+        Command::Pause(a) => run::pause(&ctx, &a, true),
+        Command::Unpause(a) => run::pause(&ctx, &a, false),
         Command::Wait(a) => run::wait(&ctx, &a),
         Command::Stop(a) => stop::stop(&ctx, &a),
         Command::Restart(a) => stop::restart(&ctx, &a),
@@ -102,6 +112,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Export(a) => cp::export(&ctx, &a),
             ContainerCommand::Commit(a) => commit::commit(&ctx, &a),
             ContainerCommand::Exec(a) => exec::exec(&ctx, &a),
+            ContainerCommand::Exists(a) => run::exists(&ctx, &a),
+            ContainerCommand::Pause(a) => run::pause(&ctx, &a, true),
+            ContainerCommand::Unpause(a) => run::pause(&ctx, &a, false),
         },
         Command::Cp(a) => cp::cp(&ctx, &a),
         Command::Export(a) => cp::export(&ctx, &a),
@@ -112,6 +125,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Push(a) => pull::push(&ctx, &a),
         Command::Images(a) => images::list(&ctx, &a),
         Command::Tag(a) => images::tag(&ctx, &a),
+        Command::Untag(a) => images::untag(&ctx, &a),
         Command::Rmi(a) => images::remove(&ctx, &a),
         Command::Save(a) => archive::save(&ctx, &a),
         Command::Load(a) => archive::load(&ctx, &a),
@@ -122,6 +136,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Unshare(a) => system::unshare(&ctx, &a),
         Command::Version(a) => system::version(&a),
         Command::Info(a) => system::info(&ctx, &a),
+        Command::Events(a) => events::events(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::System(sub) => match sub {

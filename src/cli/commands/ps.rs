@@ -165,6 +165,7 @@ fn image_name(c: &ContainerDir) -> &str {
 pub fn status_text(live: &Live, now: i64) -> String {
     let since = |t: Option<&str>| human_duration((now - inspect::unix_time(t)).max(0));
     match live.status {
+        Status::Running if live.paused => "Paused".into(),
         Status::Running => match (&live.storage_error, &live.health) {
             (Some(_), _) => format!("Up {} (storage failed)", since(live.started_at.as_deref())),
             (None, Some(h)) => format!("Up {} ({})", since(live.started_at.as_deref()), h.status),
@@ -237,7 +238,7 @@ fn json_entry(item: &Item, now: i64) -> Doc {
         "Restarts": json!(0),
         "Size": size,
         "StartedAt": json!(inspect::unix_time(live.started_at.as_deref())),
-        "State": json!(live.status.as_str()),
+        "State": json!(live.state_name()),
         "Status": json!(status_text(live, now)),
         "Created": json!(created),
     }
@@ -274,7 +275,7 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
         "CreatedHuman": created_human,
         "RunningFor": created_human,
         "Status": status_text(live, now),
-        "State": live.status.as_str(),
+        "State": live.state_name(),
         "Names": c.name,
         "Labels": c.labels,
         "Mounts": c.create_info.user_volumes,
@@ -386,6 +387,8 @@ enum Filter {
     /// Created before this time (unix seconds, fractional).
     Until(f64),
     Volume(Vec<String>),
+    /// `restart-policy=`: the policies' names (`no` for none).
+    RestartPolicy(Vec<String>),
     /// Pods, networks, health checks: cove containers have none.
     Nothing,
 }
@@ -484,6 +487,20 @@ impl Filters {
                     Filter::Until(crate::storage::volume::parse_timestamp(&values[0])?)
                 }
                 "volume" => Filter::Volume(values),
+                "restart-policy" => {
+                    for v in &values {
+                        crate::monitor::restart::RestartPolicy::parse(v)
+                            .or_else(|_| {
+                                if v == "none" {
+                                    Ok(Default::default())
+                                } else {
+                                    Err(())
+                                }
+                            })
+                            .map_err(|_| exit_error(125, format!("{v} invalid restart policy")))?;
+                    }
+                    Filter::RestartPolicy(values)
+                }
                 "pod" | "network" | "health" => Filter::Nothing,
                 _ => return Err(exit_error(125, format!("{key} is an invalid filter"))),
             });
@@ -492,11 +509,11 @@ impl Filters {
     }
 
     /// A status filter makes `ps` look at every container, as in Docker.
-    pub fn has_status(&self) -> bool {
+    pub(crate) fn has_status(&self) -> bool {
         self.filters.iter().any(|f| matches!(f, Filter::Status(_)))
     }
 
-    fn matches(&self, c: &ContainerDir, live: &Live) -> bool {
+    pub(crate) fn matches(&self, c: &ContainerDir, live: &Live) -> bool {
         self.filters.iter().all(|f| f.matches(c, live))
     }
 }
@@ -512,7 +529,7 @@ impl Filter {
             Filter::Name(res) => any_re(res, &config.name),
             Filter::Label(l) => crate::storage::volume::labels_match(l, &config.labels),
             Filter::NotLabel(l) => !crate::storage::volume::labels_match(l, &config.labels),
-            Filter::Status(wanted) => wanted.iter().any(|w| w == live.status.as_str()),
+            Filter::Status(wanted) => wanted.iter().any(|w| w == live.state_name()),
             Filter::Exited(codes) => {
                 live.status == Status::Exited && codes.contains(&live.exit_code)
             }
@@ -536,6 +553,15 @@ impl Filter {
             Filter::Since(t) => created_nanos(&config.created) > *t,
             Filter::Until(t) => (created_nanos(&config.created) as f64) / 1e9 < *t,
             Filter::Volume(values) => values.iter().any(|v| volume_matches(c, v)),
+            Filter::RestartPolicy(values) => {
+                let name = match config.restart.name() {
+                    "" => "no",
+                    n => n,
+                };
+                values
+                    .iter()
+                    .any(|v| v == name || (name == "no" && v == "none"))
+            }
             Filter::Nothing => false,
         }
     }
@@ -638,6 +664,7 @@ mod tests {
             health: None,
             ports: Vec::new(),
             storage_error: None,
+            paused: false,
         }
     }
 
@@ -669,6 +696,7 @@ mod tests {
         assert_eq!(status_text(&live(Status::Created, 0), t0), "Created");
         let broken = Live {
             storage_error: Some("fuse storage server: gone".into()),
+            paused: false,
             ..live(Status::Running, 0)
         };
         assert_eq!(

@@ -45,7 +45,9 @@ pub fn pull(ctx: &Ctx, args: &PullArgs) -> anyhow::Result<i32> {
         unpack,
     };
     let id = remote_pull::pull(&store, &conf, &req)?;
-    println!("{}", id.strip_prefix("sha256:").unwrap_or(&id));
+    let short = id.strip_prefix("sha256:").unwrap_or(&id);
+    super::events::image(ctx, short, &args.image, "pull");
+    println!("{short}");
     Ok(0)
 }
 

@@ -1,6 +1,8 @@
 //! `cove run`, `cove create` and `cove start`.
 
-use crate::cli::{CreateArgs, KillArgs, RmArgs, RunArgs, StartArgs, WaitArgs};
+use crate::cli::{
+    ContainerExistsArgs, CreateArgs, KillArgs, PauseArgs, RmArgs, RunArgs, StartArgs, WaitArgs,
+};
 use crate::container::{create, record, start};
 use crate::context::Ctx;
 use crate::error::{exit_error, silent_exit};
@@ -9,7 +11,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
     if args.detach {
         return run_detached(ctx, args);
     }
-    let (container, lock) = create::create(ctx, &args.create.options())?;
+    let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
+    super::events::container(ctx, &container, "start");
     start::start_attached(
         ctx,
         &container,
@@ -28,7 +33,9 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
             "the passthrough log driver passes the caller's own stdio, so it cannot be used with --detach; use k8s-file or none",
         ));
     }
-    let (container, lock) = create::create(ctx, &args.create.options())?;
+    let (container, lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
     if let Err(e) = start::start_detached(ctx, &container, Some(lock)) {
         if container.path.exists() {
             // The monitor lets go of the lock as it exits.
@@ -42,12 +49,15 @@ fn run_detached(ctx: &Ctx, args: &RunArgs) -> anyhow::Result<i32> {
         }
         return Err(e);
     }
+    super::events::container(ctx, &container, "start");
     println!("{}", container.config.id);
     Ok(0)
 }
 
 pub fn create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
-    let (container, _lock) = create::create(ctx, &args.create.options())?;
+    let (container, _lock) = create::create(ctx, &super::run_flags::options(&args.create)?)?;
+    super::run_flags::write_cidfile(&args.create, &container.config.id)?;
+    super::events::container(ctx, &container, "create");
     println!("{}", container.config.id);
     Ok(0)
 }
@@ -67,11 +77,19 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
         let stdin_open = args.interactive || container.config.interactive;
         return start::start_attached(ctx, &container, None, stdin_open, start::OnFailure::Keep);
     }
+    if args.all && !args.containers.is_empty() {
+        return Err(exit_error(
+            125,
+            "either start all containers or the container(s) provided in the arguments",
+        ));
+    }
+    let targets = start_targets(ctx, args)?;
     let mut failed = false;
-    for given in &args.containers {
+    for given in &targets {
         let result = record::lookup(&ctx.paths.root, given).and_then(|container| {
             match container.try_lock()? {
-                Some(lock) => start::start_detached(ctx, &container, Some(lock)),
+                Some(lock) => start::start_detached(ctx, &container, Some(lock))
+                    .map(|()| super::events::container(ctx, &container, "start")),
                 None => Ok(()),
             }
         });
@@ -87,6 +105,98 @@ pub fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<i32> {
         return Err(silent_exit(125));
     }
     Ok(0)
+}
+
+/// `pause` (`pause` true) and `unpause`: each container, printing it as
+/// given; with --all, the ids of those running (paused).
+pub fn pause(ctx: &Ctx, args: &PauseArgs, pause: bool) -> anyhow::Result<i32> {
+    use crate::container::pause as p;
+    if args.all && !args.containers.is_empty() {
+        return Err(exit_error(
+            125,
+            "--all and containers cannot be used together",
+        ));
+    }
+    let targets: Vec<String> = if args.all {
+        record::list(&ctx.paths.root)
+            .iter()
+            .filter(|c| c.running_pid().ok().flatten().is_some() && p::is_paused(c) != pause)
+            .map(|c| c.config.id.clone())
+            .collect()
+    } else {
+        args.containers.clone()
+    };
+    let mut failed = false;
+    for given in &targets {
+        let result = record::lookup(&ctx.paths.root, given).and_then(|c| {
+            if pause {
+                p::pause(&c)?;
+                super::events::container(ctx, &c, "pause");
+            } else {
+                p::unpause(&c)?;
+                super::events::container(ctx, &c, "unpause");
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => println!("{given}"),
+            Err(e) => {
+                eprintln!("Error: {}", crate::error::describe(&e));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(silent_exit(125));
+    }
+    Ok(0)
+}
+
+/// `container exists`: 0 when a container has this name or id, 1 if not.
+pub fn exists(ctx: &Ctx, args: &ContainerExistsArgs) -> anyhow::Result<i32> {
+    match record::lookup(&ctx.paths.root, &args.container) {
+        Ok(_) => Ok(0),
+        Err(e) if is_no_such(&e) => Ok(1),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_no_such(e: &anyhow::Error) -> bool {
+    crate::error::describe(e).contains("no such container")
+}
+
+/// The containers `start` acts on, as printed: the names given, or with
+/// --all or --filter alone the ids of the stopped containers that match.
+fn start_targets(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<Vec<String>> {
+    if args.filter.is_empty() && !args.all {
+        return Ok(args.containers.clone());
+    }
+    let root = &ctx.paths.root;
+    let mut catalog = || -> anyhow::Result<crate::image::store::Catalog> {
+        Ok(crate::image::store::Store::open_existing(root)
+            .map(|s| s.catalog())
+            .transpose()?
+            .unwrap_or_default())
+    };
+    let filters = super::ps::Filters::parse(root, &args.filter, &mut catalog)?;
+    let matches = |c: &record::ContainerDir| {
+        let live = crate::container::inspect::live(c);
+        !live.running() && filters.matches(c, &live)
+    };
+    if args.containers.is_empty() {
+        return Ok(record::list(root)
+            .iter()
+            .filter(|c| matches(c))
+            .map(|c| c.config.id.clone())
+            .collect());
+    }
+    let mut out = Vec::new();
+    for given in &args.containers {
+        if matches(&record::lookup(root, given)?) {
+            out.push(given.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// `cove rm`: Podman's exit codes: 1 when a container does not exist, 2
@@ -165,7 +275,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
             };
             if !container.path.exists() {
                 // Its `cove run --rm` removed it on the way out.
-                println!("{}", container.config.id);
+                println!("{target}");
                 removed.push(container.config.id.clone());
                 continue;
             }
@@ -178,6 +288,7 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
         }
+        let cidfile = super::run_flags::cidfile_of(&container);
         let result = if args.volumes {
             start::remove_with_volumes(ctx, &container)
         } else {
@@ -191,7 +302,12 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
         };
         match result {
             Ok(()) => {
-                println!("{}", container.config.id);
+                if let Some(file) = cidfile {
+                    let _ = std::fs::remove_file(file);
+                }
+                super::events::container(ctx, &container, "remove");
+                // As Podman: the name as given (ids with --all).
+                println!("{target}");
                 removed.push(container.config.id.clone());
             }
             Err(e) => {
@@ -233,7 +349,10 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
             Some(pid) => {
                 crate::container::remove::mark_stopped_by_user(&container);
                 // SAFETY: kill with plain integers.
-                if unsafe { libc::kill(pid, signal) } != 0 {
+                let rc = unsafe { libc::kill(pid, signal) };
+                crate::container::pause::resume_if_paused(&container);
+                super::events::container(ctx, &container, "kill");
+                if rc != 0 {
                     let err = std::io::Error::last_os_error();
                     eprintln!("Error: signalling container {given}: {err}");
                     failed = true;

@@ -19,8 +19,11 @@ pub fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<i32> {
             .into_iter()
             .map(|given| {
                 scope.spawn(move || {
-                    let result = record::lookup(&ctx.paths.root, &given)
-                        .and_then(|c| stop_container(&c, args.time).map(|_| ()));
+                    let result = record::lookup(&ctx.paths.root, &given).and_then(|c| {
+                        stop_container(&c, args.time)?;
+                        super::events::container(ctx, &c, "stop");
+                        Ok(())
+                    });
                     (given, result)
                 })
             })
@@ -123,6 +126,7 @@ pub fn stop_container(
             // SAFETY: kill with plain integers.
             unsafe { libc::kill(pid, container.config.stop_signal) };
             signalled = Some(pid);
+            crate::container::pause::resume_if_paused(container);
         }
         if !killed && started.elapsed() >= timeout {
             if let Some(pid) = container.state().pid {
