@@ -14,12 +14,14 @@ pub mod values;
 mod exec;
 mod files;
 mod manage;
+mod network;
 mod ps;
 mod run;
 mod volume;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
+pub use network::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -148,6 +150,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(NetworkCommand),
     /// Show version information
     Version(VersionArgs),
     /// Show system information

@@ -19,7 +19,13 @@ pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 pub struct Network {
     kind: Kind,
     published: Vec<PublishedPort>,
+    /// User networks: the attachment, held while the container runs.
+    bridge: Option<crate::runtime::netns::Attached>,
 }
+
+/// The container's interfaces on user networks while it runs, for
+/// `inspect` (in its directory).
+pub const INTERFACES_FILE: &str = "interfaces.json";
 
 enum Kind {
     /// No network to run: none, host.
@@ -47,6 +53,7 @@ impl Network {
             NetworkMode::Slirp(options) => {
                 let idle = ports::bind_all(ports)?;
                 Network {
+                    bridge: None,
                     published: idle.iter().map(|b| b.port).collect(),
                     kind: Kind::Slirp {
                         options: options.clone(),
@@ -59,6 +66,7 @@ impl Network {
             NetworkMode::Pasta { args } => {
                 let published = pasta::published(ports)?;
                 Network {
+                    bridge: None,
                     kind: Kind::Pasta {
                         args: pasta::arguments(args, &published),
                     },
@@ -66,6 +74,7 @@ impl Network {
                 }
             }
             _ => Network {
+                bridge: None,
                 kind: Kind::Nothing,
                 published: Vec::new(),
             },
@@ -88,8 +97,23 @@ impl Network {
         }
     }
 
-    /// The container runs as `pid`: start the stack on its tap.
-    pub fn start(&mut self, tap: Option<OwnedFd>, pid: nix::unistd::Pid) -> anyhow::Result<()> {
+    /// The container runs as `pid`: start the stack on its tap, or keep
+    /// its user networks' attachment (and show its interfaces in `dir`).
+    pub fn start(
+        &mut self,
+        tap: Option<OwnedFd>,
+        bridge: Option<crate::runtime::netns::Attached>,
+        pid: nix::unistd::Pid,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        if let Some(b) = bridge {
+            crate::sys::fsutil::write_replace(
+                &dir.join(INTERFACES_FILE),
+                &serde_json::to_vec(&b.interfaces)?,
+                0o600,
+            )?;
+            self.bridge = Some(b);
+        }
         if let (
             Kind::Slirp {
                 options,
@@ -110,6 +134,7 @@ impl Network {
 
     /// The container is gone: keep the ports' sockets for a restart.
     pub fn stop(&mut self) {
+        self.bridge.take();
         if let Kind::Slirp {
             idle,
             stack,

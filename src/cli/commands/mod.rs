@@ -12,6 +12,7 @@ mod import;
 mod inspect;
 mod login;
 mod logs;
+mod network;
 mod port;
 mod prune;
 mod ps;
@@ -38,6 +39,7 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
         ["ps"] | ["container", "ls" | "list"] => ps::format_sample(),
         ["images"] | ["image", "ls" | "list"] => Some(images::format_sample()),
         ["volume", "ls" | "list" | "inspect"] => Some(volume::format_sample()),
+        ["network", "ls" | "list" | "inspect"] => Some(network::format_sample()),
         _ => None,
     }
 }
@@ -116,6 +118,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
+        Command::Network(sub) => network::dispatch(&ctx, sub),
         Command::System(sub) => match sub {
             SystemCommand::Prune(a) => prune::system_prune(&ctx, &a),
             SystemCommand::Df(a) => df::df(&ctx, &a),

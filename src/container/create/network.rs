@@ -26,6 +26,45 @@ pub(super) fn join_target(
     Ok(Some(target))
 }
 
+/// User networks: each must exist (recorded by name), each static address
+/// must lie in one of its subnets, and rootless the container must map ids
+/// as the network host's user namespace does (the default maps), since it
+/// makes its namespaces there.
+pub(super) fn resolve_user_networks(
+    root: &Path,
+    network: &mut NetworkMode,
+    id_maps: &Option<IdMaps>,
+    default_maps: &Option<IdMaps>,
+) -> anyhow::Result<()> {
+    let NetworkMode::Bridge { networks } = network else {
+        return Ok(());
+    };
+    if id_maps != default_maps {
+        return Err(crate::error::exit_error(
+            125,
+            "a container on a user network must map user ids as the default does (no --userns): \
+             it makes its namespaces in the network host's user namespace",
+        ));
+    }
+    for a in networks.iter_mut() {
+        let n = crate::network::named::lookup(root, &a.network)?;
+        for ip in &a.ips {
+            let fits = n
+                .subnets
+                .iter()
+                .any(|s| crate::network::named::usable(&s.subnet, ip) && s.gateway != Some(*ip));
+            if !fits {
+                anyhow::bail!(
+                    "requested static ip {ip} not in any subnet on network {}",
+                    n.name
+                );
+            }
+        }
+        a.network = n.name;
+    }
+    Ok(())
+}
+
 /// The `-p` mappings, and with `-P` the image's EXPOSE list on random
 /// host ports (only where the network publishes ports).
 pub(super) fn published_ports(

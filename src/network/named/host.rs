@@ -1,0 +1,622 @@
+//! The network host: one process per user (`cove __netns`, spawned by
+//! `runtime::netns`) living in a network namespace of its own (and,
+//! rootless, a user namespace mapped as a default container's), holding a
+//! Linux bridge per user network in use and one veth pair per container
+//! attachment.
+//!
+//! Monitors connect to its socket (`<runroot>/netns/sock`, SOCK_SEQPACKET)
+//! and send an attach request with the container's network namespace; the
+//! host makes the veth pairs (the container's end moved into that
+//! namespace, addressed and routed there by a thread that enters it) and
+//! answers with the addresses. The connection stays open while the
+//! container runs: its end, or the container process's end (a pidfd),
+//! detaches it. With nothing attached and no client left the host exits,
+//! under the spawn lock so that a starting container never talks to a host
+//! on its way out.
+
+use super::netlink::{self, Netlink};
+use super::{lookup, Network};
+use crate::network::Attachment;
+use anyhow::Context;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::{self, ControlMessageOwned, MsgFlags};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::IoSliceMut;
+use std::net::IpAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+
+/// The name of the hidden command that runs the host.
+pub const COMMAND: &str = "__netns";
+/// The largest request or reply.
+const MAX_MESSAGE: usize = 64 * 1024;
+/// The default MTU of a bridge network (Podman's).
+const DEFAULT_MTU: u32 = 1500;
+
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join("sock")
+}
+
+pub fn lock_path(dir: &Path) -> PathBuf {
+    dir.join("lock")
+}
+
+pub fn log_path(dir: &Path) -> PathBuf {
+    dir.join("host.log")
+}
+
+/// What a client asks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Attach the container whose network namespace comes with the
+    /// message (SCM_RIGHTS) to `networks`, in that order (eth0, eth1…).
+    Attach {
+        id: String,
+        name: String,
+        hostname: String,
+        pid: i32,
+        networks: Vec<Attachment>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    Attached(Vec<Interface>),
+    Failed(String),
+}
+
+/// One of a container's interfaces on a user network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interface {
+    pub network: String,
+    /// Its name inside the container (eth0, …).
+    pub interface: String,
+    /// Its addresses, one per subnet, with their prefix lengths.
+    pub addresses: Vec<(IpAddr, u8)>,
+    pub gateways: Vec<IpAddr>,
+    pub mac: String,
+}
+
+/// A bridge in use.
+struct Bridge {
+    network: Network,
+    index: i32,
+}
+
+/// An attached container.
+struct Member {
+    id: String,
+    name: String,
+    hostname: String,
+    aliases: BTreeMap<String, Vec<String>>,
+    pidfd: OwnedFd,
+    /// (network, host-side veth name, interface).
+    links: Vec<(String, String, Interface)>,
+}
+
+struct Client {
+    conn: OwnedFd,
+    member: Option<Member>,
+}
+
+struct Host {
+    dir: PathBuf,
+    root: PathBuf,
+    listener: OwnedFd,
+    netlink: Netlink,
+    bridges: BTreeMap<String, Bridge>,
+    clients: Vec<Client>,
+    next_veth: u32,
+}
+
+/// Run the host (the hidden command): already in its namespaces, with
+/// `ready` to report on once the socket listens.
+pub fn serve(dir: &Path, root: &Path, ready: OwnedFd) -> anyhow::Result<()> {
+    let listener = listen(&socket_path(dir))?;
+    let mut host = Host {
+        dir: dir.to_path_buf(),
+        root: root.to_path_buf(),
+        listener,
+        netlink: Netlink::open()?,
+        bridges: BTreeMap::new(),
+        clients: Vec::new(),
+        next_veth: 0,
+    };
+    nix::unistd::write(&ready, b"ok").context("reporting readiness")?;
+    drop(ready);
+    host.run()
+}
+
+fn listen(path: &Path) -> anyhow::Result<OwnedFd> {
+    let _ = std::fs::remove_file(path);
+    let fd = socket::socket(
+        socket::AddressFamily::Unix,
+        socket::SockType::SeqPacket,
+        socket::SockFlag::SOCK_CLOEXEC | socket::SockFlag::SOCK_NONBLOCK,
+        None,
+    )?;
+    let addr = socket::UnixAddr::new(path)?;
+    socket::bind(fd.as_raw_fd(), &addr).with_context(|| format!("binding {}", path.display()))?;
+    socket::listen(&fd, socket::Backlog::new(64)?)?;
+    Ok(fd)
+}
+
+/// Receive one message, and a descriptor if one came with it. None at the
+/// end of the connection.
+pub fn receive(conn: BorrowedFd<'_>) -> anyhow::Result<Option<(Vec<u8>, Option<OwnedFd>)>> {
+    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut space = nix::cmsg_space!([RawFd; 1]);
+    let (len, fd) = loop {
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        match socket::recvmsg::<()>(
+            conn.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+            Ok(msg) => {
+                let mut fd = None;
+                for c in msg.cmsgs()? {
+                    if let ControlMessageOwned::ScmRights(fds) = c {
+                        for raw in fds {
+                            // SAFETY: the kernel just installed it for us.
+                            let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                            fd.get_or_insert(owned);
+                        }
+                    }
+                }
+                break (msg.bytes, fd);
+            }
+        }
+    };
+    if len == 0 {
+        return Ok(None);
+    }
+    buf.truncate(len);
+    Ok(Some((buf, fd)))
+}
+
+/// Send one message, with a descriptor.
+pub fn send(conn: BorrowedFd<'_>, bytes: &[u8], fd: Option<BorrowedFd<'_>>) -> anyhow::Result<()> {
+    let fds: Vec<RawFd> = fd.iter().map(|f| f.as_raw_fd()).collect();
+    let cmsgs: Vec<socket::ControlMessage> = if fds.is_empty() {
+        Vec::new()
+    } else {
+        vec![socket::ControlMessage::ScmRights(&fds)]
+    };
+    let iov = [std::io::IoSlice::new(bytes)];
+    loop {
+        match socket::sendmsg::<()>(conn.as_raw_fd(), &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            r => return r.map(drop).context("sending to the network host"),
+        }
+    }
+}
+
+impl Host {
+    fn run(&mut self) -> anyhow::Result<()> {
+        loop {
+            let idle = self.clients.is_empty();
+            let (listener_ready, ready) = {
+                let mut fds = vec![PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+                for c in &self.clients {
+                    fds.push(PollFd::new(c.conn.as_fd(), PollFlags::POLLIN));
+                }
+                for c in &self.clients {
+                    if let Some(m) = &c.member {
+                        fds.push(PollFd::new(m.pidfd.as_fd(), PollFlags::POLLIN));
+                    }
+                }
+                let timeout = if idle { 1000u16 } else { u16::MAX };
+                let timeout = if idle {
+                    PollTimeout::from(timeout)
+                } else {
+                    PollTimeout::NONE
+                };
+                match nix::poll::poll(&mut fds, timeout) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                let got = |p: &PollFd| !p.revents().unwrap_or(PollFlags::empty()).is_empty();
+                let listener_ready = got(&fds[0]);
+                let n = self.clients.len();
+                let conn_ready: Vec<bool> = fds[1..1 + n].iter().map(got).collect();
+                let mut pid_ready = fds[1 + n..].iter().map(got);
+                let ready: Vec<(bool, bool)> = self
+                    .clients
+                    .iter()
+                    .zip(conn_ready)
+                    .map(|(c, conn)| {
+                        let exited = c.member.is_some() && pid_ready.next().unwrap_or(false);
+                        (conn, exited)
+                    })
+                    .collect();
+                (listener_ready, ready)
+            };
+            // Gone containers and clients first, newest last.
+            for i in (0..ready.len()).rev() {
+                let (conn, exited) = ready[i];
+                if exited {
+                    if let Some(m) = self.clients[i].member.take() {
+                        self.detach(m);
+                    }
+                }
+                if conn && !self.handle(i) {
+                    let client = self.clients.remove(i);
+                    if let Some(m) = client.member {
+                        self.detach(m);
+                    }
+                }
+            }
+            if listener_ready {
+                self.accept();
+            }
+            if self.clients.is_empty() && self.try_exit()? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn accept(&mut self) {
+        while let Ok(fd) =
+            socket::accept4(self.listener.as_raw_fd(), socket::SockFlag::SOCK_CLOEXEC)
+        {
+            // SAFETY: accept4 returned a new descriptor that we own.
+            let conn = unsafe { OwnedFd::from_raw_fd(fd) };
+            self.clients.push(Client { conn, member: None });
+        }
+    }
+
+    /// With no client: exit, unless one is waiting to be accepted. Under
+    /// the spawn lock, so no client is between "found the host" and
+    /// "connected".
+    fn try_exit(&mut self) -> anyhow::Result<bool> {
+        let file = crate::sys::fsutil::open_lock_file(&lock_path(&self.dir))?;
+        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| anyhow::anyhow!("locking the network host: {e}"))?;
+        self.accept();
+        if !self.clients.is_empty() {
+            return Ok(false);
+        }
+        let _ = std::fs::remove_file(socket_path(&self.dir));
+        for (_, b) in std::mem::take(&mut self.bridges) {
+            let _ = self.netlink.delete_link(&b.network.network_interface);
+        }
+        Ok(true)
+    }
+
+    /// Serve a message of client `i`; false when it has gone.
+    fn handle(&mut self, i: usize) -> bool {
+        let (bytes, fd) = match receive(self.clients[i].conn.as_fd()) {
+            Ok(Some(m)) => m,
+            Ok(None) | Err(_) => return false,
+        };
+        let reply = match serde_json::from_slice::<Request>(&bytes) {
+            Ok(Request::Attach {
+                id,
+                name,
+                hostname,
+                pid,
+                networks,
+            }) => match (fd, &self.clients[i].member) {
+                (_, Some(_)) => Reply::Failed("this connection has a container attached".into()),
+                (None, _) => Reply::Failed("no network namespace came with the request".into()),
+                (Some(netns), None) => {
+                    match self.attach(&id, &name, &hostname, pid, &networks, &netns) {
+                        Ok(member) => {
+                            let ifaces = member.links.iter().map(|l| l.2.clone()).collect();
+                            self.clients[i].member = Some(member);
+                            Reply::Attached(ifaces)
+                        }
+                        Err(e) => Reply::Failed(format!("{e:#}")),
+                    }
+                }
+            },
+            Err(e) => Reply::Failed(format!("bad request: {e}")),
+        };
+        let bytes = serde_json::to_vec(&reply).unwrap_or_default();
+        send(self.clients[i].conn.as_fd(), &bytes, None).is_ok()
+    }
+
+    fn members(&self) -> impl Iterator<Item = &Member> {
+        self.clients.iter().filter_map(|c| c.member.as_ref())
+    }
+
+    /// The bridge of `network`, made when first used.
+    fn bridge(&mut self, network: &Network) -> anyhow::Result<i32> {
+        if let Some(b) = self.bridges.get(&network.name) {
+            return Ok(b.index);
+        }
+        let name = &network.network_interface;
+        // A leftover of an earlier host in this namespace cannot exist
+        // (the namespace is new), but a failed attach may have left one.
+        self.netlink.delete_link(name)?;
+        let index = self
+            .netlink
+            .add_bridge(name, Some(network.mtu().unwrap_or(DEFAULT_MTU)))?;
+        for s in &network.subnets {
+            if let Some(gw) = s.gateway {
+                if let Err(e) = self.netlink.add_address(index, gw, s.subnet.prefix()) {
+                    let _ = self.netlink.delete_link(name);
+                    return Err(e);
+                }
+            }
+        }
+        self.bridges.insert(
+            network.name.clone(),
+            Bridge {
+                network: network.clone(),
+                index,
+            },
+        );
+        Ok(index)
+    }
+
+    /// Delete the bridges no member uses.
+    fn drop_unused_bridges(&mut self) {
+        let used: Vec<String> = self
+            .members()
+            .flat_map(|m| m.links.iter().map(|l| l.0.clone()))
+            .collect();
+        let unused: Vec<String> = self
+            .bridges
+            .keys()
+            .filter(|n| !used.contains(n))
+            .cloned()
+            .collect();
+        for name in unused {
+            if let Some(b) = self.bridges.remove(&name) {
+                let _ = self.netlink.delete_link(&b.network.network_interface);
+            }
+        }
+    }
+
+    /// The addresses of `network` that members hold.
+    fn used(&self, network: &str, extra: &[IpAddr]) -> Vec<IpAddr> {
+        let mut out: Vec<IpAddr> = extra.to_vec();
+        for m in self.members() {
+            for l in m.links.iter().filter(|l| l.0 == network) {
+                out.extend(l.2.addresses.iter().map(|a| a.0));
+            }
+        }
+        out
+    }
+
+    fn attach(
+        &mut self,
+        id: &str,
+        name: &str,
+        hostname: &str,
+        pid: i32,
+        networks: &[Attachment],
+        netns: &OwnedFd,
+    ) -> anyhow::Result<Member> {
+        let pidfd = crate::sys::fd::pidfd_open(nix::unistd::Pid::from_raw(pid))
+            .context("pinning the container's process")?;
+        let mut member = Member {
+            id: id.to_string(),
+            name: name.to_string(),
+            hostname: hostname.to_string(),
+            aliases: BTreeMap::new(),
+            pidfd,
+            links: Vec::new(),
+        };
+        match self.make_links(&mut member, networks, netns) {
+            Ok(()) => Ok(member),
+            Err(e) => {
+                for (_, veth, _) in &member.links {
+                    let _ = self.netlink.delete_link(veth);
+                }
+                member.links.clear();
+                self.drop_unused_bridges();
+                Err(e)
+            }
+        }
+    }
+
+    fn make_links(
+        &mut self,
+        member: &mut Member,
+        networks: &[Attachment],
+        netns: &OwnedFd,
+    ) -> anyhow::Result<()> {
+        let mut taken: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+        for (i, a) in networks.iter().enumerate() {
+            let network = lookup(&self.root, &a.network)?;
+            let index = self.bridge(&network)?;
+            let mut addresses = Vec::new();
+            for s in &network.subnets {
+                let used = self.used(&network.name, taken.get(&network.name).map_or(&[], |v| v));
+                let wanted = a.ips.iter().find(|ip| s.subnet.contains(ip));
+                let ip = match wanted {
+                    Some(ip) => {
+                        if used.contains(ip) || s.gateway == Some(*ip) {
+                            anyhow::bail!(
+                                "requested ip address {ip} is already allocated in network {}",
+                                network.name
+                            );
+                        }
+                        *ip
+                    }
+                    None => allocate(s, &used).ok_or_else(|| {
+                        anyhow::anyhow!("no free address left in network {}", network.name)
+                    })?,
+                };
+                taken.entry(network.name.clone()).or_default().push(ip);
+                addresses.push((ip, s.subnet.prefix()));
+            }
+            self.next_veth += 1;
+            let veth = format!("veth{}", self.next_veth);
+            let interface = format!("eth{i}");
+            let mac = match &a.mac {
+                Some(m) => parse_mac(m)?,
+                None => mac_for(&addresses[0].0),
+            };
+            let mtu = network.mtu().unwrap_or(DEFAULT_MTU);
+            self.netlink
+                .add_veth(&veth, index, &interface, netns.as_raw_fd(), mtu, Some(mac))?;
+            member
+                .aliases
+                .insert(network.name.clone(), a.aliases.clone());
+            member.links.push((
+                network.name.clone(),
+                veth,
+                Interface {
+                    network: network.name.clone(),
+                    interface,
+                    addresses,
+                    gateways: network.subnets.iter().filter_map(|s| s.gateway).collect(),
+                    mac: format_mac(&mac),
+                },
+            ));
+        }
+        // The default route goes through the first network with a way out.
+        let route = networks
+            .iter()
+            .zip(&member.links)
+            .find(|(_, l)| self.bridges.get(&l.0).is_some_and(|b| !b.network.internal))
+            .map(|(_, l)| l.2.clone());
+        let ifaces: Vec<Interface> = member.links.iter().map(|l| l.2.clone()).collect();
+        configure_inside(netns, ifaces, route)
+    }
+
+    fn detach(&mut self, member: Member) {
+        for (_, veth, _) in &member.links {
+            // Gone already when the container's namespace went.
+            let _ = self.netlink.delete_link(veth);
+        }
+        drop(member);
+        self.drop_unused_bridges();
+    }
+}
+
+/// The first free address of the subnet (its lease range when set): not
+/// the network address, the gateway, the broadcast, nor `used`.
+fn allocate(s: &super::Subnet, used: &[IpAddr]) -> Option<IpAddr> {
+    let (first, last) = match &s.lease_range {
+        Some(r) => (s.subnet.offset(&r.start_ip)?, s.subnet.offset(&r.end_ip)?),
+        None => (1, s.subnet.size().saturating_sub(1)),
+    };
+    (first.max(1)..=last)
+        .take(1 << 20)
+        .filter_map(|n| s.subnet.nth(n))
+        .find(|ip| super::usable(&s.subnet, ip) && s.gateway != Some(*ip) && !used.contains(ip))
+}
+
+/// A locally administered MAC from the address, so a container keeps its
+/// MAC with its address.
+fn mac_for(ip: &IpAddr) -> [u8; 6] {
+    let bytes = match ip {
+        IpAddr::V4(v4) => v4.octets(),
+        IpAddr::V6(v6) => {
+            let o = v6.octets();
+            [o[12], o[13], o[14], o[15]]
+        }
+    };
+    [0x02, 0x42, bytes[0], bytes[1], bytes[2], bytes[3]]
+}
+
+pub fn parse_mac(text: &str) -> anyhow::Result<[u8; 6]> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let bad = || anyhow::anyhow!("invalid MAC address {text:?}");
+    if parts.len() != 6 {
+        return Err(bad());
+    }
+    let mut mac = [0u8; 6];
+    for (slot, p) in mac.iter_mut().zip(parts) {
+        if p.len() != 2 {
+            return Err(bad());
+        }
+        *slot = u8::from_str_radix(p, 16).map_err(|_| bad())?;
+    }
+    if mac[0] & 1 == 1 {
+        return Err(anyhow::anyhow!(
+            "invalid MAC address {text:?}: a multicast address"
+        ));
+    }
+    Ok(mac)
+}
+
+fn format_mac(mac: &[u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Address and route the container's interfaces, from a thread that
+/// enters its network namespace (the host's other threads stay out).
+fn configure_inside(
+    netns: &OwnedFd,
+    ifaces: Vec<Interface>,
+    route: Option<Interface>,
+) -> anyhow::Result<()> {
+    let netns = netns.try_clone()?;
+    std::thread::spawn(move || -> anyhow::Result<()> {
+        nix::sched::setns(&netns, nix::sched::CloneFlags::CLONE_NEWNET)
+            .context("entering the container's network namespace")?;
+        let mut nl = Netlink::open()?;
+        for iface in &ifaces {
+            let index = netlink::index_of(&iface.interface)?;
+            for (ip, prefix) in &iface.addresses {
+                nl.add_address(index, *ip, *prefix)?;
+            }
+            nl.set_up(index)?;
+        }
+        if let Some(r) = route {
+            let index = netlink::index_of(&r.interface)?;
+            for gw in &r.gateways {
+                nl.add_default_route(index, *gw)?;
+            }
+        }
+        Ok(())
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the thread configuring the container's network panicked"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::named::{subnet::Cidr, LeaseRange, Subnet};
+
+    #[test]
+    fn allocation_skips_gateway_used_and_stays_in_range() {
+        let s = Subnet {
+            subnet: Cidr::parse("10.89.0.0/29").unwrap(),
+            gateway: Some("10.89.0.1".parse().unwrap()),
+            lease_range: None,
+        };
+        let ip = |t: &str| -> IpAddr { t.parse().unwrap() };
+        assert_eq!(allocate(&s, &[]), Some(ip("10.89.0.2")));
+        assert_eq!(allocate(&s, &[ip("10.89.0.2")]), Some(ip("10.89.0.3")));
+        let all: Vec<IpAddr> = (2..=6).map(|n| ip(&format!("10.89.0.{n}"))).collect();
+        assert_eq!(allocate(&s, &all), None);
+        let ranged = Subnet {
+            lease_range: Some(LeaseRange {
+                start_ip: ip("10.89.0.5"),
+                end_ip: ip("10.89.0.6"),
+            }),
+            ..s
+        };
+        assert_eq!(allocate(&ranged, &[]), Some(ip("10.89.0.5")));
+    }
+
+    #[test]
+    fn macs() {
+        assert_eq!(
+            parse_mac("02:42:0a:59:00:02").unwrap(),
+            [2, 0x42, 10, 0x59, 0, 2]
+        );
+        assert!(parse_mac("01:00:00:00:00:00").is_err());
+        assert!(parse_mac("02:42:0a:59:00").is_err());
+        assert!(parse_mac("zz:42:0a:59:00:02").is_err());
+        assert_eq!(
+            format_mac(&mac_for(&"10.89.0.2".parse().unwrap())),
+            "02:42:0a:59:00:02"
+        );
+    }
+}

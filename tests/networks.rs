@@ -1,0 +1,233 @@
+//! User-defined networks: `network create|ls|inspect|exists|rm|prune`,
+//! their records, output and exit codes, as root and as an unprivileged
+//! user.
+
+mod common;
+
+use common::{modes, stdout, Env};
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The records in the network directory (no staging leftovers).
+fn records(env: &Env) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(env.store_root().join("networks"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".lock")
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn create_list_inspect_exists_remove() {
+    for mode in modes() {
+        let env = Env::new(&mode);
+        // The default network is there before anything is created.
+        assert_eq!(env.ok(&["network", "ls", "-q"]), "podman\n");
+        assert_eq!(
+            env.ok(&["network", "ls"]),
+            "NETWORK ID    NAME        DRIVER\n2f259bab93aa  podman      bridge\n"
+        );
+        let def = json(&env.ok(&["network", "inspect", "podman"]));
+        assert_eq!(def[0]["subnets"][0]["subnet"], "10.88.0.0/16");
+        assert_eq!(def[0]["dns_enabled"], false);
+
+        // Automatic names and subnets, no overlap.
+        assert_eq!(env.ok(&["network", "create"]), "podman1\n");
+        assert_eq!(
+            env.ok(&["network", "create", "--label", "app=web", "web"]),
+            "web\n"
+        );
+        let n = json(&env.ok(&["network", "inspect", "web"]));
+        let web = &n[0];
+        assert_eq!(web["name"], "web");
+        assert_eq!(web["driver"], "bridge");
+        assert_eq!(web["network_interface"], "podman2");
+        assert_eq!(web["subnets"][0]["subnet"], "10.89.1.0/24");
+        assert_eq!(web["subnets"][0]["gateway"], "10.89.1.1");
+        assert_eq!(web["dns_enabled"], true);
+        assert_eq!(web["internal"], false);
+        assert_eq!(web["labels"]["app"], "web");
+        assert_eq!(web["ipam_options"]["driver"], "host-local");
+        assert_eq!(web["containers"], serde_json::json!({}));
+        let id = web["id"].as_str().unwrap().to_string();
+        assert_eq!(id.len(), 64);
+
+        // Explicit subnet, gateway, range, options, internal, no DNS, IPv6.
+        env.ok(&[
+            "network",
+            "create",
+            "--subnet",
+            "192.168.77.0/24",
+            "--gateway",
+            "192.168.77.254",
+            "--ip-range",
+            "192.168.77.128/25",
+            "--internal",
+            "--disable-dns",
+            "--ipv6",
+            "-o",
+            "mtu=1400",
+            "back",
+        ]);
+        let back = &json(&env.ok(&["network", "inspect", "back"]))[0];
+        assert_eq!(back["subnets"][0]["gateway"], "192.168.77.254");
+        assert_eq!(
+            back["subnets"][0]["lease_range"]["start_ip"],
+            "192.168.77.129"
+        );
+        assert!(back["subnets"][1]["subnet"]
+            .as_str()
+            .unwrap()
+            .starts_with("fd"));
+        assert_eq!(back["internal"], true);
+        assert_eq!(back["dns_enabled"], false);
+        assert_eq!(back["ipv6_enabled"], true);
+        assert_eq!(back["options"]["mtu"], "1400");
+
+        // ls: quiet, filters, templates, json; inspect by id prefix.
+        assert_eq!(
+            env.ok(&["network", "ls", "-q"]),
+            "back\npodman\npodman1\nweb\n"
+        );
+        assert_eq!(
+            env.ok(&[
+                "network",
+                "ls",
+                "--filter",
+                "label=app=web",
+                "--format",
+                "{{.Name}} {{.ID}}"
+            ]),
+            format!("web {}\n", &id[..12])
+        );
+        assert_eq!(
+            env.ok(&["network", "ls", "--filter", "name=^po", "-q"]),
+            "podman\npodman1\n"
+        );
+        assert_eq!(
+            env.ok(&["network", "ls", "--filter", "driver=macvlan", "-q"]),
+            ""
+        );
+        let all = json(&env.ok(&["network", "ls", "--format", "json"]));
+        assert_eq!(all.as_array().unwrap().len(), 4);
+        assert_eq!(
+            env.ok(&[
+                "network",
+                "inspect",
+                "--format",
+                "{{.Name}} {{.Internal}}",
+                &id[..10]
+            ]),
+            "web false\n"
+        );
+        env.ok(&["network", "exists", "web"]);
+        env.ok(&["network", "exists", "podman"]);
+        env.fails(&["network", "exists", "nope"], 1);
+
+        // Bad input: one message, exit 125, nothing written.
+        let before = records(&env);
+        for (args, message) in [
+            (
+                vec!["web"],
+                "Error: network name web already used: network already exists",
+            ),
+            (
+                vec!["--subnet", "10.89.1.0/25", "x"],
+                "Error: subnet 10.89.1.0/25 is already used on the host or by another config",
+            ),
+            (
+                vec!["--subnet", "10.88.1.0/24", "x"],
+                "Error: subnet 10.88.1.0/24 is already used on the host or by another config",
+            ),
+            (
+                vec!["--subnet", "10.99.0/24", "x"],
+                "Error: invalid CIDR address: 10.99.0/24",
+            ),
+            (
+                vec!["--subnet", "10.99.0.0/24", "--gateway", "10.98.0.1", "x"],
+                "Error: gateway 10.98.0.1 not in subnet 10.99.0.0/24",
+            ),
+            (
+                vec!["-o", "vlan=2", "x"],
+                "Error: unsupported bridge network option vlan",
+            ),
+            (
+                vec!["bad/name"],
+                "Error: network name bad/name invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument",
+            ),
+        ] {
+            let mut full = vec!["network", "create"];
+            full.extend(args);
+            assert_eq!(env.fails(&full, 125).trim(), message, "{full:?}");
+        }
+        assert_eq!(records(&env), before);
+        assert_eq!(env.ok(&["network", "create", "--ignore", "web"]), "web\n");
+        let err = env.fails(&["network", "inspect", "nope"], 125);
+        assert_eq!(
+            err.trim(),
+            "Error: unable to find network with name or ID nope: network not found"
+        );
+
+        // rm: names printed, 1 for a missing network, 125 for the default.
+        assert_eq!(env.ok(&["network", "rm", "podman1"]), "podman1\n");
+        let err = env.fails(&["network", "rm", "podman1"], 1);
+        assert!(err.contains("network not found"), "{err}");
+        let err = env.fails(&["network", "rm", "podman"], 125);
+        assert!(
+            err.contains("default network podman cannot be removed"),
+            "{err}"
+        );
+
+        // prune: asks, keeps the default and what the filter excludes.
+        let out = env.run_with_stdin(&["network", "prune"], b"n\n");
+        assert!(stdout(&out).contains("WARNING!"));
+        assert_eq!(env.ok(&["network", "ls", "-q"]), "back\npodman\nweb\n");
+        assert_eq!(
+            env.ok(&["network", "prune", "-f", "--filter", "label!=app=web"]),
+            "back\n"
+        );
+        assert_eq!(env.ok(&["network", "prune", "-f"]), "web\n");
+        assert_eq!(env.ok(&["network", "ls", "-q"]), "podman\n");
+        assert!(records(&env).is_empty(), "{:?}", records(&env));
+    }
+}
+
+#[test]
+fn concurrent_creates_get_distinct_subnets() {
+    for mode in modes() {
+        let env = Env::new(&mode);
+        let children: Vec<_> = (0..8)
+            .map(|i| {
+                env.cove(&["network", "create", &format!("n{i}")])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }
+        let subnets = env.ok(&[
+            "network",
+            "ls",
+            "--filter",
+            "name=^n",
+            "--format",
+            "{{range .Subnets}}{{.Subnet}}{{end}}",
+        ]);
+        let mut list: Vec<&str> = subnets.lines().collect();
+        assert_eq!(list.len(), 8, "{subnets}");
+        list.sort();
+        list.dedup();
+        assert_eq!(list.len(), 8, "{subnets}");
+    }
+}
