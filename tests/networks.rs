@@ -231,3 +231,207 @@ fn concurrent_creates_get_distinct_subnets() {
         assert_eq!(list.len(), 8, "{subnets}");
     }
 }
+
+/// busybox with the network applets, a shell as its command.
+fn net_image() -> common::fixtures::Image {
+    use common::fixtures::{Compression, Image, Layer, TarBuilder};
+    let mut t = TarBuilder::new().busybox_full();
+    for applet in ["ip", "nc", "nslookup", "ping", "wget", "httpd", "timeout"] {
+        t = t.symlink(&format!("bin/{applet}"), "busybox");
+    }
+    Image::for_platform(
+        vec![Layer::new(t.finish(), Compression::Gzip)],
+        false,
+        "amd64",
+        None,
+        serde_json::json!({ "Cmd": ["sh"], "Env": ["PATH=/bin"] }),
+    )
+}
+
+/// An env with the image pulled as `app`.
+fn setup(mode: &common::Mode) -> (Env, common::registry::Registry) {
+    let registry = common::registry::Registry::start();
+    common::fixtures::push(&registry, "app", "latest", &net_image());
+    let env = Env::new(mode);
+    let reference = format!("{}/app:latest", registry.host());
+    env.ok(&["pull", "-q", &reference]);
+    env.ok(&["tag", &reference, "app"]);
+    (env, registry)
+}
+
+/// A web server answering with its own name, on port 80.
+fn serve(env: &Env, name: &str, extra: &[&str]) {
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend_from_slice(extra);
+    let script =
+        format!("mkdir -p /www && echo {name} > /www/index.html && exec httpd -f -p 80 -h /www");
+    args.extend_from_slice(&["app", "sh", "-c", &script]);
+    env.ok(&args);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !env
+        .run(&[
+            "exec",
+            name,
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            "http://127.0.0.1/",
+        ])
+        .status
+        .success()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} does not serve"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The IPv4 address of `name` on its eth`n`.
+fn address(env: &Env, name: &str, n: u32) -> String {
+    let out = env.ok(&[
+        "exec",
+        name,
+        "ip",
+        "-4",
+        "-o",
+        "addr",
+        "show",
+        &format!("eth{n}"),
+    ]);
+    let word = out
+        .split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {out:?}"));
+    word.split('/').next().unwrap().to_string()
+}
+
+/// What `wget` fetches from `url` inside a new container on `network`.
+fn fetch(env: &Env, network: &str, url: &str) -> std::process::Output {
+    env.run(&[
+        "run",
+        "--rm",
+        "--network",
+        network,
+        "app",
+        "timeout",
+        "5",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        url,
+    ])
+}
+
+#[test]
+fn containers_on_a_network_reach_each_other() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.40.0/24", "front"]);
+        serve(&env, "web", &["--network", "front", "--ip", "10.89.40.9"]);
+        serve(&env, "api", &["--network", "front"]);
+        assert_eq!(address(&env, "web", 0), "10.89.40.9");
+        let api = address(&env, "api", 0);
+        assert_eq!(api, "10.89.40.2");
+        let out = fetch(&env, "front", "http://10.89.40.9/");
+        assert_eq!(stdout(&out), "web\n", "{out:?}");
+        let out = env.ok(&[
+            "exec",
+            "web",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            &format!("http://{api}/"),
+        ]);
+        assert_eq!(out, "api\n");
+        // The address is taken while web runs.
+        let err = env.fails(
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "front",
+                "--ip",
+                "10.89.40.9",
+                "app",
+                "true",
+            ],
+            125,
+        );
+        assert!(err.contains("already allocated"), "{err}");
+        // inspect shows the addresses, network inspect the containers.
+        assert_eq!(
+            env.ok(&[
+                "inspect",
+                "--format",
+                "{{.NetworkSettings.Networks.front.IPAddress}}",
+                "web"
+            ]),
+            "10.89.40.9\n"
+        );
+        let n = json(&env.ok(&["network", "inspect", "front"]));
+        let names: Vec<&str> = n[0]["containers"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{n}");
+        // Bad input: nothing is made.
+        for (args, message) in [
+            (
+                vec!["--network", "nope"],
+                "unable to find network with name or ID nope: network not found",
+            ),
+            (
+                vec!["--network", "front", "--ip", "10.1.1.1"],
+                "requested static ip 10.1.1.1 not in any subnet on network front",
+            ),
+            (
+                vec!["--network", "front:alias=-bad"],
+                "invalid network alias",
+            ),
+            (
+                vec!["--network", "front", "-p", "8080:80"],
+                "not supported yet",
+            ),
+        ] {
+            let mut full = vec!["create"];
+            full.extend(args);
+            full.push("app");
+            let err = env.fails(&full, 125);
+            assert!(err.contains(message), "{full:?}: {err}");
+        }
+        // In use: rm refuses (Podman's exit 2), -f takes the containers.
+        let err = env.fails(&["network", "rm", "front"], 2);
+        assert!(err.contains("network is being used"), "{err}");
+        assert_eq!(env.ok(&["network", "rm", "-f", "front"]), "front\n");
+        assert_eq!(env.ok(&["ps", "-aq"]), "");
+        // The last container gone, the network host goes too.
+        let runroot = env.runtime.to_string_lossy().into_owned();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while host_processes(&runroot) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the network host stays"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// How many network hosts of this run root live.
+fn host_processes(runroot: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .filter(|c| c.contains("__netns") && c.contains(runroot))
+        .count()
+}

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod exec;
 pub mod image;
 pub mod inspect;
+pub mod networks;
 pub mod options;
 pub mod procs;
 pub mod record;

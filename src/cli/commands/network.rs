@@ -6,6 +6,7 @@ use crate::cli::{
     NetworkCommand, NetworkCreateArgs, NetworkExistsArgs, NetworkInspectArgs, NetworkLsArgs,
     NetworkPruneArgs, NetworkRmArgs,
 };
+use crate::container::networks;
 use crate::context::Ctx;
 use crate::error::{exit_error, EXIT_COVE};
 use crate::network::named::{self, CreateOptions, Network, NetworkError};
@@ -108,10 +109,38 @@ pub(super) fn format_sample() -> Value {
     template_value(&named::default_network(), false)
 }
 
-/// The JSON of `network inspect`: the record and the containers attached.
-fn inspect_json(n: &Network) -> anyhow::Result<Value> {
+/// The JSON of `network inspect`: the record and the running containers
+/// attached, with their interfaces on it (Podman 5's `containers`).
+fn inspect_json(root: &Path, n: &Network) -> anyhow::Result<Value> {
     let mut v = serde_json::to_value(n)?;
-    v["containers"] = json!({});
+    let mut containers = serde_json::Map::new();
+    for c in networks::users(root, &n.name) {
+        let mut interfaces = serde_json::Map::new();
+        for i in networks::interfaces(&c)
+            .iter()
+            .filter(|i| i.network == n.name)
+        {
+            let subnets: Vec<Value> = i
+                .addresses
+                .iter()
+                .map(|(ip, prefix)| {
+                    let gateway = i.gateways.iter().find(|g| g.is_ipv4() == ip.is_ipv4());
+                    json!({ "ipnet": format!("{ip}/{prefix}"), "gateway": gateway })
+                })
+                .collect();
+            interfaces.insert(
+                i.interface.clone(),
+                json!({ "subnets": subnets, "mac_address": i.mac }),
+            );
+        }
+        if !interfaces.is_empty() {
+            containers.insert(
+                c.config.id.clone(),
+                json!({ "name": c.config.name, "interfaces": interfaces }),
+            );
+        }
+    }
+    v["containers"] = Value::Object(containers);
     Ok(v)
 }
 
@@ -220,7 +249,7 @@ pub fn inspect(ctx: &Ctx, args: &NetworkInspectArgs) -> anyhow::Result<i32> {
         None | Some("json") => {
             let docs = found
                 .iter()
-                .map(inspect_json)
+                .map(|n| inspect_json(root, n))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             output::print_objects(&docs, None)?;
         }
@@ -248,10 +277,21 @@ fn rm_code(err: &anyhow::Error) -> i32 {
     }
 }
 
-/// Remove one network (under the store's lock).
-fn remove_one(root: &Path, input: &str) -> anyhow::Result<String> {
+/// Remove one network (under the store's lock); with `force` the
+/// containers on it first.
+fn remove_one(root: &Path, input: &str, force: bool) -> anyhow::Result<String> {
     let _lock = named::lock(root)?;
     let n = named::lookup(root, input)?;
+    if n.is_default() {
+        anyhow::bail!("default network {} cannot be removed", n.name);
+    }
+    let users = networks::users(root, &n.name);
+    if !users.is_empty() && !force {
+        return Err(NetworkError::InUse(n.name).into());
+    }
+    for c in &users {
+        crate::container::remove::force_remove(root, c)?;
+    }
     named::remove_record(root, &n.name)?;
     Ok(n.name)
 }
@@ -260,7 +300,7 @@ pub fn remove(ctx: &Ctx, args: &NetworkRmArgs) -> anyhow::Result<i32> {
     let root = &ctx.paths.root;
     let mut errors: Vec<anyhow::Error> = Vec::new();
     for input in &args.names {
-        match remove_one(root, input) {
+        match remove_one(root, input, args.force) {
             Ok(name) => println!("{name}"),
             Err(e) => errors.push(e),
         }
@@ -290,7 +330,7 @@ pub fn prune(ctx: &Ctx, args: &NetworkPruneArgs) -> anyhow::Result<i32> {
     let root = &ctx.paths.root;
     let _lock = named::lock(root)?;
     for n in named::list(root)? {
-        if n.is_default() || !filters.matches(&n) {
+        if n.is_default() || !filters.matches(&n) || !networks::users(root, &n.name).is_empty() {
             continue;
         }
         named::remove_record(root, &n.name)?;
