@@ -435,3 +435,73 @@ fn host_processes(runroot: &str) -> usize {
         .filter(|c| c.contains("__netns") && c.contains(runroot))
         .count()
 }
+
+/// The addresses `nslookup NAME` prints from a container (after the
+/// server's own lines).
+fn lookup(env: &Env, from: &str, name: &str) -> Vec<String> {
+    let out = env.run(&["exec", from, "nslookup", "-type=a", name]);
+    stdout(&out)
+        .split("Name:")
+        .skip(1)
+        .flat_map(|block| {
+            block
+                .lines()
+                .filter_map(|l| l.strip_prefix("Address:"))
+                .map(|a| a.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn names_resolve_on_their_network() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.50.0/24", "back"]);
+        serve(&env, "db1", &["--network", "back:alias=db"]);
+        serve(&env, "db2", &["--network", "back", "--network-alias", "db"]);
+        serve(
+            &env,
+            "db3",
+            &["--network", "back:alias=db", "--hostname", "third"],
+        );
+        serve(&env, "client", &["--network", "back"]);
+        let resolv = env.ok(&["exec", "client", "cat", "/etc/resolv.conf"]);
+        assert!(resolv.starts_with("search dns.podman"), "{resolv}");
+        assert!(resolv.contains("nameserver 10.89.50.1\n"), "{resolv}");
+        // By name, hostname, short id, FQDN; wget by name too.
+        assert_eq!(lookup(&env, "client", "db1"), ["10.89.50.2"]);
+        assert_eq!(lookup(&env, "client", "third"), ["10.89.50.4"]);
+        let id = env.ok(&["inspect", "--format", "{{.Id}}", "db2"]);
+        assert_eq!(lookup(&env, "client", &id[..12]), ["10.89.50.3"]);
+        assert_eq!(lookup(&env, "client", "db1.dns.podman"), ["10.89.50.2"]);
+        let page = env.ok(&["exec", "client", "wget", "-q", "-O", "-", "http://db3/"]);
+        assert_eq!(page, "db3\n");
+        // An alias: every record, in turns.
+        let mut firsts = std::collections::BTreeSet::new();
+        for _ in 0..6 {
+            let mut all = lookup(&env, "client", "db");
+            assert_eq!(all.len(), 3, "{all:?}");
+            firsts.insert(all[0].clone());
+            all.sort();
+            assert_eq!(all, ["10.89.50.2", "10.89.50.3", "10.89.50.4"]);
+        }
+        assert!(firsts.len() > 1, "no round robin: {firsts:?}");
+        // A stopped container's name goes at once.
+        env.ok(&["stop", "-t", "0", "db1"]);
+        assert!(lookup(&env, "client", "db1").is_empty());
+        assert_eq!(lookup(&env, "client", "db").len(), 2);
+        // Unknown bare names are not sent anywhere: a name error.
+        let out = env.run(&["exec", "client", "nslookup", "nosuch"]);
+        assert!(
+            !out.status.success() || stdout(&out).contains("NXDOMAIN"),
+            "{out:?}"
+        );
+        // Other networks' names are not answered.
+        env.ok(&["network", "create", "--subnet", "10.89.51.0/24", "other"]);
+        serve(&env, "stranger", &["--network", "other"]);
+        assert!(lookup(&env, "client", "stranger").is_empty());
+        assert!(lookup(&env, "stranger", "db2").is_empty());
+        env.ok(&["rm", "-af", "-t", "0"]);
+    }
+}

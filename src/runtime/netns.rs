@@ -15,7 +15,7 @@ use crate::sys::userns::IdMaps;
 use anyhow::Context;
 use nix::sys::socket;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 /// The network host's directory under the run root.
@@ -140,6 +140,13 @@ fn intermediate(
     log: &std::ffi::CStr,
 ) -> anyhow::Result<()> {
     let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // Made here, in the user's network namespace: the host forwards DNS
+    // questions for names that are not containers' through them.
+    let upstream: Vec<RawFd> = ["0.0.0.0:0", "[::]:0"]
+        .iter()
+        .filter_map(|a| std::net::UdpSocket::bind(a).ok())
+        .map(std::os::fd::IntoRawFd::into_raw_fd)
+        .collect();
     let mut flags = libc::CLONE_NEWNET | libc::SIGCHLD;
     if maps.is_some() {
         flags |= libc::CLONE_NEWUSER;
@@ -152,7 +159,7 @@ fn intermediate(
             // SAFETY: the intermediate failed; leave quietly.
             unsafe { libc::_exit(1) }
         }
-        exec_host(ready, exe, args, log);
+        exec_host(ready, &upstream, exe, args, log);
     }
     drop(go_read);
     if let Some(maps) = maps {
@@ -167,6 +174,7 @@ fn intermediate(
 /// log, the ready pipe as fd 3, then exec.
 fn exec_host(
     ready: &OwnedFd,
+    upstream: &[RawFd],
     exe: &std::ffi::CStr,
     args: &[std::ffi::CString],
     log: &std::ffi::CStr,
@@ -174,23 +182,30 @@ fn exec_host(
     let _ = nix::unistd::setsid();
     // SAFETY: plain descriptor syscalls before exec; failures end in _exit.
     unsafe {
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        // Out of the way first, so no target number is a source.
+        let high = |fd: RawFd| libc::fcntl(fd, libc::F_DUPFD, 100);
+        let ready = high(ready.as_raw_fd());
+        let upstream: Vec<RawFd> = upstream.iter().map(|fd| high(*fd)).collect();
+        let null = high(libc::open(c"/dev/null".as_ptr(), libc::O_RDWR));
         let logfd = libc::open(
             log.as_ptr(),
-            libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND,
+            libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
             0o600,
         );
+        let logfd = if logfd >= 0 { high(logfd) } else { null };
         libc::dup2(null, 0);
         libc::dup2(null, 1);
-        libc::dup2(if logfd >= 0 { logfd } else { null }, 2);
-        if ready.as_raw_fd() == 3 {
-            libc::fcntl(3, libc::F_SETFD, 0);
-        } else {
-            libc::dup2(ready.as_raw_fd(), 3);
+        libc::dup2(logfd, 2);
+        libc::dup2(ready, 3);
+        // The upstream DNS sockets as 4 and 5.
+        let mut next = 4;
+        for fd in upstream.into_iter().filter(|fd| *fd >= 0) {
+            libc::dup2(fd, next);
+            next += 1;
         }
-        // Nothing of the monitor's (its locks, its report pipe) may live
-        // on in the host.
-        libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
+        // Nothing else (the monitor's locks, its report pipe) may live on
+        // in the host.
+        libc::syscall(libc::SYS_close_range, next as u32, u32::MAX, 0u32);
         let _ = nix::unistd::execv(exe, args);
         libc::_exit(127)
     }
@@ -204,7 +219,27 @@ pub fn serve_host(dir: &Path, root: &Path) -> anyhow::Result<()> {
         &ready,
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
     );
-    let result = host::serve(dir, root, ready);
+    // fds 4 and 5: UDP sockets of the host's network namespace, for DNS
+    // questions that go upstream.
+    let mut upstream = Vec::new();
+    for fd in [4, 5] {
+        if nix::fcntl::fcntl(
+            // SAFETY: probing whether the descriptor is open.
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+            nix::fcntl::FcntlArg::F_GETFD,
+        )
+        .is_ok()
+        {
+            // SAFETY: `exec_host` placed these sockets there for us.
+            let sock = unsafe { <std::net::UdpSocket as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            let _ = nix::fcntl::fcntl(
+                &sock,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            );
+            upstream.push(sock);
+        }
+    }
+    let result = host::serve(dir, root, ready, upstream);
     if let Err(e) = &result {
         eprintln!("cove network host: {e:#}");
     }

@@ -65,6 +65,17 @@ pub(super) fn resolve_user_networks(
     Ok(())
 }
 
+/// The IPv4 gateways of the networks with DNS, where their servers answer.
+fn dns_gateways(root: &Path, networks: &[crate::network::Attachment]) -> Vec<std::net::IpAddr> {
+    networks
+        .iter()
+        .filter_map(|a| crate::network::named::lookup(root, &a.network).ok())
+        .filter(|n| n.dns_enabled)
+        .flat_map(|n| n.subnets.into_iter().filter_map(|s| s.gateway))
+        .filter(|g| g.is_ipv4())
+        .collect()
+}
+
 /// The `-p` mappings, and with `-P` the image's EXPOSE list on random
 /// host ports (only where the network publishes ports).
 pub(super) fn published_ports(
@@ -133,11 +144,18 @@ pub(super) fn etc_files(
                 input.add_hosts,
                 &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
             ),
-            netfiles::resolv_conf(
-                input.network,
-                input.dns,
-                &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
-            ),
+            match input.network {
+                NetworkMode::Bridge { networks } => netfiles::bridge_resolv_conf(
+                    &dns_gateways(root, networks),
+                    input.dns,
+                    &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                ),
+                _ => netfiles::resolv_conf(
+                    input.network,
+                    input.dns,
+                    &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                ),
+            },
         ),
     }
 }

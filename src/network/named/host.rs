@@ -14,6 +14,7 @@
 //! under the spawn lock so that a starting container never talks to a host
 //! on its way out.
 
+use super::dns;
 use super::netlink::{self, Netlink};
 use super::{lookup, Network};
 use crate::network::Attachment;
@@ -24,8 +25,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IoSliceMut;
 use std::net::IpAddr;
+use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The name of the hidden command that runs the host.
 pub const COMMAND: &str = "__netns";
@@ -82,6 +85,30 @@ pub struct Interface {
 struct Bridge {
     network: Network,
     index: i32,
+    /// The DNS server's sockets, on the gateways' port 53.
+    dns: Vec<UdpSocket>,
+}
+
+/// A question sent upstream, by the id it was sent with.
+struct Pending {
+    network: String,
+    socket: usize,
+    client: SocketAddr,
+    id: u16,
+    sent: Instant,
+}
+
+/// How long an upstream answer is waited for.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a polled descriptor is.
+#[derive(Clone)]
+enum Token {
+    Listener,
+    Conn(usize),
+    Pid(usize),
+    Dns(String, usize),
+    Upstream(usize),
 }
 
 /// An attached container.
@@ -108,12 +135,28 @@ struct Host {
     bridges: BTreeMap<String, Bridge>,
     clients: Vec<Client>,
     next_veth: u32,
+    /// Sockets in the host's own network namespace (made before the
+    /// network host left it) for forwarding questions upstream.
+    upstream: Vec<UdpSocket>,
+    resolvers: Vec<SocketAddr>,
+    pending: BTreeMap<u16, Pending>,
+    next_id: u16,
+    /// Where the next answer with several records starts (round robin).
+    rotation: usize,
 }
 
 /// Run the host (the hidden command): already in its namespaces, with
 /// `ready` to report on once the socket listens.
-pub fn serve(dir: &Path, root: &Path, ready: OwnedFd) -> anyhow::Result<()> {
+pub fn serve(
+    dir: &Path,
+    root: &Path,
+    ready: OwnedFd,
+    upstream: Vec<UdpSocket>,
+) -> anyhow::Result<()> {
     let listener = listen(&socket_path(dir))?;
+    for u in &upstream {
+        u.set_nonblocking(true)?;
+    }
     let mut host = Host {
         dir: dir.to_path_buf(),
         root: root.to_path_buf(),
@@ -122,6 +165,11 @@ pub fn serve(dir: &Path, root: &Path, ready: OwnedFd) -> anyhow::Result<()> {
         bridges: BTreeMap::new(),
         clients: Vec::new(),
         next_veth: 0,
+        upstream,
+        resolvers: crate::network::host_resolvers(),
+        pending: BTreeMap::new(),
+        next_id: 1,
+        rotation: 0,
     };
     nix::unistd::write(&ready, b"ok").context("reporting readiness")?;
     drop(ready);
@@ -199,20 +247,33 @@ pub fn send(conn: BorrowedFd<'_>, bytes: &[u8], fd: Option<BorrowedFd<'_>>) -> a
 impl Host {
     fn run(&mut self) -> anyhow::Result<()> {
         loop {
-            let idle = self.clients.is_empty();
-            let (listener_ready, ready) = {
-                let mut fds = vec![PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
-                for c in &self.clients {
-                    fds.push(PollFd::new(c.conn.as_fd(), PollFlags::POLLIN));
+            let mut tokens: Vec<(Token, RawFd)> =
+                vec![(Token::Listener, self.listener.as_raw_fd())];
+            for (i, c) in self.clients.iter().enumerate() {
+                tokens.push((Token::Conn(i), c.conn.as_raw_fd()));
+                if let Some(m) = &c.member {
+                    tokens.push((Token::Pid(i), m.pidfd.as_raw_fd()));
                 }
-                for c in &self.clients {
-                    if let Some(m) = &c.member {
-                        fds.push(PollFd::new(m.pidfd.as_fd(), PollFlags::POLLIN));
-                    }
+            }
+            for (name, b) in &self.bridges {
+                for (i, d) in b.dns.iter().enumerate() {
+                    tokens.push((Token::Dns(name.clone(), i), d.as_raw_fd()));
                 }
-                let timeout = if idle { 1000u16 } else { u16::MAX };
-                let timeout = if idle {
-                    PollTimeout::from(timeout)
+            }
+            for (i, u) in self.upstream.iter().enumerate() {
+                tokens.push((Token::Upstream(i), u.as_raw_fd()));
+            }
+            let ready: Vec<Token> = {
+                let mut fds: Vec<PollFd> = tokens
+                    .iter()
+                    .map(|(_, fd)| {
+                        // SAFETY: the descriptors belong to `self`, which
+                        // outlives this poll.
+                        PollFd::new(unsafe { BorrowedFd::borrow_raw(*fd) }, PollFlags::POLLIN)
+                    })
+                    .collect();
+                let timeout = if self.clients.is_empty() || !self.pending.is_empty() {
+                    PollTimeout::from(1000u16)
                 } else {
                     PollTimeout::NONE
                 };
@@ -220,31 +281,35 @@ impl Host {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(e.into()),
                 }
-                let got = |p: &PollFd| !p.revents().unwrap_or(PollFlags::empty()).is_empty();
-                let listener_ready = got(&fds[0]);
-                let n = self.clients.len();
-                let conn_ready: Vec<bool> = fds[1..1 + n].iter().map(got).collect();
-                let mut pid_ready = fds[1 + n..].iter().map(got);
-                let ready: Vec<(bool, bool)> = self
-                    .clients
-                    .iter()
-                    .zip(conn_ready)
-                    .map(|(c, conn)| {
-                        let exited = c.member.is_some() && pid_ready.next().unwrap_or(false);
-                        (conn, exited)
-                    })
-                    .collect();
-                (listener_ready, ready)
+                fds.iter()
+                    .zip(&tokens)
+                    .filter(|(p, _)| !p.revents().unwrap_or(PollFlags::empty()).is_empty())
+                    .map(|(_, (t, _))| t.clone())
+                    .collect()
             };
-            // Gone containers and clients first, newest last.
-            for i in (0..ready.len()).rev() {
-                let (conn, exited) = ready[i];
-                if exited {
-                    if let Some(m) = self.clients[i].member.take() {
-                        self.detach(m);
-                    }
+            let mut listener_ready = false;
+            let mut gone: Vec<usize> = Vec::new();
+            let mut exited: Vec<usize> = Vec::new();
+            for t in ready {
+                match t {
+                    Token::Listener => listener_ready = true,
+                    Token::Conn(i) => gone.push(i),
+                    Token::Pid(i) => exited.push(i),
+                    Token::Dns(network, i) => self.answer_queries(&network, i),
+                    Token::Upstream(i) => self.relay_answers(i),
                 }
-                if conn && !self.handle(i) {
+            }
+            self.expire_forwards();
+            // Exited containers go; then clients, newest first so the
+            // indexes stay right.
+            for i in exited {
+                if let Some(m) = self.clients[i].member.take() {
+                    self.detach(m);
+                }
+            }
+            gone.sort_unstable();
+            for i in gone.into_iter().rev() {
+                if !self.handle(i) {
                     let client = self.clients.remove(i);
                     if let Some(m) = client.member {
                         self.detach(m);
@@ -258,6 +323,132 @@ impl Host {
                 return Ok(());
             }
         }
+    }
+
+    /// The addresses on `network` of the containers called `name` (name,
+    /// short or full id, hostname or alias there); None when none is.
+    fn lookup_name(&mut self, network: &str, name: &str) -> Option<Vec<IpAddr>> {
+        if name.is_empty() {
+            return None;
+        }
+        let mut found: Vec<IpAddr> = Vec::new();
+        let mut known = false;
+        for m in self.members() {
+            let Some(link) = m.links.iter().find(|l| l.0 == network) else {
+                continue;
+            };
+            let matches = m.name.eq_ignore_ascii_case(name)
+                || m.hostname.eq_ignore_ascii_case(name)
+                || (name.len() >= 12
+                    && m.id.starts_with(name)
+                    && (name.len() == 12 || name.len() == m.id.len()))
+                || m.aliases
+                    .get(network)
+                    .is_some_and(|a| a.iter().any(|a| a.eq_ignore_ascii_case(name)));
+            if matches {
+                known = true;
+                found.extend(link.2.addresses.iter().map(|a| a.0));
+            }
+        }
+        if !known {
+            return None;
+        }
+        if found.len() > 1 {
+            self.rotation = self.rotation.wrapping_add(1);
+            let by = self.rotation % found.len();
+            found.rotate_left(by);
+        }
+        Some(found)
+    }
+
+    /// Answer the questions waiting on a network's DNS socket.
+    fn answer_queries(&mut self, network: &str, socket: usize) {
+        let mut buf = [0u8; 4096];
+        loop {
+            let Some(sock) = self.bridges.get(network).and_then(|b| b.dns.get(socket)) else {
+                return;
+            };
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                return;
+            };
+            let msg = &buf[..n];
+            let Some(q) = dns::parse_query(msg) else {
+                continue;
+            };
+            let reply = match self.lookup_name(network, q.local_name()) {
+                Some(ips) => q.answer(msg, 0, &ips),
+                None if q.forwardable() => {
+                    if self.forward(network, socket, from, msg) {
+                        continue;
+                    }
+                    q.answer(msg, dns::RCODE_SERVFAIL, &[])
+                }
+                None => q.answer(msg, dns::RCODE_NXDOMAIN, &[]),
+            };
+            if let Some(sock) = self.bridges.get(network).and_then(|b| b.dns.get(socket)) {
+                let _ = sock.send_to(&reply, from);
+            }
+        }
+    }
+
+    /// Send a question upstream under an id of ours; false if it cannot go.
+    fn forward(&mut self, network: &str, socket: usize, client: SocketAddr, msg: &[u8]) -> bool {
+        let Some(id) = dns::id_of(msg) else {
+            return false;
+        };
+        let mut new_id = self.next_id;
+        while self.pending.contains_key(&new_id) {
+            new_id = new_id.wrapping_add(1);
+        }
+        self.next_id = new_id.wrapping_add(1);
+        let mut out = msg.to_vec();
+        dns::set_id(&mut out, new_id);
+        let sent = self.resolvers.iter().any(|r| {
+            self.upstream
+                .iter()
+                .filter(|u| u.local_addr().is_ok_and(|l| l.is_ipv4() == r.is_ipv4()))
+                .any(|u| u.send_to(&out, r).is_ok())
+        });
+        if sent {
+            self.pending.insert(
+                new_id,
+                Pending {
+                    network: network.to_string(),
+                    socket,
+                    client,
+                    id,
+                    sent: Instant::now(),
+                },
+            );
+        }
+        sent
+    }
+
+    /// Pass upstream answers back to the containers that asked.
+    fn relay_answers(&mut self, upstream: usize) {
+        let mut buf = [0u8; 65536];
+        while let Ok((n, from)) = self.upstream[upstream].recv_from(&mut buf) {
+            if !self.resolvers.contains(&from) {
+                continue;
+            }
+            let msg = &mut buf[..n];
+            let Some(p) = dns::id_of(msg).and_then(|id| self.pending.remove(&id)) else {
+                continue;
+            };
+            dns::set_id(msg, p.id);
+            if let Some(sock) = self
+                .bridges
+                .get(&p.network)
+                .and_then(|b| b.dns.get(p.socket))
+            {
+                let _ = sock.send_to(msg, p.client);
+            }
+        }
+    }
+
+    fn expire_forwards(&mut self) {
+        self.pending
+            .retain(|_, p| p.sent.elapsed() < FORWARD_TIMEOUT);
     }
 
     fn accept(&mut self) {
@@ -345,11 +536,34 @@ impl Host {
                 }
             }
         }
+        let mut dns = Vec::new();
+        if network.dns_enabled {
+            // IPv4 gateways: an IPv6 address is not bindable until its
+            // duplicate address detection is done.
+            for gw in network
+                .subnets
+                .iter()
+                .filter_map(|s| s.gateway)
+                .filter(|g| g.is_ipv4())
+            {
+                let sock = UdpSocket::bind((gw, 53))
+                    .and_then(|s| s.set_nonblocking(true).map(|()| s))
+                    .with_context(|| format!("starting the DNS server on {gw}:53"));
+                match sock {
+                    Ok(s) => dns.push(s),
+                    Err(e) => {
+                        let _ = self.netlink.delete_link(name);
+                        return Err(e);
+                    }
+                }
+            }
+        }
         self.bridges.insert(
             network.name.clone(),
             Bridge {
                 network: network.clone(),
                 index,
+                dns,
             },
         );
         Ok(index)

@@ -9,6 +9,7 @@
 //! record is written to a temporary file and renamed into place, so a
 //! reader sees a complete record or none.
 
+pub mod dns;
 pub mod host;
 pub mod netlink;
 pub mod subnet;
