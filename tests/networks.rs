@@ -505,3 +505,79 @@ fn names_resolve_on_their_network() {
         env.ok(&["rm", "-af", "-t", "0"]);
     }
 }
+
+#[test]
+fn networks_are_isolated_and_internal_has_no_way_out() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.60.0/24", "a"]);
+        env.ok(&["network", "create", "--subnet", "10.89.61.0/24", "b"]);
+        env.ok(&[
+            "network",
+            "create",
+            "--internal",
+            "--subnet",
+            "10.89.62.0/24",
+            "inside",
+        ]);
+        serve(&env, "on-a", &["--network", "a"]);
+        serve(&env, "on-b", &["--network", "b"]);
+        serve(&env, "on-both", &["--network", "a", "--network", "b"]);
+        let a = address(&env, "on-a", 0);
+        let b = address(&env, "on-b", 0);
+        assert_eq!(address(&env, "on-both", 1), "10.89.61.3");
+        // The one on both reaches each, by address and by name.
+        for (ip, name) in [(&a, "on-a"), (&b, "on-b")] {
+            let page = env.ok(&[
+                "exec",
+                "on-both",
+                "wget",
+                "-q",
+                "-O",
+                "-",
+                &format!("http://{ip}/"),
+            ]);
+            assert_eq!(page, format!("{name}\n"));
+            let page = env.ok(&[
+                "exec",
+                "on-both",
+                "wget",
+                "-q",
+                "-O",
+                "-",
+                &format!("http://{name}/"),
+            ]);
+            assert_eq!(page, format!("{name}\n"));
+        }
+        // Across networks: nothing, not even the other network's DNS.
+        let out = env.run(&[
+            "exec",
+            "on-a",
+            "timeout",
+            "3",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            &format!("http://{b}/"),
+        ]);
+        assert!(!out.status.success(), "a reached b: {out:?}");
+        let out = env.run(&[
+            "exec",
+            "on-a",
+            "timeout",
+            "3",
+            "nslookup",
+            "on-b",
+            "10.89.61.1",
+        ]);
+        assert!(!stdout(&out).contains(&b), "a asked b's DNS: {out:?}");
+        // Internal: no route out at all.
+        serve(&env, "shut-in", &["--network", "inside"]);
+        let routes = env.ok(&["exec", "shut-in", "ip", "route"]);
+        assert!(!routes.contains("default"), "{routes}");
+        let routes = env.ok(&["exec", "on-a", "ip", "route"]);
+        assert!(routes.contains("default via 10.89.60.1"), "{routes}");
+        env.ok(&["rm", "-af", "-t", "0"]);
+    }
+}

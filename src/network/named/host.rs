@@ -325,29 +325,40 @@ impl Host {
         }
     }
 
-    /// The addresses on `network` of the containers called `name` (name,
-    /// short or full id, hostname or alias there); None when none is.
-    fn lookup_name(&mut self, network: &str, name: &str) -> Option<Vec<IpAddr>> {
+    /// The addresses of the containers called `name` (name, short or
+    /// full id, hostname or alias) on the networks `scope`; None when no
+    /// container there is.
+    fn lookup_name(&mut self, scope: &[String], name: &str) -> Option<Vec<IpAddr>> {
         if name.is_empty() {
             return None;
         }
         let mut found: Vec<IpAddr> = Vec::new();
         let mut known = false;
-        for m in self.members() {
-            let Some(link) = m.links.iter().find(|l| l.0 == network) else {
-                continue;
-            };
-            let matches = m.name.eq_ignore_ascii_case(name)
-                || m.hostname.eq_ignore_ascii_case(name)
-                || (name.len() >= 12
-                    && m.id.starts_with(name)
-                    && (name.len() == 12 || name.len() == m.id.len()))
-                || m.aliases
-                    .get(network)
-                    .is_some_and(|a| a.iter().any(|a| a.eq_ignore_ascii_case(name)));
-            if matches {
-                known = true;
-                found.extend(link.2.addresses.iter().map(|a| a.0));
+        for network in scope {
+            for m in self.members() {
+                let Some(link) = m.links.iter().find(|l| l.0 == *network) else {
+                    continue;
+                };
+                let id_matches =
+                    (name.len() == 12 || name.len() == m.id.len()) && m.id.starts_with(name);
+                let matches = m.name.eq_ignore_ascii_case(name)
+                    || m.hostname.eq_ignore_ascii_case(name)
+                    || id_matches
+                    || m.aliases
+                        .get(network)
+                        .is_some_and(|a| a.iter().any(|a| a.eq_ignore_ascii_case(name)));
+                if matches {
+                    known = true;
+                    for (ip, _) in &link.2.addresses {
+                        if !found.contains(ip) {
+                            found.push(*ip);
+                        }
+                    }
+                }
+            }
+            // The asking network's answer first; another only without.
+            if known {
+                break;
             }
         }
         if !known {
@@ -361,6 +372,29 @@ impl Host {
         Some(found)
     }
 
+    /// The networks whose names the container at `ip` on `network` sees:
+    /// this one, then its other networks with DNS.
+    fn scope_of(&self, network: &str, ip: IpAddr) -> Vec<String> {
+        let mut scope = vec![network.to_string()];
+        let asker = self.members().find(|m| {
+            m.links
+                .iter()
+                .any(|l| l.0 == network && l.2.addresses.iter().any(|a| a.0 == ip))
+        });
+        if let Some(m) = asker {
+            for l in &m.links {
+                let dns = self
+                    .bridges
+                    .get(&l.0)
+                    .is_some_and(|b| b.network.dns_enabled);
+                if dns && !scope.contains(&l.0) {
+                    scope.push(l.0.clone());
+                }
+            }
+        }
+        scope
+    }
+
     /// Answer the questions waiting on a network's DNS socket.
     fn answer_queries(&mut self, network: &str, socket: usize) {
         let mut buf = [0u8; 4096];
@@ -372,10 +406,19 @@ impl Host {
                 return;
             };
             let msg = &buf[..n];
-            let Some(q) = dns::parse_query(msg) else {
+            // Only the network's own containers ask here (another
+            // network's could reach this address through its gateway).
+            let own = self.bridges.get(network).is_some_and(|b| {
+                b.network
+                    .subnets
+                    .iter()
+                    .any(|s| s.subnet.contains(&from.ip()))
+            });
+            let Some(q) = dns::parse_query(msg).filter(|_| own) else {
                 continue;
             };
-            let reply = match self.lookup_name(network, q.local_name()) {
+            let scope = self.scope_of(network, from.ip());
+            let reply = match self.lookup_name(&scope, q.local_name()) {
                 Some(ips) => q.answer(msg, 0, &ips),
                 None if q.forwardable() => {
                     if self.forward(network, socket, from, msg) {
