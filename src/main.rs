@@ -26,6 +26,13 @@ fn main() {
         let ok = cove::runtime::netns::serve_host(&dir, &root).is_ok();
         std::process::exit(if ok { 0 } else { 1 });
     }
+    if args
+        .first()
+        .is_some_and(|a| a == cove::network::named::host::UPLINK_COMMAND)
+    {
+        let ok = cove::runtime::netns::serve_uplink().is_ok();
+        std::process::exit(if ok { 0 } else { 1 });
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -581,3 +581,67 @@ fn networks_are_isolated_and_internal_has_no_way_out() {
         env.ok(&["rm", "-af", "-t", "0"]);
     }
 }
+
+/// One of this machine's own non-loopback IPv4 addresses: traffic to it
+/// is delivered locally, it never leaves the machine.
+fn own_address() -> Option<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-4", "-o", "addr", "show", "scope", "global"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let word = text
+        .split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)?;
+    Some(word.split('/').next()?.to_string())
+}
+
+/// A one-line HTTP server on all of this machine's addresses.
+fn http_server(body: &'static str) -> u16 {
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut conn = conn;
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn the_uplink_goes_out_except_from_internal_networks() {
+    let Some(host) = own_address() else {
+        eprintln!("no global address on this machine: skipped");
+        return;
+    };
+    let port = http_server("outside\n");
+    let url = format!("http://{host}:{port}/");
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.70.0/24", "open"]);
+        env.ok(&[
+            "network",
+            "create",
+            "--internal",
+            "--subnet",
+            "10.89.71.0/24",
+            "closed",
+        ]);
+        let out = fetch(&env, "open", &url);
+        assert_eq!(stdout(&out), "outside\n", "{out:?}");
+        let out = fetch(&env, "closed", &url);
+        assert!(
+            !out.status.success(),
+            "an internal network got out: {out:?}"
+        );
+    }
+}

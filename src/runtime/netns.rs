@@ -104,15 +104,18 @@ fn spawn(dir: &Path, root: &Path, maps: Option<&IdMaps>) -> anyhow::Result<()> {
         nix::unistd::ForkResult::Parent { child } => child,
         nix::unistd::ForkResult::Child => {
             drop(ready_read);
-            let code = match intermediate(maps, &ready_write, &exe_c, &args, &log_c) {
-                Ok(()) => 0,
-                Err(e) => {
+            // The uplink process: a child of this short-lived one, so
+            // that it belongs to no monitor once this exits.
+            // SAFETY: a forked copy of a single-threaded process.
+            if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
+                if let Err(e) = intermediate(maps, &ready_write, &exe_c, &args, &log_c) {
                     let _ = nix::unistd::write(&ready_write, format!("{e:#}").as_bytes());
-                    1
                 }
-            };
+                // SAFETY: leave without running the parent's exit handlers.
+                unsafe { libc::_exit(1) }
+            }
             // SAFETY: leave without running the parent's exit handlers.
-            unsafe { libc::_exit(code) }
+            unsafe { libc::_exit(0) }
         }
     };
     drop(ready_write);
@@ -131,7 +134,9 @@ fn spawn(dir: &Path, root: &Path, maps: Option<&IdMaps>) -> anyhow::Result<()> {
     Err(exit_error(125, format!("starting the network host: {why}")))
 }
 
-/// In the intermediate process: clone the host, map its ids, let it go.
+/// In the uplink process (the user's namespaces): clone the host, map its
+/// ids, let it go, and become the uplink: cove's user-mode stack for the
+/// host's tap, whose sockets must be made here, where the way out is.
 fn intermediate(
     maps: Option<&IdMaps>,
     ready: &OwnedFd,
@@ -139,7 +144,9 @@ fn intermediate(
     args: &[std::ffi::CString],
     log: &std::ffi::CStr,
 ) -> anyhow::Result<()> {
+    let _ = nix::unistd::setsid();
     let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let (ctl_uplink, ctl_host) = crate::sys::fd::fd_socketpair()?;
     // Made here, in the user's network namespace: the host forwards DNS
     // questions for names that are not containers' through them.
     let upstream: Vec<RawFd> = ["0.0.0.0:0", "[::]:0"]
@@ -156,25 +163,40 @@ fn intermediate(
         drop(go_write);
         let mut byte = [0u8; 1];
         if nix::unistd::read(&go_read, &mut byte) != Ok(1) {
-            // SAFETY: the intermediate failed; leave quietly.
+            // SAFETY: the uplink failed; leave quietly.
             unsafe { libc::_exit(1) }
         }
-        exec_host(ready, &upstream, exe, args, log);
+        let mut fds = vec![ready.as_raw_fd(), ctl_host.as_raw_fd()];
+        fds.extend(upstream);
+        exec_with(&fds, exe, args, log);
     }
     drop(go_read);
+    drop(ctl_host);
+    for fd in upstream {
+        // SAFETY: our copies of the sockets handed to the host.
+        unsafe { libc::close(fd) };
+    }
     if let Some(maps) = maps {
-        super::write_id_maps(&Kernel, pid as i32, maps)
-            .context("mapping the network host's ids")?;
+        if let Err(e) = super::write_id_maps(&Kernel, pid as i32, maps) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            return Err(e.context("mapping the network host's ids"));
+        }
     }
     nix::unistd::write(&go_write, b"g")?;
-    Ok(())
+    let uplink_args = [
+        exe.to_owned(),
+        std::ffi::CString::new(host::UPLINK_COMMAND)?,
+    ];
+    exec_with(&[ctl_uplink.as_raw_fd()], exe, &uplink_args, log)
 }
 
-/// In the host process: a session of its own, stdio on /dev/null and its
-/// log, the ready pipe as fd 3, then exec.
-fn exec_host(
-    ready: &OwnedFd,
-    upstream: &[RawFd],
+/// Exec cove as a background process: a session of its own, stdio on
+/// /dev/null and `log`, `fds` as 3, 4, … and nothing else open.
+fn exec_with(
+    fds: &[RawFd],
     exe: &std::ffi::CStr,
     args: &[std::ffi::CString],
     log: &std::ffi::CStr,
@@ -184,8 +206,7 @@ fn exec_host(
     unsafe {
         // Out of the way first, so no target number is a source.
         let high = |fd: RawFd| libc::fcntl(fd, libc::F_DUPFD, 100);
-        let ready = high(ready.as_raw_fd());
-        let upstream: Vec<RawFd> = upstream.iter().map(|fd| high(*fd)).collect();
+        let fds: Vec<RawFd> = fds.iter().map(|fd| high(*fd)).collect();
         let null = high(libc::open(c"/dev/null".as_ptr(), libc::O_RDWR));
         let logfd = libc::open(
             log.as_ptr(),
@@ -196,50 +217,61 @@ fn exec_host(
         libc::dup2(null, 0);
         libc::dup2(null, 1);
         libc::dup2(logfd, 2);
-        libc::dup2(ready, 3);
-        // The upstream DNS sockets as 4 and 5.
-        let mut next = 4;
-        for fd in upstream.into_iter().filter(|fd| *fd >= 0) {
+        let mut next = 3;
+        for fd in fds {
             libc::dup2(fd, next);
             next += 1;
         }
-        // Nothing else (the monitor's locks, its report pipe) may live on
-        // in the host.
+        // Nothing else (the monitor's locks, its report pipe) may live on.
         libc::syscall(libc::SYS_close_range, next as u32, u32::MAX, 0u32);
         let _ = nix::unistd::execv(exe, args);
         libc::_exit(127)
     }
 }
 
-/// The `cove __netns DIR ROOT` process, in its namespaces already.
-pub fn serve_host(dir: &Path, root: &Path) -> anyhow::Result<()> {
-    // SAFETY: fd 3 is the ready pipe `exec_host` placed there.
-    let ready = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(3) };
+/// Take descriptor `fd` (placed by `exec_with`) if it is open.
+fn inherited(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: probing whether the descriptor is open.
+    let open = nix::fcntl::fcntl(
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+        nix::fcntl::FcntlArg::F_GETFD,
+    )
+    .is_ok();
+    if !open {
+        return None;
+    }
+    // SAFETY: `exec_with` placed it there for this process alone.
+    let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
     let _ = nix::fcntl::fcntl(
-        &ready,
+        &owned,
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
     );
-    // fds 4 and 5: UDP sockets of the host's network namespace, for DNS
-    // questions that go upstream.
-    let mut upstream = Vec::new();
-    for fd in [4, 5] {
-        if nix::fcntl::fcntl(
-            // SAFETY: probing whether the descriptor is open.
-            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
-            nix::fcntl::FcntlArg::F_GETFD,
-        )
-        .is_ok()
-        {
-            // SAFETY: `exec_host` placed these sockets there for us.
-            let sock = unsafe { <std::net::UdpSocket as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-            let _ = nix::fcntl::fcntl(
-                &sock,
-                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-            );
-            upstream.push(sock);
-        }
+    Some(owned)
+}
+
+/// The `cove __netns-uplink` process.
+pub fn serve_uplink() -> anyhow::Result<()> {
+    let ctl = inherited(3).ok_or_else(|| anyhow::anyhow!("no control socket"))?;
+    let result = host::serve_uplink(ctl);
+    if let Err(e) = &result {
+        eprintln!("cove network uplink: {e:#}");
     }
-    let result = host::serve(dir, root, ready, upstream);
+    result
+}
+
+/// The `cove __netns DIR ROOT` process, in its namespaces already.
+pub fn serve_host(dir: &Path, root: &Path) -> anyhow::Result<()> {
+    // 3: the ready pipe; 4: the uplink's control socket; 5 and 6: UDP
+    // sockets of the user's network namespace, for DNS questions that go
+    // upstream.
+    let ready = inherited(3).ok_or_else(|| anyhow::anyhow!("no ready pipe"))?;
+    let uplink = inherited(4);
+    let upstream: Vec<std::net::UdpSocket> = [5, 6]
+        .into_iter()
+        .filter_map(inherited)
+        .map(std::net::UdpSocket::from)
+        .collect();
+    let result = host::serve(dir, root, ready, uplink, upstream);
     if let Err(e) = &result {
         eprintln!("cove network host: {e:#}");
     }

@@ -15,8 +15,10 @@
 //! on its way out.
 
 use super::dns;
+use super::netlink::RouteKind;
 use super::netlink::{self, Netlink};
 use super::{lookup, Network};
+use crate::network::slirp::{Slirp, SlirpConfig};
 use crate::network::Attachment;
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -32,6 +34,8 @@ use std::time::{Duration, Instant};
 
 /// The name of the hidden command that runs the host.
 pub const COMMAND: &str = "__netns";
+/// The hidden command that runs its uplink.
+pub const UPLINK_COMMAND: &str = "__netns-uplink";
 /// The largest request or reply.
 const MAX_MESSAGE: usize = 64 * 1024;
 /// The default MTU of a bridge network (Podman's).
@@ -111,6 +115,11 @@ enum Token {
     Upstream(usize),
 }
 
+/// The priority of the bridges' routing rules (before the main table's).
+const RULE_PRIORITY: u32 = 100;
+/// A bridge's routing table: this plus its interface index.
+const TABLE_BASE: u32 = 1000;
+
 /// An attached container.
 struct Member {
     id: String,
@@ -143,6 +152,11 @@ struct Host {
     next_id: u16,
     /// Where the next answer with several records starts (round robin).
     rotation: usize,
+    /// The way out: the control socket of the uplink process, which runs
+    /// cove's user-mode stack for a tap in this namespace (its sockets
+    /// must be made in the user's namespace); None: no way out.
+    uplink: Option<OwnedFd>,
+    tap_index: i32,
 }
 
 /// Run the host (the hidden command): already in its namespaces, with
@@ -151,6 +165,7 @@ pub fn serve(
     dir: &Path,
     root: &Path,
     ready: OwnedFd,
+    uplink: Option<OwnedFd>,
     upstream: Vec<UdpSocket>,
 ) -> anyhow::Result<()> {
     let listener = listen(&socket_path(dir))?;
@@ -170,7 +185,15 @@ pub fn serve(
         pending: BTreeMap::new(),
         next_id: 1,
         rotation: 0,
+        uplink: None,
+        tap_index: 0,
     };
+    if let Some(ctl) = uplink {
+        match host.start_uplink(&ctl) {
+            Ok(()) => host.uplink = Some(ctl),
+            Err(e) => eprintln!("cove network host: no way out for the networks: {e:#}"),
+        }
+    }
     nix::unistd::write(&ready, b"ok").context("reporting readiness")?;
     drop(ready);
     host.run()
@@ -263,6 +286,7 @@ impl Host {
             for (i, u) in self.upstream.iter().enumerate() {
                 tokens.push((Token::Upstream(i), u.as_raw_fd()));
             }
+
             let ready: Vec<Token> = {
                 let mut fds: Vec<PollFd> = tokens
                     .iter()
@@ -517,6 +541,7 @@ impl Host {
         }
         let _ = std::fs::remove_file(socket_path(&self.dir));
         for (_, b) in std::mem::take(&mut self.bridges) {
+            self.unroute_bridge(&b.network.network_interface, b.index);
             let _ = self.netlink.delete_link(&b.network.network_interface);
         }
         Ok(true)
@@ -601,6 +626,11 @@ impl Host {
                 }
             }
         }
+        if let Err(e) = self.route_bridge(network, index) {
+            self.unroute_bridge(name, index);
+            let _ = self.netlink.delete_link(name);
+            return Err(e);
+        }
         self.bridges.insert(
             network.name.clone(),
             Bridge {
@@ -609,7 +639,80 @@ impl Host {
                 dns,
             },
         );
+        self.update_uplink();
         Ok(index)
+    }
+
+    /// Start the uplink: a tap in this namespace, handed to the uplink
+    /// process, and forwarding on.
+    fn start_uplink(&mut self, ctl: &OwnedFd) -> anyhow::Result<()> {
+        let tap = crate::network::tap::create(&crate::network::tap::TapConfig::slirp(
+            crate::network::DEFAULT_MTU,
+        ))?;
+        self.tap_index = netlink::index_of(crate::network::tap::TAP_NAME)?;
+        std::fs::write("/proc/sys/net/ipv4/ip_forward", b"1")
+            .context("turning forwarding on in the network namespace")?;
+        crate::sys::fd::send_fd(ctl.as_fd(), tap.as_fd())
+            .context("handing the tap to the uplink")?;
+        Ok(())
+    }
+
+    /// Tell the uplink which networks are behind it.
+    fn update_uplink(&mut self) {
+        let routed: Vec<(std::net::Ipv4Addr, u8)> = self
+            .bridges
+            .values()
+            .flat_map(|b| b.network.subnets.iter())
+            .filter_map(|s| match s.subnet.network() {
+                IpAddr::V4(v4) => Some((v4, s.subnet.prefix())),
+                IpAddr::V6(_) => None,
+            })
+            .collect();
+        if let Some(ctl) = &self.uplink {
+            let bytes = serde_json::to_vec(&routed).unwrap_or_default();
+            if let Err(e) = send(ctl.as_fd(), &bytes, None) {
+                eprintln!("cove network host: telling the uplink its networks: {e:#}");
+            }
+        }
+    }
+
+    /// What comes in on the bridge is routed by a table of its own: its
+    /// subnet, and the uplink unless the network is internal; so no
+    /// network reaches another through this namespace.
+    fn route_bridge(&mut self, network: &Network, index: i32) -> anyhow::Result<()> {
+        let table = TABLE_BASE + index as u32;
+        for s in network.subnets.iter().filter(|s| s.subnet.is_v4()) {
+            self.netlink.add_route(
+                table,
+                s.subnet.network(),
+                s.subnet.prefix(),
+                RouteKind::Via {
+                    oif: index,
+                    gateway: None,
+                },
+            )?;
+        }
+        let any = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let way_out = if network.internal || self.uplink.is_none() {
+            RouteKind::Prohibit
+        } else {
+            RouteKind::Via {
+                oif: self.tap_index,
+                gateway: Some(IpAddr::V4(crate::network::GATEWAY_IP)),
+            }
+        };
+        self.netlink.add_route(table, any, 0, way_out)?;
+        self.netlink
+            .iif_rule(true, true, &network.network_interface, table, RULE_PRIORITY)
+    }
+
+    fn unroute_bridge(&mut self, name: &str, index: i32) {
+        let table = TABLE_BASE + index as u32;
+        let _ = self
+            .netlink
+            .iif_rule(false, true, name, table, RULE_PRIORITY);
+        let any = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let _ = self.netlink.delete_route(table, any, 0);
     }
 
     /// Delete the bridges no member uses.
@@ -626,9 +729,11 @@ impl Host {
             .collect();
         for name in unused {
             if let Some(b) = self.bridges.remove(&name) {
+                self.unroute_bridge(&b.network.network_interface, b.index);
                 let _ = self.netlink.delete_link(&b.network.network_interface);
             }
         }
+        self.update_uplink();
     }
 
     /// The addresses of `network` that members hold.
@@ -747,6 +852,60 @@ impl Host {
         }
         drop(member);
         self.drop_unused_bridges();
+    }
+}
+
+/// The uplink process: cove's user-mode stack on the network host's tap,
+/// told over `ctl` which networks are behind it; it ends with the host.
+pub fn serve_uplink(ctl: OwnedFd) -> anyhow::Result<()> {
+    let tap = crate::sys::fd::recv_fd(ctl.as_fd()).context("receiving the network host's tap")?;
+    let config = SlirpConfig {
+        mtu: crate::network::DEFAULT_MTU,
+        allow_host_loopback: false,
+        dns_upstreams: crate::network::host_resolvers(),
+        routed: Vec::new(),
+    };
+    let mut stack = Slirp::new(tap, config, Vec::new())?;
+    loop {
+        let wanted = stack.poll_fds();
+        let (ctl_ready, ready) = {
+            let mut fds = vec![PollFd::new(ctl.as_fd(), PollFlags::POLLIN)];
+            for (fd, events) in &wanted {
+                // SAFETY: the stack owns these descriptors and outlives the
+                // poll.
+                fds.push(PollFd::new(unsafe { BorrowedFd::borrow_raw(*fd) }, *events));
+            }
+            let timeout = stack
+                .next_timeout()
+                .map(|t| {
+                    PollTimeout::try_from(t + Duration::from_micros(500))
+                        .unwrap_or(PollTimeout::MAX)
+                })
+                .unwrap_or(PollTimeout::NONE);
+            match nix::poll::poll(&mut fds, timeout) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let events = |p: &PollFd| p.revents().unwrap_or(PollFlags::empty());
+            let ready: Vec<(RawFd, PollFlags)> = wanted
+                .iter()
+                .zip(&fds[1..])
+                .map(|((fd, _), p)| (*fd, events(p)))
+                .collect();
+            (!events(&fds[0]).is_empty(), ready)
+        };
+        if ctl_ready {
+            match receive(ctl.as_fd()) {
+                Ok(Some((bytes, _))) => {
+                    let routed: Vec<(std::net::Ipv4Addr, u8)> =
+                        serde_json::from_slice(&bytes).unwrap_or_default();
+                    stack.set_routed(routed)?;
+                }
+                // The host has gone: so do we.
+                Ok(None) | Err(_) => return Ok(()),
+            }
+        }
+        stack.process(&ready);
     }
 }
 

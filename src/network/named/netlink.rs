@@ -22,6 +22,12 @@ const IFA_LOCAL: u16 = 2;
 const IFA_BROADCAST: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
 const RTA_OIF: u16 = 4;
+const RTA_DST: u16 = 1;
+const RTA_TABLE: u16 = 15;
+const FRA_IIFNAME: u16 = 3;
+const FRA_PRIORITY: u16 = 6;
+const FRA_TABLE: u16 = 15;
+const FR_ACT_TO_TBL: u8 = 1;
 const NLA_F_NESTED: u16 = 1 << 15;
 
 /// A route netlink socket.
@@ -311,6 +317,118 @@ impl Netlink {
             .attr(RTA_GATEWAY, &ip_bytes(&gateway))
             .attr_u32(RTA_OIF, index as u32);
         self.request(&mut m, &format!("adding the default route via {gateway}"))
+    }
+}
+
+/// What a route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// Out of link `oif`, through `gateway` when given.
+    Via { oif: i32, gateway: Option<IpAddr> },
+    /// Refused (EACCES to the sender).
+    Prohibit,
+}
+
+impl Netlink {
+    /// A route to `dst/len` in `table`.
+    pub fn add_route(
+        &mut self,
+        table: u32,
+        dst: IpAddr,
+        len: u8,
+        kind: RouteKind,
+    ) -> anyhow::Result<()> {
+        let mut m = Msg::new(
+            libc::RTM_NEWROUTE,
+            (libc::NLM_F_CREATE | libc::NLM_F_REPLACE) as u16,
+        );
+        self.route_msg(&mut m, table, dst, len, kind);
+        self.request(
+            &mut m,
+            &format!("adding a route to {dst}/{len} in table {table}"),
+        )
+    }
+
+    /// Delete the route to `dst/len` in `table`, if there.
+    pub fn delete_route(&mut self, table: u32, dst: IpAddr, len: u8) -> anyhow::Result<()> {
+        let mut m = Msg::new(libc::RTM_DELROUTE, 0);
+        let mut hdr = [0u8; 12];
+        hdr[0] = family(&dst);
+        hdr[1] = len;
+        hdr[4] = libc::RT_TABLE_UNSPEC;
+        m.raw(&hdr).attr_u32(RTA_TABLE, table);
+        if len > 0 {
+            m.attr(RTA_DST, &ip_bytes(&dst));
+        }
+        match self.request(&mut m, "deleting a route") {
+            Err(e) if is_errno(&e, libc::ESRCH) => Ok(()),
+            other => other,
+        }
+    }
+
+    fn route_msg(&mut self, m: &mut Msg, table: u32, dst: IpAddr, len: u8, kind: RouteKind) {
+        let mut hdr = [0u8; 12];
+        hdr[0] = family(&dst);
+        hdr[1] = len;
+        hdr[4] = libc::RT_TABLE_UNSPEC;
+        hdr[5] = libc::RTPROT_BOOT;
+        match kind {
+            RouteKind::Via { gateway, .. } => {
+                hdr[6] = if gateway.is_some() {
+                    libc::RT_SCOPE_UNIVERSE
+                } else {
+                    libc::RT_SCOPE_LINK
+                };
+                hdr[7] = libc::RTN_UNICAST;
+            }
+            RouteKind::Prohibit => {
+                hdr[6] = libc::RT_SCOPE_UNIVERSE;
+                hdr[7] = libc::RTN_PROHIBIT;
+            }
+        }
+        m.raw(&hdr).attr_u32(RTA_TABLE, table);
+        if len > 0 {
+            m.attr(RTA_DST, &ip_bytes(&dst));
+        }
+        if let RouteKind::Via { oif, gateway } = kind {
+            if let Some(gw) = gateway {
+                m.attr(RTA_GATEWAY, &ip_bytes(&gw));
+            }
+            m.attr_u32(RTA_OIF, oif as u32);
+        }
+    }
+
+    /// The rule "packets that came in on `iif` look up `table`", or with
+    /// `add` false its removal.
+    pub fn iif_rule(
+        &mut self,
+        add: bool,
+        v4: bool,
+        iif: &str,
+        table: u32,
+        priority: u32,
+    ) -> anyhow::Result<()> {
+        let (kind, flags) = if add {
+            (
+                libc::RTM_NEWRULE,
+                (libc::NLM_F_CREATE | libc::NLM_F_EXCL) as u16,
+            )
+        } else {
+            (libc::RTM_DELRULE, 0)
+        };
+        let mut m = Msg::new(kind, flags);
+        let mut hdr = [0u8; 12];
+        hdr[0] = if v4 { libc::AF_INET } else { libc::AF_INET6 } as u8;
+        hdr[7] = FR_ACT_TO_TBL;
+        m.raw(&hdr)
+            .attr_str(FRA_IIFNAME, iif)
+            .attr_u32(FRA_TABLE, table)
+            .attr_u32(FRA_PRIORITY, priority);
+        match self.request(&mut m, &format!("routing what comes in on {iif}")) {
+            Err(e) if !add && is_errno(&e, libc::ENOENT) => Ok(()),
+            Err(e) if add && is_errno(&e, libc::EEXIST) => Ok(()),
+            other => other,
+        }
     }
 }
 
