@@ -645,3 +645,52 @@ fn the_uplink_goes_out_except_from_internal_networks() {
         );
     }
 }
+
+#[test]
+fn connect_and_disconnect_a_running_container() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.80.0/24", "left"]);
+        env.ok(&["network", "create", "--subnet", "10.89.81.0/24", "right"]);
+        serve(&env, "l", &["--network", "left"]);
+        serve(&env, "r", &["--network", "right"]);
+        let r = address(&env, "r", 0);
+        let url = format!("http://{r}/");
+        let get =
+            |name: &str| env.run(&["exec", "l", "timeout", "3", "wget", "-q", "-O", "-", name]);
+        assert!(!get(&url).status.success());
+        assert!(lookup(&env, "l", "r").is_empty());
+        // Connected: it reaches r, and r's name resolves, at once.
+        env.ok(&[
+            "network",
+            "connect",
+            "--alias",
+            "lefty",
+            "--ip",
+            "10.89.81.50",
+            "right",
+            "l",
+        ]);
+        assert_eq!(address(&env, "l", 1), "10.89.81.50");
+        assert_eq!(stdout(&get(&url)), "r\n");
+        assert_eq!(stdout(&get("http://r/")), "r\n");
+        assert_eq!(lookup(&env, "r", "lefty"), ["10.89.81.50"]);
+        let err = env.fails(&["network", "connect", "right", "l"], 125);
+        assert!(err.contains("already connected"), "{err}");
+        // The record keeps it: inspect lists both networks.
+        let nets = env.ok(&[
+            "inspect",
+            "--format",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+            "l",
+        ]);
+        assert_eq!(nets.trim(), "left right");
+        // Disconnected: gone at once.
+        env.ok(&["network", "disconnect", "right", "l"]);
+        assert!(!get(&url).status.success());
+        assert!(lookup(&env, "r", "lefty").is_empty());
+        let err = env.fails(&["network", "disconnect", "right", "l"], 125);
+        assert!(err.contains("not connected"), "{err}");
+        env.ok(&["rm", "-af", "-t", "0"]);
+    }
+}

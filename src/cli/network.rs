@@ -18,6 +18,38 @@ pub enum NetworkCommand {
     Prune(NetworkPruneArgs),
     /// Check whether a network exists (exit 0 if it does, 1 if not)
     Exists(NetworkExistsArgs),
+    /// Connect a container to a network (at once if it runs)
+    Connect(NetworkConnectArgs),
+    /// Disconnect a container from a network (at once if it runs)
+    Disconnect(NetworkDisconnectArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NetworkConnectArgs {
+    #[arg(value_name = "NETWORK")]
+    pub network: String,
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// A network-scoped alias (a DNS name) for the container
+    #[arg(long, value_name = "NAME")]
+    pub alias: Vec<String>,
+    /// The container's IPv4 address on the network
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// The container's IPv6 address on the network
+    #[arg(long, value_name = "IP")]
+    pub ip6: Option<String>,
+    /// The container's MAC address on the network
+    #[arg(long, value_name = "MAC")]
+    pub mac_address: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NetworkDisconnectArgs {
+    #[arg(value_name = "NETWORK")]
+    pub network: String,
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -309,3 +309,33 @@ pub fn attach(plan: &BridgePlan, pid: i32) -> anyhow::Result<Attached> {
         Reply::Failed(why) => Err(exit_error(125, why)),
     }
 }
+
+/// Ask the running network host to change a running container's
+/// networks (`request` is Connect or Disconnect; `netns`, the container's
+/// network namespace, goes with a Connect). Returns the container's
+/// interfaces after the change.
+pub fn change(
+    runroot: &Path,
+    request: &Request,
+    netns: Option<&std::fs::File>,
+) -> anyhow::Result<Vec<Interface>> {
+    let link = dial(&host_dir(runroot)).map_err(|_| {
+        exit_error(
+            125,
+            "no network host runs: the container is not on a user network now",
+        )
+    })?;
+    host::send(
+        link.conn.as_fd(),
+        &serde_json::to_vec(request)?,
+        netns.map(|f| f.as_fd()),
+    )?;
+    let reply = match host::receive(link.conn.as_fd())? {
+        Some((bytes, _)) => serde_json::from_slice::<Reply>(&bytes)?,
+        None => anyhow::bail!("the network host went away"),
+    };
+    match reply {
+        Reply::Attached(interfaces) => Ok(interfaces),
+        Reply::Failed(why) => Err(exit_error(125, why)),
+    }
+}

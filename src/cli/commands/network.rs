@@ -3,8 +3,8 @@
 
 use crate::cli::output;
 use crate::cli::{
-    NetworkCommand, NetworkCreateArgs, NetworkExistsArgs, NetworkInspectArgs, NetworkLsArgs,
-    NetworkPruneArgs, NetworkRmArgs,
+    NetworkCommand, NetworkConnectArgs, NetworkCreateArgs, NetworkDisconnectArgs,
+    NetworkExistsArgs, NetworkInspectArgs, NetworkLsArgs, NetworkPruneArgs, NetworkRmArgs,
 };
 use crate::container::networks;
 use crate::context::Ctx;
@@ -27,6 +27,8 @@ pub fn dispatch(ctx: &Ctx, cmd: NetworkCommand) -> anyhow::Result<i32> {
         NetworkCommand::Rm(a) => remove(ctx, &a),
         NetworkCommand::Prune(a) => prune(ctx, &a),
         NetworkCommand::Exists(a) => exists(ctx, &a),
+        NetworkCommand::Connect(a) => connect(ctx, &a),
+        NetworkCommand::Disconnect(a) => disconnect(ctx, &a),
     }
 }
 
@@ -345,4 +347,34 @@ pub fn exists(ctx: &Ctx, args: &NetworkExistsArgs) -> anyhow::Result<i32> {
     } else {
         1
     })
+}
+
+pub fn connect(ctx: &Ctx, args: &NetworkConnectArgs) -> anyhow::Result<i32> {
+    let mut attachment = crate::network::Attachment {
+        network: args.network.clone(),
+        ..Default::default()
+    };
+    for a in &args.alias {
+        attachment.add_alias(a)?;
+    }
+    for ip in args.ip.iter().chain(&args.ip6) {
+        attachment.add_ip(ip)?;
+    }
+    if let Some(mac) = &args.mac_address {
+        attachment.set_mac(mac)?;
+    }
+    let container = crate::container::record::lookup(&ctx.paths.root, &args.container)?;
+    networks::connect(&ctx.paths.root, &ctx.paths.runroot, &container, attachment)?;
+    Ok(0)
+}
+
+pub fn disconnect(ctx: &Ctx, args: &NetworkDisconnectArgs) -> anyhow::Result<i32> {
+    let container = crate::container::record::lookup(&ctx.paths.root, &args.container)?;
+    networks::disconnect(
+        &ctx.paths.root,
+        &ctx.paths.runroot,
+        &container,
+        &args.network,
+    )?;
+    Ok(0)
 }

@@ -48,18 +48,7 @@ pub(super) fn resolve_user_networks(
     }
     for a in networks.iter_mut() {
         let n = crate::network::named::lookup(root, &a.network)?;
-        for ip in &a.ips {
-            let fits = n
-                .subnets
-                .iter()
-                .any(|s| crate::network::named::usable(&s.subnet, ip) && s.gateway != Some(*ip));
-            if !fits {
-                anyhow::bail!(
-                    "requested static ip {ip} not in any subnet on network {}",
-                    n.name
-                );
-            }
-        }
+        crate::network::named::check_static(&n, &a.ips)?;
         a.network = n.name;
     }
     Ok(())

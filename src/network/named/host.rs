@@ -65,6 +65,11 @@ pub enum Request {
         pid: i32,
         networks: Vec<Attachment>,
     },
+    /// Connect the running container `id` (its network namespace comes
+    /// with the message) to one more network.
+    Connect { id: String, attachment: Attachment },
+    /// Take the running container `id` off a network.
+    Disconnect { id: String, network: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -574,6 +579,17 @@ impl Host {
                     }
                 }
             },
+            Ok(Request::Connect { id, attachment }) => match fd {
+                None => Reply::Failed("no network namespace came with the request".into()),
+                Some(netns) => match self.connect(&id, &attachment, &netns) {
+                    Ok(ifaces) => Reply::Attached(ifaces),
+                    Err(e) => Reply::Failed(format!("{e:#}")),
+                },
+            },
+            Ok(Request::Disconnect { id, network }) => match self.disconnect(&id, &network) {
+                Ok(ifaces) => Reply::Attached(ifaces),
+                Err(e) => Reply::Failed(format!("{e:#}")),
+            },
             Err(e) => Reply::Failed(format!("bad request: {e}")),
         };
         let bytes = serde_json::to_vec(&reply).unwrap_or_default();
@@ -785,64 +801,134 @@ impl Host {
         networks: &[Attachment],
         netns: &OwnedFd,
     ) -> anyhow::Result<()> {
-        let mut taken: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
         for (i, a) in networks.iter().enumerate() {
-            let network = lookup(&self.root, &a.network)?;
-            let index = self.bridge(&network)?;
-            let mut addresses = Vec::new();
-            for s in &network.subnets {
-                let used = self.used(&network.name, taken.get(&network.name).map_or(&[], |v| v));
-                let wanted = a.ips.iter().find(|ip| s.subnet.contains(ip));
-                let ip = match wanted {
-                    Some(ip) => {
-                        if used.contains(ip) || s.gateway == Some(*ip) {
-                            anyhow::bail!(
-                                "requested ip address {ip} is already allocated in network {}",
-                                network.name
-                            );
-                        }
-                        *ip
-                    }
-                    None => allocate(s, &used).ok_or_else(|| {
-                        anyhow::anyhow!("no free address left in network {}", network.name)
-                    })?,
-                };
-                taken.entry(network.name.clone()).or_default().push(ip);
-                addresses.push((ip, s.subnet.prefix()));
-            }
-            self.next_veth += 1;
-            let veth = format!("veth{}", self.next_veth);
-            let interface = format!("eth{i}");
-            let mac = match &a.mac {
-                Some(m) => parse_mac(m)?,
-                None => mac_for(&addresses[0].0),
-            };
-            let mtu = network.mtu().unwrap_or(DEFAULT_MTU);
-            self.netlink
-                .add_veth(&veth, index, &interface, netns.as_raw_fd(), mtu, Some(mac))?;
-            member
-                .aliases
-                .insert(network.name.clone(), a.aliases.clone());
-            member.links.push((
-                network.name.clone(),
-                veth,
-                Interface {
-                    network: network.name.clone(),
-                    interface,
-                    addresses,
-                    gateways: network.subnets.iter().filter_map(|s| s.gateway).collect(),
-                    mac: format_mac(&mac),
-                },
-            ));
+            let link = self.make_link(a, &format!("eth{i}"), netns)?;
+            member.aliases.insert(link.0.clone(), a.aliases.clone());
+            member.links.push(link);
         }
         // The default route goes through the first network with a way out.
-        let route = networks
+        let route = member
+            .links
             .iter()
-            .zip(&member.links)
-            .find(|(_, l)| self.bridges.get(&l.0).is_some_and(|b| !b.network.internal))
-            .map(|(_, l)| l.2.clone());
+            .find(|l| self.bridges.get(&l.0).is_some_and(|b| !b.network.internal))
+            .map(|l| l.2.clone());
         let ifaces: Vec<Interface> = member.links.iter().map(|l| l.2.clone()).collect();
         configure_inside(netns, ifaces, route)
+    }
+
+    /// A veth pair from the bridge of `a`'s network to `interface` in the
+    /// container's namespace, with addresses: (network, veth, interface).
+    fn make_link(
+        &mut self,
+        a: &Attachment,
+        interface: &str,
+        netns: &OwnedFd,
+    ) -> anyhow::Result<(String, String, Interface)> {
+        let network = lookup(&self.root, &a.network)?;
+        let index = self.bridge(&network)?;
+        let used = self.used(&network.name, &[]);
+        let mut addresses = Vec::new();
+        for s in &network.subnets {
+            let wanted = a.ips.iter().find(|ip| s.subnet.contains(ip));
+            let ip = match wanted {
+                Some(ip) => {
+                    if used.contains(ip) || s.gateway == Some(*ip) {
+                        anyhow::bail!(
+                            "requested ip address {ip} is already allocated in network {}",
+                            network.name
+                        );
+                    }
+                    *ip
+                }
+                None => allocate(s, &used).ok_or_else(|| {
+                    anyhow::anyhow!("no free address left in network {}", network.name)
+                })?,
+            };
+            addresses.push((ip, s.subnet.prefix()));
+        }
+        self.next_veth += 1;
+        let veth = format!("veth{}", self.next_veth);
+        let mac = match &a.mac {
+            Some(m) => parse_mac(m)?,
+            None => mac_for(&addresses[0].0),
+        };
+        let mtu = network.mtu().unwrap_or(DEFAULT_MTU);
+        self.netlink
+            .add_veth(&veth, index, interface, netns.as_raw_fd(), mtu, Some(mac))?;
+        Ok((
+            network.name.clone(),
+            veth,
+            Interface {
+                network: network.name.clone(),
+                interface: interface.to_string(),
+                addresses,
+                gateways: network.subnets.iter().filter_map(|s| s.gateway).collect(),
+                mac: format_mac(&mac),
+            },
+        ))
+    }
+
+    /// The client whose container is `id`.
+    fn client_of(&self, id: &str) -> anyhow::Result<usize> {
+        self.clients
+            .iter()
+            .position(|c| c.member.as_ref().is_some_and(|m| m.id == id))
+            .ok_or_else(|| anyhow::anyhow!("container {id} is not attached to the network host"))
+    }
+
+    /// Connect the running container `id` to one more network.
+    fn connect(
+        &mut self,
+        id: &str,
+        a: &Attachment,
+        netns: &OwnedFd,
+    ) -> anyhow::Result<Vec<Interface>> {
+        let c = self.client_of(id)?;
+        let mut member = self.clients[c].member.take().expect("found above");
+        let result = (|| {
+            if member.links.iter().any(|l| l.0 == a.network) {
+                anyhow::bail!(
+                    "container {} is already connected to network {}: network is already connected",
+                    member.name,
+                    a.network
+                );
+            }
+            let interface = (0..)
+                .map(|n| format!("eth{n}"))
+                .find(|n| !member.links.iter().any(|l| l.2.interface == *n))
+                .expect("a free name");
+            let link = self.make_link(a, &interface, netns)?;
+            if let Err(e) = configure_inside(netns, vec![link.2.clone()], None) {
+                let _ = self.netlink.delete_link(&link.1);
+                return Err(e);
+            }
+            member.aliases.insert(link.0.clone(), a.aliases.clone());
+            member.links.push(link);
+            Ok(member.links.iter().map(|l| l.2.clone()).collect())
+        })();
+        self.clients[c].member = Some(member);
+        if result.is_err() {
+            self.drop_unused_bridges();
+        }
+        result
+    }
+
+    /// Take the running container `id` off `network`.
+    fn disconnect(&mut self, id: &str, network: &str) -> anyhow::Result<Vec<Interface>> {
+        let c = self.client_of(id)?;
+        let member = self.clients[c].member.as_mut().expect("found above");
+        let Some(at) = member.links.iter().position(|l| l.0 == network) else {
+            anyhow::bail!(
+                "container {} is not connected to network {network}",
+                member.name
+            );
+        };
+        let (_, veth, _) = member.links.remove(at);
+        member.aliases.remove(network);
+        let left = member.links.iter().map(|l| l.2.clone()).collect();
+        let _ = self.netlink.delete_link(&veth);
+        self.drop_unused_bridges();
+        Ok(left)
     }
 
     fn detach(&mut self, member: Member) {

@@ -391,6 +391,24 @@ pub fn usable(cidr: &Cidr, ip: &IpAddr) -> bool {
     cidr.contains(ip) && *ip != cidr.network() && !(cidr.is_v4() && *ip == cidr.last())
 }
 
+/// Static addresses asked for on `network`: each in one of its subnets,
+/// not its network address, broadcast or gateway.
+pub fn check_static(network: &Network, ips: &[IpAddr]) -> anyhow::Result<()> {
+    for ip in ips {
+        let fits = network
+            .subnets
+            .iter()
+            .any(|s| usable(&s.subnet, ip) && s.gateway != Some(*ip));
+        if !fits {
+            anyhow::bail!(
+                "requested static ip {ip} not in any subnet on network {}",
+                network.name
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `--ip-range`: a CIDR inside the subnet, or `START-END`.
 fn lease_range(cidr: &Cidr, text: &str) -> anyhow::Result<LeaseRange> {
     let (start, end) = match text.split_once('-') {
