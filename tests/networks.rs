@@ -694,3 +694,70 @@ fn connect_and_disconnect_a_running_container() {
         env.ok(&["rm", "-af", "-t", "0"]);
     }
 }
+
+#[test]
+fn published_ports_reach_a_container_on_a_network() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.90.0/24", "pub"]);
+        let port = common::free_port();
+        serve(
+            &env,
+            "site",
+            &["--network", "pub", "-p", &format!("127.0.0.1:{port}:80")],
+        );
+        let get = || {
+            use std::io::{Read, Write};
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+            let mut body = String::new();
+            c.read_to_string(&mut body).unwrap();
+            body
+        };
+        for _ in 0..3 {
+            let body = get();
+            assert!(body.ends_with("\r\n\r\nsite\n"), "{body:?}");
+        }
+        assert_eq!(
+            env.ok(&["port", "site"]).trim(),
+            format!("80/tcp -> 127.0.0.1:{port}")
+        );
+        // The port stays the container's: a second one cannot have it.
+        let err = env.fails(
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "pub",
+                "-p",
+                &format!("127.0.0.1:{port}:80"),
+                "app",
+                "true",
+            ],
+            125,
+        );
+        assert!(err.contains("in use"), "{err}");
+        let err = env.fails(
+            &["create", "--network", "pub", "-p", "53:53/udp", "app"],
+            125,
+        );
+        assert!(err.contains("UDP"), "{err}");
+        // After a restart the port still leads to it.
+        env.ok(&["restart", "-t", "0", "site"]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let ok = std::panic::catch_unwind(get).is_ok_and(|b| b.ends_with("site\n"));
+            if ok {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no answer after restart"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        env.ok(&["rm", "-af", "-t", "0"]);
+    }
+}

@@ -35,7 +35,7 @@ fn write_interfaces(container: &ContainerDir, interfaces: &[Interface]) -> anyho
     )
 }
 
-fn user_networks<'a>(container: &'a ContainerDir) -> anyhow::Result<&'a [Attachment]> {
+fn user_networks(container: &ContainerDir) -> anyhow::Result<&[Attachment]> {
     match &container.config.network {
         NetworkMode::Bridge { networks } => Ok(networks),
         other => Err(exit_error(

@@ -44,6 +44,11 @@ enum Kind {
     Pasta {
         args: Vec<String>,
     },
+    /// User networks: the published ports' sockets, handed to the
+    /// network host (a copy at each start), which relays them.
+    Bridge {
+        ports: Vec<BoundPort>,
+    },
 }
 
 impl Network {
@@ -73,6 +78,14 @@ impl Network {
                     published,
                 }
             }
+            NetworkMode::Bridge { .. } => {
+                let ports = ports::bind_all(ports)?;
+                Network {
+                    bridge: None,
+                    published: ports.iter().map(|b| b.port).collect(),
+                    kind: Kind::Bridge { ports },
+                }
+            }
             _ => Network {
                 bridge: None,
                 kind: Kind::Nothing,
@@ -93,7 +106,7 @@ impl Network {
                 plan.network = Some(NetworkPlan { mtu: options.mtu });
             }
             Kind::Pasta { args } => plan.pasta = Some(args.clone()),
-            Kind::Nothing => {}
+            Kind::Nothing | Kind::Bridge { .. } => {}
         }
     }
 
@@ -112,6 +125,13 @@ impl Network {
                 &serde_json::to_vec(&b.interfaces)?,
                 0o600,
             )?;
+            if let Kind::Bridge { ports } = &self.kind {
+                for p in ports {
+                    if let ports::HostSocket::Tcp(listener) = &p.socket {
+                        b.publish(std::os::fd::AsFd::as_fd(listener), p.port.container_port)?;
+                    }
+                }
+            }
             self.bridge = Some(b);
         }
         if let (

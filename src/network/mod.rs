@@ -314,7 +314,10 @@ impl NetworkMode {
 
     /// Whether ports can be published into it.
     pub fn publishes_ports(&self) -> bool {
-        matches!(self, NetworkMode::Slirp(_) | NetworkMode::Pasta { .. })
+        matches!(
+            self,
+            NetworkMode::Slirp(_) | NetworkMode::Pasta { .. } | NetworkMode::Bridge { .. }
+        )
     }
 }
 

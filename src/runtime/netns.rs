@@ -32,8 +32,28 @@ pub struct HostLink {
 
 /// An attached container: the connection keeps it attached.
 pub struct Attached {
-    _conn: OwnedFd,
+    conn: OwnedFd,
     pub interfaces: Vec<Interface>,
+}
+
+impl Attached {
+    /// Relay connections to the host's listening socket `listener` to the
+    /// container's TCP `port` (the host dials its bridge address).
+    pub fn publish(&self, listener: std::os::fd::BorrowedFd<'_>, port: u16) -> anyhow::Result<()> {
+        let request = Request::Publish { port };
+        host::send(
+            self.conn.as_fd(),
+            &serde_json::to_vec(&request)?,
+            Some(listener),
+        )?;
+        match host::receive(self.conn.as_fd())? {
+            Some((bytes, _)) => match serde_json::from_slice::<Reply>(&bytes)? {
+                Reply::Attached(_) => Ok(()),
+                Reply::Failed(why) => Err(exit_error(125, why)),
+            },
+            None => anyhow::bail!("the network host went away"),
+        }
+    }
 }
 
 /// What the container needs from the network host at launch.
@@ -231,12 +251,9 @@ fn exec_with(
 
 /// Take descriptor `fd` (placed by `exec_with`) if it is open.
 fn inherited(fd: RawFd) -> Option<OwnedFd> {
-    // SAFETY: probing whether the descriptor is open.
-    let open = nix::fcntl::fcntl(
-        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
-        nix::fcntl::FcntlArg::F_GETFD,
-    )
-    .is_ok();
+    // SAFETY: only borrowed to probe whether the descriptor is open.
+    let probe = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let open = nix::fcntl::fcntl(probe, nix::fcntl::FcntlArg::F_GETFD).is_ok();
     if !open {
         return None;
     }
@@ -302,10 +319,7 @@ pub fn attach(plan: &BridgePlan, pid: i32) -> anyhow::Result<Attached> {
         None => anyhow::bail!("the network host went away"),
     };
     match reply {
-        Reply::Attached(interfaces) => Ok(Attached {
-            _conn: conn,
-            interfaces,
-        }),
+        Reply::Attached(interfaces) => Ok(Attached { conn, interfaces }),
         Reply::Failed(why) => Err(exit_error(125, why)),
     }
 }

@@ -77,13 +77,13 @@ fn user_network_flags(
         }
     }
     if let Some(ip) = opts.ip.as_deref() {
-        if !ip.parse::<std::net::Ipv4Addr>().is_ok() {
+        if ip.parse::<std::net::Ipv4Addr>().is_err() {
             anyhow::bail!("--ip {ip}: not an IPv4 address");
         }
         networks[0].add_ip(ip)?;
     }
     if let Some(ip) = opts.ip6.as_deref() {
-        if !ip.parse::<std::net::Ipv6Addr>().is_ok() {
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
             anyhow::bail!("--ip6 {ip}: not an IPv6 address");
         }
         networks[0].add_ip(ip)?;
@@ -115,9 +115,12 @@ pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
     for p in &opts.publish {
         ports.push(ports::parse(p)?);
     }
-    if (!ports.is_empty() || opts.publish_all) && matches!(network, NetworkMode::Bridge { .. }) {
+    let udp = ports
+        .iter()
+        .any(|p: &ports::PortMapping| p.protocols.contains(&ports::Protocol::Udp));
+    if udp && matches!(network, NetworkMode::Bridge { .. }) {
         return Err(usage(
-            "publishing ports (-p, -P) into a container on a user network is not supported yet",
+            "publishing UDP ports into a container on a user network is not supported yet (TCP is)",
         ));
     }
     if (!ports.is_empty() || opts.publish_all) && !network.publishes_ports() {

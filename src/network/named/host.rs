@@ -70,6 +70,10 @@ pub enum Request {
     Connect { id: String, attachment: Attachment },
     /// Take the running container `id` off a network.
     Disconnect { id: String, network: String },
+    /// A published TCP port of this connection's container: the listening
+    /// socket comes with the message; connections to it are relayed to
+    /// the container's `port` on its first network.
+    Publish { port: u16 },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +122,10 @@ enum Token {
     Pid(usize),
     Dns(String, usize),
     Upstream(usize),
+    /// A published port of client i's container: (client, port index).
+    Published(usize, usize),
+    /// A relayed connection.
+    Relay,
 }
 
 /// The priority of the bridges' routing rules (before the main table's).
@@ -134,7 +142,24 @@ struct Member {
     pidfd: OwnedFd,
     /// (network, host-side veth name, interface).
     links: Vec<(String, String, Interface)>,
+    /// Published ports: the host's listening socket, the container port.
+    published: Vec<(std::net::TcpListener, u16)>,
 }
+
+/// A connection to a published port, relayed to the container.
+struct Relay {
+    /// The two sides: the host peer's and the container's.
+    sides: [std::net::TcpStream; 2],
+    /// Bytes read from side i, waiting to go to the other.
+    pending: [Vec<u8>; 2],
+    /// Side i has sent its end: shut the other's writing once flushed.
+    ended: [bool; 2],
+    /// Side i's writing has been shut.
+    shut: [bool; 2],
+}
+
+/// How much a relay reads from one side before the other has taken it.
+const RELAY_BUFFER: usize = 256 * 1024;
 
 struct Client {
     conn: OwnedFd,
@@ -157,6 +182,7 @@ struct Host {
     next_id: u16,
     /// Where the next answer with several records starts (round robin).
     rotation: usize,
+    relays: Vec<Relay>,
     /// The way out: the control socket of the uplink process, which runs
     /// cove's user-mode stack for a tap in this namespace (its sockets
     /// must be made in the user's namespace); None: no way out.
@@ -190,6 +216,7 @@ pub fn serve(
         pending: BTreeMap::new(),
         next_id: 1,
         rotation: 0,
+        relays: Vec::new(),
         uplink: None,
         tap_index: 0,
     };
@@ -291,14 +318,37 @@ impl Host {
             for (i, u) in self.upstream.iter().enumerate() {
                 tokens.push((Token::Upstream(i), u.as_raw_fd()));
             }
+            for (i, c) in self.clients.iter().enumerate() {
+                for (j, (l, _)) in c.member.iter().flat_map(|m| m.published.iter()).enumerate() {
+                    tokens.push((Token::Published(i, j), l.as_raw_fd()));
+                }
+            }
+            let relays_from = tokens.len();
+            for r in &self.relays {
+                for side in &r.sides {
+                    tokens.push((Token::Relay, side.as_raw_fd()));
+                }
+            }
 
             let ready: Vec<Token> = {
                 let mut fds: Vec<PollFd> = tokens
                     .iter()
-                    .map(|(_, fd)| {
+                    .enumerate()
+                    .map(|(n, (_, fd))| {
+                        let mut events = PollFlags::POLLIN;
+                        if n >= relays_from {
+                            let (r, side) = ((n - relays_from) / 2, (n - relays_from) % 2);
+                            // Writable wanted while the other side's bytes wait.
+                            if !self.relays[r].pending[1 - side].is_empty() {
+                                events |= PollFlags::POLLOUT;
+                            }
+                            if self.relays[r].pending[side].len() >= RELAY_BUFFER {
+                                events.remove(PollFlags::POLLIN);
+                            }
+                        }
                         // SAFETY: the descriptors belong to `self`, which
                         // outlives this poll.
-                        PollFd::new(unsafe { BorrowedFd::borrow_raw(*fd) }, PollFlags::POLLIN)
+                        PollFd::new(unsafe { BorrowedFd::borrow_raw(*fd) }, events)
                     })
                     .collect();
                 let timeout = if self.clients.is_empty() || !self.pending.is_empty() {
@@ -317,6 +367,7 @@ impl Host {
                     .collect()
             };
             let mut listener_ready = false;
+            let mut relays_ready = false;
             let mut gone: Vec<usize> = Vec::new();
             let mut exited: Vec<usize> = Vec::new();
             for t in ready {
@@ -326,7 +377,12 @@ impl Host {
                     Token::Pid(i) => exited.push(i),
                     Token::Dns(network, i) => self.answer_queries(&network, i),
                     Token::Upstream(i) => self.relay_answers(i),
+                    Token::Published(c, j) => self.accept_published(c, j),
+                    Token::Relay => relays_ready = true,
                 }
+            }
+            if relays_ready {
+                self.pump_relays();
             }
             self.expire_forwards();
             // Exited containers go; then clients, newest first so the
@@ -586,6 +642,19 @@ impl Host {
                     Err(e) => Reply::Failed(format!("{e:#}")),
                 },
             },
+            Ok(Request::Publish { port }) => match (fd, self.clients[i].member.as_mut()) {
+                (Some(fd), Some(m)) => {
+                    let listener = std::net::TcpListener::from(fd);
+                    match listener.set_nonblocking(true) {
+                        Ok(()) => {
+                            m.published.push((listener, port));
+                            Reply::Attached(Vec::new())
+                        }
+                        Err(e) => Reply::Failed(format!("{e}")),
+                    }
+                }
+                _ => Reply::Failed("publish: no container or no socket".into()),
+            },
             Ok(Request::Disconnect { id, network }) => match self.disconnect(&id, &network) {
                 Ok(ifaces) => Reply::Attached(ifaces),
                 Err(e) => Reply::Failed(format!("{e:#}")),
@@ -781,6 +850,7 @@ impl Host {
             aliases: BTreeMap::new(),
             pidfd,
             links: Vec::new(),
+            published: Vec::new(),
         };
         match self.make_links(&mut member, networks, netns) {
             Ok(()) => Ok(member),
@@ -866,6 +936,78 @@ impl Host {
                 mac: format_mac(&mac),
             },
         ))
+    }
+
+    /// Accept connections to a published port and dial the container.
+    fn accept_published(&mut self, client: usize, index: usize) {
+        let Some(m) = self.clients.get(client).and_then(|c| c.member.as_ref()) else {
+            return;
+        };
+        let Some((listener, port)) = m.published.get(index) else {
+            return;
+        };
+        let target = m
+            .links
+            .first()
+            .and_then(|l| l.2.addresses.iter().find(|a| a.0.is_ipv4()))
+            .map(|a| SocketAddr::new(a.0, *port));
+        while let Ok((peer, _)) = listener.accept() {
+            let Some(target) = target else { continue };
+            // The container is on a bridge here: the connect is quick.
+            let Ok(inner) = std::net::TcpStream::connect_timeout(&target, Duration::from_secs(2))
+            else {
+                continue;
+            };
+            if peer.set_nonblocking(true).is_err() || inner.set_nonblocking(true).is_err() {
+                continue;
+            }
+            let _ = inner.set_nodelay(true);
+            let _ = peer.set_nodelay(true);
+            self.relays.push(Relay {
+                sides: [peer, inner],
+                pending: [Vec::new(), Vec::new()],
+                ended: [false, false],
+                shut: [false, false],
+            });
+        }
+    }
+
+    /// Move what can be moved on every relayed connection; drop the
+    /// finished ones.
+    fn pump_relays(&mut self) {
+        use std::io::{Read, Write};
+        let mut buf = vec![0u8; 64 * 1024];
+        self.relays.retain_mut(|r| {
+            for from in 0..2 {
+                let to = 1 - from;
+                // Read while there is room.
+                while !r.ended[from] && r.pending[from].len() < RELAY_BUFFER {
+                    match (&r.sides[from]).read(&mut buf) {
+                        Ok(0) => r.ended[from] = true,
+                        Ok(n) => r.pending[from].extend_from_slice(&buf[..n]),
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => return false,
+                    }
+                }
+                // Write what waits.
+                while !r.pending[from].is_empty() {
+                    match (&r.sides[to]).write(&r.pending[from]) {
+                        Ok(n) => {
+                            r.pending[from].drain(..n);
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => return false,
+                    }
+                }
+                if r.ended[from] && r.pending[from].is_empty() && !r.shut[to] {
+                    let _ = r.sides[to].shutdown(std::net::Shutdown::Write);
+                    r.shut[to] = true;
+                }
+            }
+            !(r.shut[0] && r.shut[1])
+        });
     }
 
     /// The client whose container is `id`.

@@ -143,10 +143,8 @@ impl Netlink {
             return Err(std::io::Error::last_os_error()).context("opening a netlink socket");
         }
         // SAFETY: fd is a fresh descriptor that we own.
-        Ok(Netlink {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-            seq: 0,
-        })
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Netlink { fd, seq: 0 })
     }
 
     fn request(&mut self, msg: &mut Msg, what: &str) -> anyhow::Result<()> {
