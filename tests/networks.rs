@@ -761,3 +761,93 @@ fn published_ports_reach_a_container_on_a_network() {
         env.ok(&["rm", "-af", "-t", "0"]);
     }
 }
+
+/// The pid of the monitor of container `name` (its command line names the
+/// container's id).
+fn monitor_pid(env: &Env, name: &str) -> i32 {
+    let id = env
+        .ok(&["inspect", "--format", "{{.Id}}", name])
+        .trim()
+        .to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_string_lossy().parse().ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+            (cmd.contains("container-monitor") || cmd.contains("monitor"))
+                .then_some(())
+                .filter(|_| cmd.contains(&id) && !cmd.contains("__netns"))
+                .map(|_| pid)
+        })
+        .min()
+        .unwrap_or_else(|| panic!("no monitor for {name}"))
+}
+
+#[test]
+fn many_at_once_and_a_killed_monitor() {
+    for mode in modes() {
+        let (env, _registry) = setup(&mode);
+        env.ok(&["network", "create", "--subnet", "10.89.100.0/24", "crowd"]);
+        // 20 containers started at once, one network host for all.
+        let children: Vec<_> = (0..20)
+            .map(|i| {
+                env.cove(&[
+                    "run",
+                    "-d",
+                    "--name",
+                    &format!("c{i}"),
+                    "--network",
+                    "crowd",
+                    "app",
+                    "sleep",
+                    "60",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }
+        let runroot = env.runtime.to_string_lossy().into_owned();
+        assert_eq!(host_processes(&runroot), 2, "one host and its uplink");
+        // Everyone resolves everyone.
+        let script = (0..20)
+            .map(|i| format!("nslookup -type=a c{i} >/dev/null || echo miss c{i}; "))
+            .collect::<String>();
+        for from in ["c0", "c19"] {
+            let out = env.ok(&["exec", from, "sh", "-c", &script]);
+            assert_eq!(out, "", "{from}: {out}");
+        }
+        // kill -9 of one monitor: its container goes, the others keep
+        // their network.
+        serve(&env, "web", &["--network", "crowd"]);
+        let victim = monitor_pid(&env, "c5");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(victim),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !lookup(&env, "c0", "c5").is_empty() {
+            assert!(std::time::Instant::now() < deadline, "c5 still resolves");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let page = env.ok(&["exec", "c0", "wget", "-q", "-O", "-", "http://web/"]);
+        assert_eq!(page, "web\n");
+        env.ok(&["rm", "-af", "-t", "0"]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while host_processes(&runroot) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the network host stays"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}

@@ -206,9 +206,11 @@ fn intermediate(
         }
     }
     nix::unistd::write(&go_write, b"g")?;
+    // The host's directory too, so that `ps` tells whose uplink it is.
     let uplink_args = [
         exe.to_owned(),
         std::ffi::CString::new(host::UPLINK_COMMAND)?,
+        args[2].clone(),
     ];
     exec_with(&[ctl_uplink.as_raw_fd()], exe, &uplink_args, log)
 }
