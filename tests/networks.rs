@@ -396,10 +396,6 @@ fn containers_on_a_network_reach_each_other() {
                 vec!["--network", "front:alias=-bad"],
                 "invalid network alias",
             ),
-            (
-                vec!["--network", "front", "-p", "8080:80"],
-                "not supported yet",
-            ),
         ] {
             let mut full = vec!["create"];
             full.extend(args);
