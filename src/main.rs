@@ -14,6 +14,24 @@ fn main() {
     if cove::cli::complete::is_request(args.first().map(|a| a.as_os_str())) {
         std::process::exit(cove::cli::complete::run(&args));
     }
+    // The network host (`cove __netns DIR ROOT`), started by cove itself
+    // in namespaces of its own: hidden the same way.
+    if args
+        .first()
+        .is_some_and(|a| a == cove::network::named::host::COMMAND)
+    {
+        let dir = std::path::PathBuf::from(args.get(1).cloned().unwrap_or_default());
+        let root = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_default());
+        let ok = cove::runtime::netns::serve_host(&dir, &root).is_ok();
+        std::process::exit(if ok { 0 } else { 1 });
+    }
+    if args
+        .first()
+        .is_some_and(|a| a == cove::network::named::host::UPLINK_COMMAND)
+    {
+        let ok = cove::runtime::netns::serve_uplink().is_ok();
+        std::process::exit(if ok { 0 } else { 1 });
+    }
     let cli = match cove::cli::parse::parse(args) {
         cove::cli::parse::Parsed::Run(cli) => *cli,
         cove::cli::parse::Parsed::Exit(code) => std::process::exit(code),

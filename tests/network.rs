@@ -227,6 +227,7 @@ fn config(allow_host_loopback: bool, dns: Vec<SocketAddr>) -> SlirpConfig {
         mtu: cove::network::DEFAULT_MTU,
         allow_host_loopback,
         dns_upstreams: dns,
+        routed: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ mod events;
 mod exec;
 mod files;
 mod manage;
+mod network;
 mod ps;
 mod run;
 mod volume;
@@ -25,6 +26,7 @@ pub use events::*;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
+pub use network::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -189,6 +191,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(NetworkCommand),
     /// Show version information
     Version(VersionArgs),
     /// Show system information

@@ -141,9 +141,21 @@ pub struct CreateOpts {
     /// User namespace: "" (default), host, keep-id[:uid=N,gid=N]
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
-    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME
+    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none, container:NAME, or a user network NAME[:alias=A,ip=IP,mac=MAC] (repeat for several)
     #[arg(long, visible_alias = "net", value_name = "MODE")]
-    pub network: Option<String>,
+    pub network: Vec<String>,
+    /// Add a network-scoped alias (a DNS name on the user networks)
+    #[arg(long, value_name = "ALIAS")]
+    pub network_alias: Vec<String>,
+    /// The container's IPv4 address on its user network
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// The container's IPv6 address on its user network
+    #[arg(long, value_name = "IP")]
+    pub ip6: Option<String>,
+    /// The container's MAC address on its user network
+    #[arg(long, value_name = "MAC")]
+    pub mac_address: Option<String>,
     /// Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END
     #[arg(short, long, value_name = "PORTS")]
     pub publish: Vec<String>,
@@ -231,6 +243,10 @@ impl CreateOpts {
             device: self.device.clone(),
             userns: self.userns.clone(),
             network: self.network.clone(),
+            network_alias: self.network_alias.clone(),
+            ip: self.ip.clone(),
+            ip6: self.ip6.clone(),
+            mac_address: self.mac_address.clone(),
             publish: self.publish.clone(),
             publish_all: self.publish_all,
             dns: self.dns.clone(),

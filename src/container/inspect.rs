@@ -588,6 +588,7 @@ pub fn doc_from_spec(
     }
 
     // Records made before cove had a network say none; the spec knows.
+    // User networks: Podman's mode name is "bridge".
     let network_mode = match &config.network {
         NetworkMode::None if !has_namespace(&spec, "network") => "host".to_string(),
         NetworkMode::Container { id } => format!("container:{id}"),
@@ -630,6 +631,7 @@ pub fn doc_from_spec(
         "LinkLocalIPv6PrefixLen": json!(0),
         "Ports": port_map(&published),
         "SandboxKey": json!(""),
+        "Networks": user_networks(container, &config.network, live.running()),
     };
 
     let config_doc = obj! {
@@ -897,6 +899,49 @@ pub fn template_value(doc: &Doc) -> Value {
         }
     }
     v
+}
+
+/// `NetworkSettings.Networks` as Podman shows it for user networks: one
+/// entry per network, with the container's address there while it runs.
+fn user_networks(container: &ContainerDir, mode: &NetworkMode, running: bool) -> Value {
+    let NetworkMode::Bridge { networks } = mode else {
+        return Value::Null;
+    };
+    let interfaces = if running {
+        super::networks::interfaces(container)
+    } else {
+        Vec::new()
+    };
+    let mut out = serde_json::Map::new();
+    for a in networks {
+        let i = interfaces.iter().find(|i| i.network == a.network);
+        let v4 = i.and_then(|i| i.addresses.iter().find(|(ip, _)| ip.is_ipv4()));
+        let v6 = i.and_then(|i| i.addresses.iter().find(|(ip, _)| ip.is_ipv6()));
+        let gw = |v4: bool| {
+            i.and_then(|i| i.gateways.iter().find(|g| g.is_ipv4() == v4))
+                .map(|g| g.to_string())
+                .unwrap_or_default()
+        };
+        out.insert(
+            a.network.clone(),
+            json!({
+                "EndpointID": "",
+                "Gateway": gw(true),
+                "IPAddress": v4.map(|a| a.0.to_string()).unwrap_or_default(),
+                "IPPrefixLen": v4.map(|a| a.1).unwrap_or(0),
+                "IPv6Gateway": gw(false),
+                "GlobalIPv6Address": v6.map(|a| a.0.to_string()).unwrap_or_default(),
+                "GlobalIPv6PrefixLen": v6.map(|a| a.1).unwrap_or(0),
+                "MacAddress": i.map(|i| i.mac.clone()).unwrap_or_default(),
+                "NetworkID": a.network,
+                "DriverOpts": Value::Null,
+                "IPAMConfig": Value::Null,
+                "Links": Value::Null,
+                "Aliases": a.aliases,
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod exec;
 pub mod image;
 pub mod inspect;
+pub mod networks;
 pub mod options;
 pub mod pause;
 pub mod procs;

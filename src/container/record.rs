@@ -468,6 +468,25 @@ pub fn rename(root: &Path, container: &ContainerDir, new_name: &str) -> anyhow::
     Ok(())
 }
 
+/// Change the container's recorded configuration with `change`, under
+/// the lock `rename` takes (read again under it), written atomically.
+pub fn update_config(
+    container: &ContainerDir,
+    change: impl FnOnce(&mut ContainerConfig) -> anyhow::Result<()>,
+) -> anyhow::Result<ContainerConfig> {
+    let _guard = nix::fcntl::Flock::lock(
+        crate::sys::fsutil::open_lock_file(&container.path.join("rename.lock"))?,
+        nix::fcntl::FlockArg::LockExclusive,
+    )
+    .map_err(|(_, e)| e)
+    .context("locking the container's record")?;
+    let mut current = load_dir(container.path.clone())?;
+    change(&mut current.config)?;
+    let bytes = serde_json::to_vec_pretty(&current.config)?;
+    write_replace(&current.path.join("container.json"), &bytes, 0o600)?;
+    Ok(current.config)
+}
+
 fn release_name(root: &Path, name: &str, id: &str) {
     let link = names_dir(root).join(name);
     if std::fs::read_link(&link).is_ok_and(|t| t.ends_with(id)) {

@@ -87,8 +87,16 @@ pub struct CreateOptions {
     pub device: Vec<String>,
     /// User namespace: "" (default), host, keep-id[:uid=N,gid=N]
     pub userns: Option<String>,
-    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none or container:NAME
-    pub network: Option<String>,
+    /// Network: slirp[:mtu=N,allow_host_loopback=true] (the default), pasta[:OPTIONS], host, none, container:NAME, or user networks NAME[:alias=A,ip=IP,mac=MAC] (repeatable)
+    pub network: Vec<String>,
+    /// Network-scoped aliases on the user networks
+    pub network_alias: Vec<String>,
+    /// Static IPv4 address on the (single) user network
+    pub ip: Option<String>,
+    /// Static IPv6 address on the (single) user network
+    pub ip6: Option<String>,
+    /// Static MAC address on the (single) user network
+    pub mac_address: Option<String>,
     /// Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges as START-END
     pub publish: Vec<String>,
     /// Publish every port the image exposes on a random host port
@@ -159,6 +167,10 @@ impl Default for CreateOptions {
             device: Default::default(),
             userns: Default::default(),
             network: Default::default(),
+            network_alias: Default::default(),
+            ip: Default::default(),
+            ip6: Default::default(),
+            mac_address: Default::default(),
             publish: Default::default(),
             publish_all: Default::default(),
             dns: Default::default(),

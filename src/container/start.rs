@@ -286,12 +286,35 @@ pub fn build_plan(
             }
         }
     }
-    let join = match &config.network {
+    let mut join = match &config.network {
         crate::network::NetworkMode::Container { id } => Some(super::shared_network::pin(
             &ctx.paths.root,
             id,
             &config.name,
         )?),
+        _ => None,
+    };
+    // User networks: the container makes its namespaces in the network
+    // host's user namespace (rootless), which can then give it a veth.
+    let bridge = match &config.network {
+        crate::network::NetworkMode::Bridge { networks } => {
+            let link = crate::runtime::netns::connect(
+                &ctx.paths.runroot,
+                &ctx.paths.root,
+                config.id_maps.as_ref(),
+            )?;
+            let target = crate::runtime::exec::Target::user_of(link.pid)?;
+            if target.joins_user() {
+                join = Some(target);
+            }
+            Some(crate::runtime::netns::BridgePlan {
+                link,
+                id: config.id.clone(),
+                name: config.name.clone(),
+                hostname: spec.hostname().clone().unwrap_or_default(),
+                networks: networks.clone(),
+            })
+        }
         _ => None,
     };
     let plan = LaunchPlan {
@@ -308,6 +331,7 @@ pub fn build_plan(
         network: None,
         pasta: None,
         join,
+        bridge,
     };
     Ok(plan)
 }

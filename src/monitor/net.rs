@@ -19,7 +19,13 @@ pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 pub struct Network {
     kind: Kind,
     published: Vec<PublishedPort>,
+    /// User networks: the attachment, held while the container runs.
+    bridge: Option<crate::runtime::netns::Attached>,
 }
+
+/// The container's interfaces on user networks while it runs, for
+/// `inspect` (in its directory).
+pub const INTERFACES_FILE: &str = "interfaces.json";
 
 enum Kind {
     /// No network to run: none, host.
@@ -38,6 +44,11 @@ enum Kind {
     Pasta {
         args: Vec<String>,
     },
+    /// User networks: the published ports' sockets, handed to the
+    /// network host (a copy at each start), which relays them.
+    Bridge {
+        ports: Vec<BoundPort>,
+    },
 }
 
 impl Network {
@@ -47,6 +58,7 @@ impl Network {
             NetworkMode::Slirp(options) => {
                 let idle = ports::bind_all(ports)?;
                 Network {
+                    bridge: None,
                     published: idle.iter().map(|b| b.port).collect(),
                     kind: Kind::Slirp {
                         options: options.clone(),
@@ -59,13 +71,23 @@ impl Network {
             NetworkMode::Pasta { args } => {
                 let published = pasta::published(ports)?;
                 Network {
+                    bridge: None,
                     kind: Kind::Pasta {
                         args: pasta::arguments(args, &published),
                     },
                     published,
                 }
             }
+            NetworkMode::Bridge { .. } => {
+                let ports = ports::bind_all(ports)?;
+                Network {
+                    bridge: None,
+                    published: ports.iter().map(|b| b.port).collect(),
+                    kind: Kind::Bridge { ports },
+                }
+            }
             _ => Network {
+                bridge: None,
                 kind: Kind::Nothing,
                 published: Vec::new(),
             },
@@ -84,12 +106,34 @@ impl Network {
                 plan.network = Some(NetworkPlan { mtu: options.mtu });
             }
             Kind::Pasta { args } => plan.pasta = Some(args.clone()),
-            Kind::Nothing => {}
+            Kind::Nothing | Kind::Bridge { .. } => {}
         }
     }
 
-    /// The container runs as `pid`: start the stack on its tap.
-    pub fn start(&mut self, tap: Option<OwnedFd>, pid: nix::unistd::Pid) -> anyhow::Result<()> {
+    /// The container runs as `pid`: start the stack on its tap, or keep
+    /// its user networks' attachment (and show its interfaces in `dir`).
+    pub fn start(
+        &mut self,
+        tap: Option<OwnedFd>,
+        bridge: Option<crate::runtime::netns::Attached>,
+        pid: nix::unistd::Pid,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        if let Some(b) = bridge {
+            crate::sys::fsutil::write_replace(
+                &dir.join(INTERFACES_FILE),
+                &serde_json::to_vec(&b.interfaces)?,
+                0o600,
+            )?;
+            if let Kind::Bridge { ports } = &self.kind {
+                for p in ports {
+                    if let ports::HostSocket::Tcp(listener) = &p.socket {
+                        b.publish(std::os::fd::AsFd::as_fd(listener), p.port.container_port)?;
+                    }
+                }
+            }
+            self.bridge = Some(b);
+        }
         if let (
             Kind::Slirp {
                 options,
@@ -110,6 +154,7 @@ impl Network {
 
     /// The container is gone: keep the ports' sockets for a restart.
     pub fn stop(&mut self) {
+        self.bridge.take();
         if let Kind::Slirp {
             idle,
             stack,

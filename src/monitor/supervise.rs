@@ -113,9 +113,18 @@ impl Monitor<'_> {
         };
         let mut plan = self.target.launch_plan(stdio)?;
         self.network.apply(&mut plan);
-        let Launched { pid, console, tap } = runtime::launch(&plan, &self.old_mask)?;
+        let Launched {
+            pid,
+            console,
+            tap,
+            bridge,
+        } = runtime::launch(&plan, &self.old_mask)?;
+        drop(plan);
         drop(theirs);
-        if let Err(e) = self.network.start(tap, pid) {
+        if let Err(e) = self
+            .network
+            .start(tap, bridge, pid, &self.target.settings().dir)
+        {
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
             let _ = nix::sys::wait::waitpid(pid, None);
             return Err(e);

@@ -161,10 +161,50 @@ pub fn resolv_conf(network: &NetworkMode, flags: &DnsFlags, host_resolv: &str) -
     out
 }
 
+/// /etc/resolv.conf for a container on user networks: the DNS servers on
+/// the gateways of those that have one (`dns_gateways`), with Podman's
+/// search domain first; the host's non-loopback resolvers otherwise.
+pub fn bridge_resolv_conf(dns_gateways: &[IpAddr], flags: &DnsFlags, host_resolv: &str) -> String {
+    if dns_gateways.is_empty() {
+        return resolv_conf(&NetworkMode::None, flags, host_resolv);
+    }
+    let mut f = flags.clone();
+    if f.servers.is_empty() {
+        f.servers = dns_gateways.iter().map(|g| g.to_string()).collect();
+    }
+    let text = resolv_conf(&NetworkMode::None, &f, host_resolv);
+    let domain = super::named::dns::DOMAIN;
+    if text.starts_with("search ") {
+        text.replacen("search ", &format!("search {domain} "), 1)
+    } else {
+        format!("search {domain}\n{text}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::network::SlirpOptions;
+
+    #[test]
+    fn bridge_networks_resolve_at_their_gateways() {
+        let gw: Vec<IpAddr> = vec!["10.89.0.1".parse().unwrap()];
+        let r = bridge_resolv_conf(&gw, &DnsFlags::default(), HOST);
+        assert_eq!(
+            r,
+            "search dns.podman lan example.com\nnameserver 10.89.0.1\noptions edns0\n"
+        );
+        let r = bridge_resolv_conf(&[], &DnsFlags::default(), HOST);
+        assert!(
+            r.contains("nameserver 192.0.2.1") && !r.contains("127.0.0.53"),
+            "{r}"
+        );
+        let no_search = bridge_resolv_conf(&gw, &DnsFlags::default(), "nameserver 1.1.1.1\n");
+        assert!(
+            no_search.starts_with("search dns.podman\nnameserver 10.89.0.1"),
+            "{no_search}"
+        );
+    }
 
     const HOST: &str = "# generated\nsearch lan example.com\nnameserver 127.0.0.53\nnameserver 192.0.2.1\noptions edns0\n";
 

@@ -13,6 +13,7 @@
 //! The addresses are slirp4netns's, which users and images already know.
 
 pub mod etc;
+pub mod named;
 pub mod pasta;
 pub mod ports;
 pub mod slirp;
@@ -119,6 +120,97 @@ pub enum NetworkMode {
     Pasta { args: Vec<String> },
     /// Another container's network namespace (`container:NAME`), by id.
     Container { id: String },
+    /// User-defined networks (`--network NAME[:OPTIONS]`, several), each a
+    /// bridge in the shared network host (see `named::host`).
+    Bridge { networks: Vec<Attachment> },
+}
+
+/// One user network a container is attached to, with its own options.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    /// The network's name (resolved at create).
+    pub network: String,
+    /// More names the container has on this network (`alias=`,
+    /// `--network-alias`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Static addresses (`ip=`, `ip6=`, `--ip`).
+    #[serde(default)]
+    pub ips: Vec<std::net::IpAddr>,
+    /// A static MAC address (`mac=`, `--mac-address`).
+    #[serde(default)]
+    pub mac: Option<String>,
+}
+
+impl Attachment {
+    /// `NAME[:alias=A,ip=IP,ip6=IP,mac=MAC]`; `bridge` is the default
+    /// network, as in Podman.
+    pub fn parse(arg: &str) -> anyhow::Result<Attachment> {
+        let (name, opts) = arg.split_once(':').unwrap_or((arg, ""));
+        let network = if name == "bridge" {
+            named::DEFAULT_NAME.to_string()
+        } else {
+            name.to_string()
+        };
+        if !named::valid_name(&network) {
+            anyhow::bail!("--network {arg}: invalid network name {name:?}");
+        }
+        let mut a = Attachment {
+            network,
+            ..Default::default()
+        };
+        for item in opts.split(',').filter(|s| !s.is_empty()) {
+            let (key, value) = item.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--network {arg}: invalid option {item:?}: expected key=value")
+            })?;
+            match key {
+                "alias" => a.add_alias(value)?,
+                "ip" | "ip6" => a.add_ip(value)?,
+                "mac" => a.set_mac(value)?,
+                _ => anyhow::bail!(
+                    "--network {arg}: unknown option {key:?} (supported: alias, ip, ip6, mac)"
+                ),
+            }
+        }
+        Ok(a)
+    }
+
+    pub fn add_alias(&mut self, alias: &str) -> anyhow::Result<()> {
+        let ok = !alias.is_empty()
+            && alias.len() <= 253
+            && alias.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+                    && !label.starts_with('-')
+            });
+        if !ok {
+            anyhow::bail!("invalid network alias {alias:?}: it must be a DNS name (letters, digits, '-', '_', '.')");
+        }
+        if !self.aliases.iter().any(|x| x == alias) {
+            self.aliases.push(alias.to_string());
+        }
+        Ok(())
+    }
+
+    pub fn add_ip(&mut self, ip: &str) -> anyhow::Result<()> {
+        let parsed: std::net::IpAddr = ip
+            .parse()
+            .map_err(|_| anyhow::anyhow!("invalid IP address {ip:?}"))?;
+        if self.ips.iter().any(|x| x.is_ipv4() == parsed.is_ipv4()) {
+            anyhow::bail!("only one static IPv4 and one IPv6 address per network");
+        }
+        self.ips.push(parsed);
+        Ok(())
+    }
+
+    pub fn set_mac(&mut self, mac: &str) -> anyhow::Result<()> {
+        named::host::parse_mac(mac)?;
+        self.mac = Some(mac.to_lowercase());
+        Ok(())
+    }
 }
 
 impl NetworkMode {
@@ -156,15 +248,44 @@ impl NetworkMode {
                 }),
                 _ => anyhow::bail!("--network {arg}: expected container:NAME"),
             },
-            "bridge" | "private" => anyhow::bail!(
-                "--network {arg}: cove has no bridge networks; use slirp (the default), pasta, host, none or container:NAME"
+            "private" => anyhow::bail!(
+                "--network {arg}: use slirp (the default), pasta, host, none, container:NAME or a network's name"
             ),
             "ns" => anyhow::bail!(
                 "--network {arg}: joining a namespace by path is not supported; use container:NAME"
             ),
-            _ => anyhow::bail!(
-                "--network {arg}: unknown network mode; expected slirp[:OPTIONS], pasta[:OPTIONS], host, none or container:NAME"
-            ),
+            // Anything else names a user network (checked at create).
+            _ => Ok(NetworkMode::Bridge {
+                networks: vec![Attachment::parse(arg)?],
+            }),
+        }
+    }
+
+    /// Several `--network` values: one mode, or several user networks.
+    pub fn parse_all(args: &[String]) -> anyhow::Result<NetworkMode> {
+        match args {
+            [] => NetworkMode::parse("slirp"),
+            [one] => NetworkMode::parse(one),
+            many => {
+                let mut networks: Vec<Attachment> = Vec::new();
+                for arg in many {
+                    match NetworkMode::parse(arg)? {
+                        NetworkMode::Bridge { networks: n } => {
+                            for a in n {
+                                if networks.iter().any(|x| x.network == a.network) {
+                                    anyhow::bail!("--network {}: given twice", a.network);
+                                }
+                                networks.push(a);
+                            }
+                        }
+                        other => anyhow::bail!(
+                            "--network {arg}: the {} mode cannot be combined with other networks",
+                            other.name()
+                        ),
+                    }
+                }
+                Ok(NetworkMode::Bridge { networks })
+            }
         }
     }
 
@@ -176,6 +297,7 @@ impl NetworkMode {
             NetworkMode::Slirp(_) => "slirp",
             NetworkMode::Pasta { .. } => "pasta",
             NetworkMode::Container { .. } => "container",
+            NetworkMode::Bridge { .. } => "bridge",
         }
     }
 
@@ -183,13 +305,19 @@ impl NetworkMode {
     pub fn own_namespace(&self) -> bool {
         matches!(
             self,
-            NetworkMode::None | NetworkMode::Slirp(_) | NetworkMode::Pasta { .. }
+            NetworkMode::None
+                | NetworkMode::Slirp(_)
+                | NetworkMode::Pasta { .. }
+                | NetworkMode::Bridge { .. }
         )
     }
 
     /// Whether ports can be published into it.
     pub fn publishes_ports(&self) -> bool {
-        matches!(self, NetworkMode::Slirp(_) | NetworkMode::Pasta { .. })
+        matches!(
+            self,
+            NetworkMode::Slirp(_) | NetworkMode::Pasta { .. } | NetworkMode::Bridge { .. }
+        )
     }
 }
 
@@ -257,12 +385,45 @@ mod tests {
             NetworkMode::parse("container:web").unwrap(),
             NetworkMode::Container { id: "web".into() }
         );
+        assert_eq!(
+            NetworkMode::parse("bridge").unwrap(),
+            NetworkMode::Bridge {
+                networks: vec![Attachment {
+                    network: "podman".into(),
+                    ..Default::default()
+                }]
+            }
+        );
+        let NetworkMode::Bridge { networks } =
+            NetworkMode::parse("web:alias=db,alias=cache,ip=10.89.0.7,mac=02:42:0A:00:00:01")
+                .unwrap()
+        else {
+            panic!("not a bridge");
+        };
+        assert_eq!(networks[0].network, "web");
+        assert_eq!(networks[0].aliases, ["db", "cache"]);
+        assert_eq!(
+            networks[0].ips,
+            ["10.89.0.7".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(networks[0].mac.as_deref(), Some("02:42:0a:00:00:01"));
+        let two = NetworkMode::parse_all(&["a".into(), "b:alias=x".into()]).unwrap();
+        assert!(matches!(two, NetworkMode::Bridge { networks } if networks.len() == 2));
+        for bad in [vec!["a", "host"], vec!["a", "a"]] {
+            let bad: Vec<String> = bad.into_iter().map(String::from).collect();
+            assert!(NetworkMode::parse_all(&bad).is_err(), "{bad:?}");
+        }
         for bad in [
-            "bridge",
+            "web:alias=-x",
+            "web:alias=a b",
+            "web:ip=10.0.0",
+            "web:ip=10.0.0.1,ip=10.0.0.2",
+            "web:mac=01:00:00:00:00:00",
+            "web:foo=1",
+            "bad/name",
             "none:x",
             "host:1",
             "container:",
-            "foo",
             "slirp:mtu=1",
         ] {
             assert!(NetworkMode::parse(bad).is_err(), "{bad}");

@@ -145,6 +145,22 @@ impl Target {
 }
 
 impl Target {
+    /// The user namespace of `pid` (the network host's), to make a
+    /// container's new namespaces in; empty when it is ours (as root).
+    pub fn user_of(pid: i32) -> anyhow::Result<Target> {
+        let pidfd = crate::sys::fd::pidfd_open(nix::unistd::Pid::from_raw(pid))
+            .context("pinning the network host")?;
+        let theirs = std::fs::metadata(format!("/proc/{pid}/ns/user"))
+            .context("reading the network host's user namespace")?;
+        let ours = std::fs::metadata("/proc/self/ns/user").context("reading /proc/self/ns/user")?;
+        let namespaces = if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+            CloneFlags::CLONE_NEWUSER
+        } else {
+            CloneFlags::empty()
+        };
+        Ok(Target { pidfd, namespaces })
+    }
+
     /// Keep only the network namespace and, where it differs from ours,
     /// the user namespace that owns it (`--network container:NAME`).
     pub fn network_only(mut self) -> Target {
@@ -258,6 +274,7 @@ pub fn start(plan: &ExecPlan, old_mask: &SigSet) -> anyhow::Result<Launched> {
                 pid: child,
                 console,
                 tap: None,
+                bridge: None,
             })
         }
     }

@@ -13,6 +13,7 @@ mod child;
 pub mod exec;
 pub mod init;
 pub mod mounts;
+pub mod netns;
 pub mod process;
 pub mod seccomp;
 pub mod tty;
@@ -63,6 +64,9 @@ pub struct LaunchPlan {
     /// rootless the user namespace that owns it) instead of making new
     /// ones. See [`clone_into`].
     pub join: Option<exec::Target>,
+    /// User networks: the network host attaches the container (in its new
+    /// network namespace) before its command starts.
+    pub bridge: Option<netns::BridgePlan>,
 }
 
 /// The container's standard streams when it has no terminal.
@@ -86,6 +90,9 @@ pub struct Launched {
     pub console: Option<OwnedFd>,
     /// The container's tap (slirp network), for `network::slirp::Slirp`.
     pub tap: Option<OwnedFd>,
+    /// The container's interfaces on user networks (attached while this
+    /// lives).
+    pub bridge: Option<netns::Attached>,
 }
 
 /// Block every catchable signal (they are forwarded to the container, as
@@ -224,6 +231,16 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
             return Err(e);
         }
     }
+    let bridge = match &plan.bridge {
+        Some(b) => match netns::attach(b, pid.as_raw()) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                kill_child();
+                return Err(e);
+            }
+        },
+        None => None,
+    };
     if let Err(e) = nix::unistd::write(&go_write, b"g") {
         kill_child();
         return Err(e).context("starting the container process");
@@ -252,7 +269,12 @@ pub fn launch(plan: &LaunchPlan, old_mask: &SigSet) -> anyhow::Result<Launched> 
         ),
         None => None,
     };
-    Ok(Launched { pid, console, tap })
+    Ok(Launched {
+        pid,
+        console,
+        tap,
+        bridge,
+    })
 }
 
 /// A raw clone with `flags`: 0 in the child, its pid here.

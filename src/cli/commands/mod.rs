@@ -15,6 +15,7 @@ mod import;
 mod inspect;
 mod login;
 mod logs;
+mod network;
 mod port;
 mod prune;
 mod ps;
@@ -47,6 +48,7 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
         ["stats"] | ["container", "stats"] => stats::format_sample(),
         ["history"] | ["image", "history"] => Some(images::history_format_sample()),
         ["system", "df"] => Some(df::format_sample()),
+        ["network", "ls" | "list" | "inspect"] => Some(network::format_sample()),
         _ => None,
     }
 }
@@ -139,6 +141,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Events(a) => events::events(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
+        Command::Network(sub) => network::dispatch(&ctx, sub),
         Command::System(sub) => match sub {
             SystemCommand::Prune(a) => prune::system_prune(&ctx, &a),
             SystemCommand::Df(a) => df::df(&ctx, &a),

@@ -306,6 +306,7 @@ fn positional(line: &Line, objects: &Objects, cur: &str) -> Answer {
         "CONTAINER" => objects.containers(want(&names), cur),
         "IMAGE" | "REPOSITORY" if !matches!(command, "commit" | "import") => objects.images(cur),
         "VOLUME" => objects.volumes(cur),
+        "NETWORK" => objects.named_networks(cur),
         "NAME" if command == "inspect" => {
             let mut all = objects.containers(Want::All, cur);
             all.extend(objects.images(cur));

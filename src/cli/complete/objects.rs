@@ -1,5 +1,5 @@
 //! The user's objects as candidates: containers (by state), images,
-//! volumes, network modes, registries. Reads the indexes, not the records:
+//! volumes, network modes and networks, registries. Reads the indexes, not the records:
 //! `containers/names/` (one symlink per name) and, only when a state or a
 //! description is wanted, each matching container's small `state.json`;
 //! the image catalog (`index.json`, one file); the volume directory.
@@ -211,12 +211,30 @@ impl Objects {
         .filter(|(v, _)| v.starts_with(cur))
         .map(|(v, h)| Candidate::new(*v, *h))
         .collect();
-        candidates.extend(named_networks(cur));
+        candidates.extend(self.named_networks(cur));
         let open = candidates.iter().any(|c| c.value.ends_with(':'));
         Answer {
             candidates,
             directive: directive::NO_FILES | if open { directive::NO_SPACE } else { 0 },
         }
+    }
+
+    /// Network names (`--network NAME`, `network rm NAME`): the default
+    /// network and the records in the network directory.
+    pub fn named_networks(&self, cur: &str) -> Vec<Candidate> {
+        let help = if self.describe { "network" } else { "" };
+        let mut names = vec![crate::network::named::DEFAULT_NAME.to_string()];
+        if let Ok(entries) = std::fs::read_dir(crate::network::named::networks_dir(&self.root)) {
+            names.extend(entries.flatten().filter_map(|e| {
+                let file = e.file_name();
+                let name = file.to_str()?.strip_suffix(".json")?.to_string();
+                crate::network::named::valid_name(&name).then_some(name)
+            }));
+        }
+        names.retain(|n| n.starts_with(cur));
+        names.sort();
+        names.dedup();
+        names.into_iter().map(|n| Candidate::new(n, help)).collect()
     }
 
     /// `login`: registries named in registries.conf and in the auth file.
@@ -235,13 +253,6 @@ impl Objects {
         names.dedup();
         names.into_iter().map(|n| Candidate::new(n, "")).collect()
     }
-}
-
-/// Named networks (`--network NAME`) join the modes here once cove has
-/// them: it has no `cove network` command yet, so there are none. Pods
-/// (`--pod`) and kube/compose services would hook in the same way.
-fn named_networks(_cur: &str) -> Vec<Candidate> {
-    Vec::new()
 }
 
 /// The container's state as `ps` would show it, from the record alone:

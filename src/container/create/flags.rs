@@ -45,6 +45,55 @@ pub(super) struct Flags {
     pub healthcheck: Option<HealthConfig>,
 }
 
+/// `--network-alias`, `--ip`, `--ip6` and `--mac-address`: for user
+/// networks only; the address flags for a single one.
+fn user_network_flags(
+    mode: anyhow::Result<NetworkMode>,
+    opts: &CreateOptions,
+) -> anyhow::Result<NetworkMode> {
+    let mut mode = mode?;
+    let statics = [
+        ("--ip", &opts.ip),
+        ("--ip6", &opts.ip6),
+        ("--mac-address", &opts.mac_address),
+    ];
+    let NetworkMode::Bridge { networks } = &mut mode else {
+        if !opts.network_alias.is_empty() {
+            anyhow::bail!("--network-alias can only be used with user networks (--network NAME)");
+        }
+        if let Some((flag, _)) = statics.iter().find(|(_, v)| v.is_some()) {
+            anyhow::bail!("{flag} can only be used with a user network (--network NAME)");
+        }
+        return Ok(mode);
+    };
+    for a in networks.iter_mut() {
+        for alias in &opts.network_alias {
+            a.add_alias(alias)?;
+        }
+    }
+    if let Some((flag, _)) = statics.iter().find(|(_, v)| v.is_some()) {
+        if networks.len() > 1 {
+            anyhow::bail!("{flag} can only be used with a single network; give it per network (--network NAME:ip=IP)");
+        }
+    }
+    if let Some(ip) = opts.ip.as_deref() {
+        if ip.parse::<std::net::Ipv4Addr>().is_err() {
+            anyhow::bail!("--ip {ip}: not an IPv4 address");
+        }
+        networks[0].add_ip(ip)?;
+    }
+    if let Some(ip) = opts.ip6.as_deref() {
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            anyhow::bail!("--ip6 {ip}: not an IPv6 address");
+        }
+        networks[0].add_ip(ip)?;
+    }
+    if let Some(mac) = opts.mac_address.as_deref() {
+        networks[0].set_mac(mac)?;
+    }
+    Ok(mode)
+}
+
 pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
     if opts.replace && opts.name.is_none() {
         return Err(usage("cannot replace container without --name being set"));
@@ -55,7 +104,7 @@ pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
     if let Some(h) = &opts.hostname {
         options::validate_hostname(h).map_err(|e| usage(format!("{e:#}")))?;
     }
-    let network = NetworkMode::parse(opts.network.as_deref().unwrap_or("slirp"))
+    let network = user_network_flags(NetworkMode::parse_all(&opts.network), opts)
         .map_err(|e| usage(format!("{e:#}")))?;
     if matches!(network, NetworkMode::Pasta { .. }) && userns::is_root() {
         return Err(usage(
@@ -65,6 +114,14 @@ pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
     let mut ports = Vec::new();
     for p in &opts.publish {
         ports.push(ports::parse(p)?);
+    }
+    let udp = ports
+        .iter()
+        .any(|p: &ports::PortMapping| p.protocols.contains(&ports::Protocol::Udp));
+    if udp && matches!(network, NetworkMode::Bridge { .. }) {
+        return Err(usage(
+            "publishing UDP ports into a container on a user network is not supported yet (TCP is)",
+        ));
     }
     if (!ports.is_empty() || opts.publish_all) && !network.publishes_ports() {
         // Podman's warning, word for word: scripts look for it.
@@ -265,7 +322,7 @@ mod tests {
     #[test]
     fn ports_are_dropped_without_a_network_that_publishes() {
         let opts = CreateOptions {
-            network: Some("none".into()),
+            network: vec!["none".into()],
             publish: strings(&["8080:80"]),
             ..Default::default()
         };

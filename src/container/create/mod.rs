@@ -72,6 +72,7 @@ pub fn create(
     let choice = crate::storage::choose(root, &ctx.paths.config, ctx.storage_driver)?;
     let ids = identity::plan(&flags.userns)?;
     let joined = network::join_target(root, &mut flags.network, &ids.id_maps)?;
+    network::resolve_user_networks(root, &mut flags.network, &ids.id_maps, &ids.storage_maps)?;
 
     let config = image.config();
     let published = network::published_ports(

@@ -26,6 +26,45 @@ pub(super) fn join_target(
     Ok(Some(target))
 }
 
+/// User networks: each must exist (recorded by name), each static address
+/// must lie in one of its subnets, and rootless the container must map ids
+/// as the network host's user namespace does (the default maps), since it
+/// makes its namespaces there.
+pub(super) fn resolve_user_networks(
+    root: &Path,
+    network: &mut NetworkMode,
+    id_maps: &Option<IdMaps>,
+    default_maps: &Option<IdMaps>,
+) -> anyhow::Result<()> {
+    let NetworkMode::Bridge { networks } = network else {
+        return Ok(());
+    };
+    if id_maps != default_maps {
+        return Err(crate::error::exit_error(
+            125,
+            "a container on a user network must map user ids as the default does (no --userns): \
+             it makes its namespaces in the network host's user namespace",
+        ));
+    }
+    for a in networks.iter_mut() {
+        let n = crate::network::named::lookup(root, &a.network)?;
+        crate::network::named::check_static(&n, &a.ips)?;
+        a.network = n.name;
+    }
+    Ok(())
+}
+
+/// The IPv4 gateways of the networks with DNS, where their servers answer.
+fn dns_gateways(root: &Path, networks: &[crate::network::Attachment]) -> Vec<std::net::IpAddr> {
+    networks
+        .iter()
+        .filter_map(|a| crate::network::named::lookup(root, &a.network).ok())
+        .filter(|n| n.dns_enabled)
+        .flat_map(|n| n.subnets.into_iter().filter_map(|s| s.gateway))
+        .filter(|g| g.is_ipv4())
+        .collect()
+}
+
 /// The `-p` mappings, and with `-P` the image's EXPOSE list on random
 /// host ports (only where the network publishes ports).
 pub(super) fn published_ports(
@@ -94,11 +133,18 @@ pub(super) fn etc_files(
                 input.add_hosts,
                 &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
             ),
-            netfiles::resolv_conf(
-                input.network,
-                input.dns,
-                &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
-            ),
+            match input.network {
+                NetworkMode::Bridge { networks } => netfiles::bridge_resolv_conf(
+                    &dns_gateways(root, networks),
+                    input.dns,
+                    &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                ),
+                _ => netfiles::resolv_conf(
+                    input.network,
+                    input.dns,
+                    &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                ),
+            },
         ),
     }
 }

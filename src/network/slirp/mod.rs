@@ -50,6 +50,11 @@ pub struct SlirpConfig {
     pub allow_host_loopback: bool,
     /// Where DNS queries to 10.0.2.3 go (the first one).
     pub dns_upstreams: Vec<SocketAddr>,
+    /// Networks behind the container (the network host's bridges, for
+    /// which its namespace is the uplink's guest): their packets are
+    /// relayed as the container's, answers are routed back through it,
+    /// and nothing is relayed to them.
+    pub routed: Vec<(Ipv4Addr, u8)>,
 }
 
 impl SlirpConfig {
@@ -59,6 +64,7 @@ impl SlirpConfig {
             mtu: options.mtu,
             allow_host_loopback: options.allow_host_loopback,
             dns_upstreams: super::host_resolvers(),
+            routed: Vec::new(),
         }
     }
 }
@@ -85,15 +91,16 @@ pub(crate) struct Emitter {
 }
 
 impl Emitter {
-    /// A UDP datagram from `src` to the container's `dst_port`.
-    fn udp(&mut self, src: (Ipv4Addr, u16), dst_port: u16, payload: &[u8]) {
+    /// A UDP datagram from `src` to the container's `dst` (its address,
+    /// or a routed guest's).
+    fn udp(&mut self, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) {
         let udp = UdpRepr {
             src_port: src.1,
-            dst_port,
+            dst_port: dst.1,
         };
         let ip = Ipv4Repr {
             src_addr: src.0,
-            dst_addr: CONTAINER_IP,
+            dst_addr: dst.0,
             next_header: IpProtocol::Udp,
             payload_len: udp.header_len() + payload.len(),
             hop_limit: 64,
@@ -119,7 +126,7 @@ impl Emitter {
         udp.emit(
             &mut datagram,
             &IpAddress::Ipv4(src.0),
-            &IpAddress::Ipv4(CONTAINER_IP),
+            &IpAddress::Ipv4(dst.0),
             payload.len(),
             |p| p.copy_from_slice(payload),
             &caps,
@@ -188,6 +195,7 @@ impl Slirp {
             .add_default_ipv4_route(GATEWAY_IP)
             .map_err(|_| anyhow::anyhow!("setting up the network stack's route"))?;
         iface.set_any_ip(true);
+        add_guest_routes(&mut iface, &config.routed)?;
         let emitter = Emitter {
             fd: tap.as_raw_fd(),
             guest_mac: EthernetAddress(GUEST_MAC),
@@ -384,9 +392,9 @@ impl Slirp {
             }
             IpProtocol::Udp => {
                 if let Ok(d) = UdpPacket::new_checked(ip.payload()) {
-                    if src == CONTAINER_IP {
+                    if src == CONTAINER_IP || self.is_routed(src) {
                         let target = self.translate(dst, d.dst_port());
-                        let key = (d.src_port(), dst, d.dst_port());
+                        let key = (src, d.src_port(), dst, d.dst_port());
                         self.udp.outbound(key, d.payload(), target, &self.published);
                     }
                 }
@@ -419,9 +427,30 @@ impl Slirp {
         true
     }
 
+    /// Whether `ip` is in one of the routed networks.
+    fn is_routed(&self, ip: Ipv4Address) -> bool {
+        in_any(&self.config.routed, ip)
+    }
+
+    /// Change the routed networks (the network host's bridges in use).
+    pub fn set_routed(&mut self, routed: Vec<(Ipv4Addr, u8)>) -> anyhow::Result<()> {
+        self.iface.routes_mut().update(|r| r.clear());
+        self.iface
+            .routes_mut()
+            .add_default_ipv4_route(GATEWAY_IP)
+            .map_err(|_| anyhow::anyhow!("setting up the network stack's route"))?;
+        add_guest_routes(&mut self.iface, &routed)?;
+        self.config.routed = routed;
+        Ok(())
+    }
+
     /// Where the container's flow to `dst:port` goes on the host; None to
     /// refuse it.
     fn translate(&self, dst: Ipv4Address, port: u16) -> Option<SocketAddr> {
+        // The routed networks are kept apart: nothing goes to them.
+        if self.is_routed(dst) {
+            return None;
+        }
         if dst == DNS_IP {
             return if port == 53 {
                 self.config.dns_upstreams.first().copied()
@@ -431,6 +460,33 @@ impl Slirp {
         }
         host_address(dst, self.config.allow_host_loopback).map(|a| SocketAddr::from((a, port)))
     }
+}
+
+fn in_any(nets: &[(Ipv4Addr, u8)], ip: Ipv4Addr) -> bool {
+    nets.iter().any(|(net, len)| {
+        let mask = u32::MAX.checked_shl(32 - *len as u32).unwrap_or(0);
+        u32::from(ip) & mask == u32::from(*net) & mask
+    })
+}
+
+/// Routes to the routed networks through the container's address (the
+/// guest forwards to them); other destinations keep the default route.
+fn add_guest_routes(iface: &mut Interface, routed: &[(Ipv4Addr, u8)]) -> anyhow::Result<()> {
+    for (net, len) in routed {
+        let cidr = smoltcp::wire::Ipv4Cidr::new(*net, *len);
+        let route = smoltcp::iface::Route {
+            cidr: IpCidr::Ipv4(cidr),
+            via_router: IpAddress::Ipv4(CONTAINER_IP),
+            preferred_until: None,
+            expires_at: None,
+        };
+        let mut full = false;
+        iface.routes_mut().update(|r| full = r.push(route).is_err());
+        if full {
+            anyhow::bail!("too many networks routed through the uplink");
+        }
+    }
+    Ok(())
 }
 
 /// Where the container's packets to `dst` go on the host, by address: the

@@ -19,8 +19,10 @@ const IDLE: Duration = Duration::from_secs(60);
 /// DNS flows end with their answer; keep them briefly.
 const DNS_IDLE: Duration = Duration::from_secs(10);
 
-/// (container port, destination address, destination port).
-type Key = (u16, Ipv4Addr, u16);
+/// (container address, container port, destination address, destination
+/// port). The address is the container's, or with routed guests (the
+/// network host's uplink) the address of the container behind it.
+type Key = (Ipv4Addr, u16, Ipv4Addr, u16);
 
 struct Flow {
     sock: UdpSocket,
@@ -57,8 +59,8 @@ impl Udp {
         published: &[BoundPort],
     ) {
         // A reply to a published port's peer.
-        if key.1 == crate::network::GATEWAY_IP {
-            if let Some(inb) = self.inbound.get_mut(&key.2) {
+        if key.2 == crate::network::GATEWAY_IP {
+            if let Some(inb) = self.inbound.get_mut(&key.3) {
                 if let HostSocket::Udp(s) = &published[inb.port].socket {
                     let _ = s.send_to(payload, inb.peer);
                 }
@@ -85,7 +87,7 @@ impl Udp {
             return;
         }
         let _ = sock.send(payload);
-        let idle = if key.1 == crate::network::DNS_IP {
+        let idle = if key.2 == crate::network::DNS_IP {
             DNS_IDLE
         } else {
             IDLE
@@ -117,7 +119,7 @@ impl Udp {
                 match flow.sock.recv(&mut self.buf) {
                     Ok(n) => {
                         flow.last = now;
-                        emit.udp((key.1, key.2), key.0, &self.buf[..n]);
+                        emit.udp((key.2, key.3), (key.0, key.1), &self.buf[..n]);
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     // WouldBlock, or an ICMP error queued on the socket.
@@ -161,7 +163,7 @@ impl Udp {
                 }
                 emit.udp(
                     (crate::network::GATEWAY_IP, gport),
-                    bound.port.container_port,
+                    (crate::network::CONTAINER_IP, bound.port.container_port),
                     &self.buf[..n],
                 );
             }
