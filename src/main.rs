@@ -15,6 +15,11 @@ fn main() {
     if cove::cli::complete::is_request(args.first().map(|a| a.as_os_str())) {
         std::process::exit(cove::cli::complete::run(&args));
     }
+    // A pod's infra process (cove re-executed by the runtime to hold the
+    // pod's namespaces): hidden too, never in help.
+    if args.first().map(|a| a.as_os_str()) == Some(cove::runtime::infra::HOLD_COMMAND.as_ref()) {
+        cove::runtime::infra::hold(args.get(1).map_or("".as_ref(), |a| a.as_os_str()));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -14,12 +14,14 @@ pub mod values;
 mod exec;
 mod files;
 mod manage;
+mod pod;
 mod ps;
 mod run;
 mod volume;
 pub use exec::*;
 pub use files::*;
 pub use manage::*;
+pub use pod::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -145,6 +147,9 @@ pub enum Command {
     /// Run a command in cove's user namespace (to inspect or remove files
     /// owned by subordinate ids)
     Unshare(UnshareArgs),
+    /// Manage pods: containers sharing namespaces
+    #[command(subcommand)]
+    Pod(PodCommand),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod options;
+pub mod pod;
 pub mod procs;
 pub mod record;
 pub mod remove;

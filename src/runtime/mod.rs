@@ -11,6 +11,7 @@
 pub mod caps;
 mod child;
 pub mod exec;
+pub mod infra;
 pub mod init;
 pub mod mounts;
 pub mod process;
@@ -63,6 +64,9 @@ pub struct LaunchPlan {
     /// rootless the user namespace that owns it) instead of making new
     /// ones. See [`clone_into`].
     pub join: Option<exec::Target>,
+    /// A pod's infra: no root filesystem and no command; the child holds
+    /// the namespaces as cove itself (see [`infra`]).
+    pub infra: bool,
 }
 
 /// The container's standard streams when it has no terminal.

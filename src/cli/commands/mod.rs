@@ -12,6 +12,7 @@ mod import;
 mod inspect;
 mod login;
 mod logs;
+mod pod;
 mod port;
 mod prune;
 mod ps;
@@ -38,6 +39,7 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
         ["ps"] | ["container", "ls" | "list"] => ps::format_sample(),
         ["images"] | ["image", "ls" | "list"] => Some(images::format_sample()),
         ["volume", "ls" | "list" | "inspect"] => Some(volume::format_sample()),
+        ["pod", "ps" | "ls" | "list"] => Some(pod::format_sample()),
         _ => None,
     }
 }
@@ -115,6 +117,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Version(a) => system::version(&a),
         Command::Info(a) => system::info(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
+        Command::Pod(sub) => pod::dispatch(&ctx, sub),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::System(sub) => match sub {
             SystemCommand::Prune(a) => prune::system_prune(&ctx, &a),

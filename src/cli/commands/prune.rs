@@ -108,6 +108,8 @@ fn prune_containers(ctx: &Ctx, filters: &Filters) -> anyhow::Result<Pruned> {
     let mut containers: Vec<&ContainerDir> = all
         .iter()
         .filter(|c| filters.matches(&c.config.labels, &c.config.created))
+        // A pod's infra goes with its pod (`pod rm`, `pod prune`).
+        .filter(|c| !c.config.infra)
         .collect();
     // Oldest first, but those sharing another's network before it.
     containers.sort_by_cached_key(|c| {
