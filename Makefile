@@ -59,6 +59,7 @@ bench: build
 	./tests/bench/network.sh
 	./tests/bench/fuse.sh
 	./tests/bench/complete.sh
+	./tests/bench/pod.sh
 
 # Every unsafe block says why it is sound (a `// SAFETY:` comment).
 lint:

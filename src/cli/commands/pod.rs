@@ -727,9 +727,10 @@ fn prune(ctx: &Ctx, args: &PodPruneArgs) -> anyhow::Result<i32> {
     let mut failed = false;
     for p in pods::list(root) {
         let s = seen(p, &all);
-        if !matches!(s.status, PodStatus::Exited | PodStatus::Stopped)
-            && !(s.status == PodStatus::Created && s.containers.iter().all(|c| c.config.infra))
-        {
+        // Nothing running: stopped, or only an infra never started.
+        let idle = matches!(s.status, PodStatus::Exited | PodStatus::Stopped)
+            || (s.status == PodStatus::Created && s.containers.iter().all(|c| c.config.infra));
+        if !idle {
             continue;
         }
         match remove_one(ctx, &s, false, None) {

@@ -194,6 +194,10 @@ pub fn start_infra(ctx: &Ctx, pod: &PodConfig) -> anyhow::Result<()> {
         return Ok(());
     };
     let infra = crecord::lookup(&ctx.paths.root, infra_id)?;
+    // The common case, without try_lock's retries on a held lock.
+    if infra.running_pid()?.is_some() {
+        return Ok(());
+    }
     if let Some(lock) = infra.try_lock()? {
         return crate::container::start::start_detached(ctx, &infra, Some(lock));
     }

@@ -147,7 +147,8 @@ pub fn create(ctx: &Ctx, opts: &PodOptions) -> anyhow::Result<PodDir> {
     for p in &opts.publish {
         mappings.push(ports::parse(p).map_err(|e| usage(format!("{e:#}")))?);
     }
-    if !mappings.is_empty() && !(share.iter().any(|s| s == "net") && network.publishes_ports()) {
+    let publishes = share.iter().any(|s| s == "net") && network.publishes_ports();
+    if !mappings.is_empty() && !publishes {
         return Err(usage(
             "--publish needs the pod to share its network (--share net) on a network that publishes ports (slirp or pasta)",
         ));
