@@ -220,3 +220,50 @@ pub fn start_infra(ctx: &Ctx, pod: &PodConfig) -> anyhow::Result<()> {
         format!("the infra container of pod {} did not start", pod.name),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::pod::record::tests::config;
+
+    #[test]
+    fn members_leave_out_what_the_infra_holds() {
+        let mut pod = config(&crecord::new_id(), "p");
+        assert!(joined_kinds(&pod).is_empty(), "no infra, nothing joined");
+        pod.infra_id = Some(crecord::new_id());
+        assert_eq!(
+            joined_kinds(&pod),
+            [
+                LinuxNamespaceType::Ipc,
+                LinuxNamespaceType::Uts,
+                LinuxNamespaceType::Network
+            ]
+        );
+        pod.share = vec!["pid".into()];
+        assert_eq!(joined_kinds(&pod), [LinuxNamespaceType::Pid]);
+
+        let root = tempfile::tempdir().unwrap();
+        let mut pod = config(&crecord::new_id(), "p");
+        pod.infra_id = Some(crecord::new_id());
+        pod.share = vec!["ipc".into(), "pid".into()];
+        let id = pod.id.clone();
+        record::stage(root.path(), pod).unwrap().publish().unwrap();
+        let mut spec = Spec::default();
+        let kinds = |spec: &Spec| -> Vec<LinuxNamespaceType> {
+            spec.linux()
+                .as_ref()
+                .and_then(|l| l.namespaces().clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n.typ())
+                .collect()
+        };
+        assert!(kinds(&spec).contains(&LinuxNamespaceType::Pid));
+        shape_spec(root.path(), &id, &mut spec).unwrap();
+        let left = kinds(&spec);
+        assert!(!left.contains(&LinuxNamespaceType::Pid), "{left:?}");
+        assert!(!left.contains(&LinuxNamespaceType::Ipc), "{left:?}");
+        assert!(left.contains(&LinuxNamespaceType::Mount), "{left:?}");
+        assert!(shape_spec(root.path(), "nope", &mut spec).is_err());
+    }
+}
