@@ -397,7 +397,6 @@ fn inspect_doc(s: &Seen) -> Doc {
                 }
             }
         }
-        let private = |ns: &str| if config.shares(ns) { "private" } else { "host" };
         fields.push(("InfraContainerID", json!(infra).into()));
         fields.push((
             "InfraConfig",
@@ -412,9 +411,9 @@ fn inspect_doc(s: &Seen) -> Doc {
                 "NoManageHosts": json!(false),
                 "Networks": json!(networks(&s.pod)),
                 "NetworkOptions": Value::Null,
-                "pid_ns": json!(private("pid")),
+                "pid_ns": json!("private"),
                 "userns": json!(if config.userns.is_empty() { "host" } else { config.userns.as_str() }),
-                "uts_ns": json!(private("uts")),
+                "uts_ns": json!("private"),
             },
         ));
         fields.push(("SharedNamespaces", json!(config.share).into()));
@@ -722,9 +721,23 @@ fn prune(ctx: &Ctx, args: &PodPruneArgs) -> anyhow::Result<i32> {
             return Ok(0);
         }
     }
+    let (removed, failed) = prune_idle(ctx);
+    for id in removed {
+        println!("{id}");
+    }
+    if failed {
+        return Err(silent_exit(125));
+    }
+    Ok(0)
+}
+
+/// Remove every pod with nothing running (`pod prune`, `system prune`):
+/// the ids removed, and whether some could not be.
+pub(super) fn prune_idle(ctx: &Ctx) -> (Vec<String>, bool) {
     let root = &ctx.paths.root;
     let all = record::list(root);
     let mut failed = false;
+    let mut removed = Vec::new();
     for p in pods::list(root) {
         let s = seen(p, &all);
         // Nothing running: stopped, or only an infra never started.
@@ -734,17 +747,14 @@ fn prune(ctx: &Ctx, args: &PodPruneArgs) -> anyhow::Result<i32> {
             continue;
         }
         match remove_one(ctx, &s, false, None) {
-            Ok(()) => println!("{}", s.pod.config.id),
+            Ok(()) => removed.push(s.pod.config.id),
             Err(e) => {
                 eprintln!("Error: {}", crate::error::describe(&e));
                 failed = true;
             }
         }
     }
-    if failed {
-        return Err(silent_exit(125));
-    }
-    Ok(0)
+    (removed, failed)
 }
 
 // ---------------------------------------------------------------------------

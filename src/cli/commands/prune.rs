@@ -198,6 +198,14 @@ pub fn system_prune(ctx: &Ctx, args: &SystemPruneArgs) -> anyhow::Result<i32> {
     }
     enter_for_deletion(ctx)?;
     let mut reclaimed = 0;
+    // Pods with nothing running go first, with their containers (Podman).
+    let (pods, pods_failed) = super::pod::prune_idle(ctx);
+    if !pods.is_empty() {
+        println!("Deleted Pods");
+        for id in &pods {
+            println!("{id}");
+        }
+    }
     let containers = prune_containers(ctx, &Filters::default())?;
     if !containers.removed.is_empty() {
         println!("Deleted Containers");
@@ -228,7 +236,7 @@ pub fn system_prune(ctx: &Ctx, args: &SystemPruneArgs) -> anyhow::Result<i32> {
         }
     }
     println!("Total reclaimed space: {}", go_units_size(reclaimed, false));
-    if containers.failed {
+    if containers.failed || pods_failed {
         return Err(crate::error::silent_exit(125));
     }
     Ok(0)
