@@ -644,8 +644,19 @@ fn remove_one(ctx: &Ctx, s: &Seen, force: bool, timeout: Option<u64>) -> anyhow:
             ));
         }
     }
-    if let Some(t) = timeout {
-        stop_one(s, Some(t))?;
+    match timeout {
+        Some(t) => stop_one(s, Some(t))?,
+        // SIGKILL them all at once, then collect each (rather than one
+        // kill and wait after the other).
+        None => {
+            for c in &s.containers {
+                if let Ok(Some(pid)) = c.running_pid() {
+                    remove::mark_stopped_by_user(c);
+                    // SAFETY: kill with plain integers.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
+        }
     }
     let mut ordered: Vec<&ContainerDir> = s.containers.iter().collect();
     ordered.sort_by_key(|c| c.config.infra);
