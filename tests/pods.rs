@@ -394,8 +394,19 @@ fn groups_without_infra_shared_pids_and_new_pods() {
         assert_eq!(pod_field(env, "byfile", "{{.NumContainers}}"), "2");
         env.ok(&["pod", "rm", "-f", "--pod-id-file", file]);
         assert_eq!(env.run(&["pod", "exists", "byfile"]).status.code(), Some(1));
+        let stats = env.ok(&[
+            "pod",
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.PIDS}}",
+            "pids",
+        ]);
+        // A shared pid namespace: each counts every process in it (no cgroups).
+        assert!(stats.contains("sleeper 2"), "[{label}] {stats}");
         // prune takes pods with nothing running.
-        env.ok(&["pod", "stop", "pids"]);
+        env.ok(&["pod", "kill", "pids"]);
+        wait_status(env, "pids", "Exited");
         let pruned = env.ok(&["pod", "prune", "-f"]);
         assert_eq!(pruned.lines().count(), 1, "[{label}] {pruned}");
         assert_eq!(env.run(&["pod", "exists", "pids"]).status.code(), Some(1));
