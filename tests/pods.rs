@@ -313,12 +313,21 @@ fn members_share_localhost_ports_ipc_and_uts_then_go_with_the_pod() {
             })
             .collect();
         assert!(pids.iter().all(|p| alive(p)), "[{label}] {pids:?}");
+        let pod_net = std::fs::read_link(format!("/proc/{}/ns/net", pids[0])).unwrap();
         assert_eq!(env.ok(&["pod", "rm", "-f", "web"]).trim(), id);
         for pid in &pids {
             assert!(!alive(pid), "[{label}] pid {pid} left after pod rm -f");
         }
         let left = processes_naming(&[infra.clone(), server.clone(), id.clone()]);
         assert!(left.is_empty(), "[{label}] {left:?}");
+        // No process is left in the pod's network namespace.
+        let inside: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| std::fs::read_link(e.path().join("ns/net")).ok().as_ref() == Some(&pod_net))
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert!(inside.is_empty(), "[{label}] {pod_net:?}: {inside:?}");
         assert_eq!(env.ok(&["ps", "-aq"]), "");
         assert_eq!(env.ok(&["pod", "ps", "-q"]), "");
         assert_eq!(env.run(&["pod", "exists", "web"]).status.code(), Some(1));
