@@ -9,7 +9,7 @@
 #   `pod rm -f` of a pod with three running containers.
 #
 # Podman needs an infra image: without network access it is given the
-# same busybox image with `sleep` as the infra command (its default pause
+# same busybox image with a `sleep` script as the infra command (its default pause
 # image would be pulled or built with catatonit).
 #
 # Run as root it measures root and, when COVE_BENCH_USER (default covetest)
@@ -51,6 +51,9 @@ mkdir -p "$WORK/rootfs/bin" "$WORK/rootfs/etc" "$WORK/rootfs/tmp"
 cp /bin/busybox "$WORK/rootfs/bin/"
 for a in sh true sleep; do ln -s busybox "$WORK/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/rootfs/etc/passwd"
+# Podman's infra command (one executable, no arguments).
+printf '#!/bin/sh\nexec sleep 1000000\n' >"$WORK/rootfs/bin/pause"
+chmod 755 "$WORK/rootfs/bin/pause"
 tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
 chmod 644 "$WORK/busybox.tar"
 cp "$COVE" "$WORK/cove"
@@ -73,7 +76,7 @@ bench_mode() {
     local pq="" pinfra=""
     if [ -n "$PODMAN" ]; then
         local podman=("${as[@]}" "${envs[@]}" "$PODMAN" "${PODMAN_RUNTIME[@]}" --root "$home/podman" --runroot "$home/podman-run" --storage-driver overlay)
-        pinfra="--infra-image localhost/bb --infra-command sleep,1000000"
+        pinfra="--infra-image localhost/bb --infra-command /bin/pause"
         if "${podman[@]}" import -q "$WORK/busybox.tar" bb >/dev/null 2>"$home/podman.err" &&
             "${podman[@]}" pod create $pinfra --name probe >/dev/null 2>>"$home/podman.err" &&
             "${podman[@]}" run -d --pod probe bb sleep 1 >/dev/null 2>>"$home/podman.err"; then
