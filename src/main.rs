@@ -32,6 +32,11 @@ fn main() {
         let ok = cove::runtime::netns::serve_uplink().is_ok();
         std::process::exit(if ok { 0 } else { 1 });
     }
+    // A pod's infra process (cove re-executed by the runtime to hold the
+    // pod's namespaces): hidden too, never in help.
+    if args.first().map(|a| a.as_os_str()) == Some(cove::runtime::infra::HOLD_COMMAND.as_ref()) {
+        cove::runtime::infra::hold(args.get(1).map_or("".as_ref(), |a| a.as_os_str()));
+    }
     let cli = match cove::cli::parse::parse(args) {
         cove::cli::parse::Parsed::Run(cli) => *cli,
         cove::cli::parse::Parsed::Exit(code) => std::process::exit(code),

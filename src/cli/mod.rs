@@ -18,6 +18,7 @@ mod exec;
 mod files;
 mod manage;
 mod network;
+mod pod;
 mod ps;
 mod run;
 mod volume;
@@ -27,6 +28,7 @@ pub use exec::*;
 pub use files::*;
 pub use manage::*;
 pub use network::*;
+pub use pod::*;
 pub use ps::*;
 pub use run::*;
 pub use volume::*;
@@ -188,6 +190,9 @@ pub enum Command {
     /// Run a command in cove's user namespace (to inspect or remove files
     /// owned by subordinate ids)
     Unshare(UnshareArgs),
+    /// Manage pods: containers sharing namespaces
+    #[command(subcommand)]
+    Pod(PodCommand),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),

@@ -18,7 +18,8 @@ pub struct PsArgs {
     pub external: bool,
     /// Filter: id=, name= (regular expressions), label=KEY[=VALUE],
     /// label!=, status=created|running|exited, exited=CODE, ancestor=IMAGE,
-    /// before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST
+    /// before=CONTAINER, since=CONTAINER, until=TIME, volume=NAME|DEST,
+    /// pod=NAME|ID
     #[arg(short, long, value_name = "FILTER")]
     pub filter: Vec<String>,
     /// Output format: json, table, or a Go template such as {{.ID}} {{.Status}}
@@ -45,6 +46,9 @@ pub struct PsArgs {
     /// Sort the output
     #[arg(long, value_enum, value_name = "KEY")]
     pub sort: Option<PsSort>,
+    /// Show the pod of each container (POD ID and PODNAME columns)
+    #[arg(short, long)]
+    pub pod: bool,
 }
 
 /// `ps --sort` keys, as Podman's.

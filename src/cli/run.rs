@@ -162,6 +162,12 @@ pub struct CreateOpts {
     /// Publish every port the image exposes on a random host port
     #[arg(short = 'P', long)]
     pub publish_all: bool,
+    /// Put the container in a pod: NAME or ID, or new:NAME to create it
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
+    /// Put the container in the pod whose id this file holds
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Option<std::path::PathBuf>,
     /// Name server for the container's /etc/resolv.conf (none: no name server)
     #[arg(long, value_name = "IP")]
     pub dns: Vec<String>,
@@ -249,6 +255,8 @@ impl CreateOpts {
             mac_address: self.mac_address.clone(),
             publish: self.publish.clone(),
             publish_all: self.publish_all,
+            pod: self.pod.clone(),
+            pod_id_file: self.pod_id_file.clone(),
             dns: self.dns.clone(),
             dns_search: self.dns_search.clone(),
             dns_option: self.dns_option.clone(),

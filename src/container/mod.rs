@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod networks;
 pub mod options;
 pub mod pause;
+pub mod pod;
 pub mod procs;
 pub mod record;
 pub mod remove;

@@ -72,6 +72,12 @@ pub struct ContainerConfig {
     /// `-p` and `-P`, as asked (random host ports are picked at each start).
     #[serde(default)]
     pub ports: Vec<crate::network::ports::PortMapping>,
+    /// The pod it belongs to (`--pod`), by id (`container::pod`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// A pod's infra container: cove itself, holding the pod's namespaces.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub infra: bool,
 }
 
 fn default_stop_timeout() -> u64 {
@@ -623,6 +629,8 @@ pub(crate) mod tests {
             healthcheck: None,
             network: Default::default(),
             ports: Vec::new(),
+            pod: None,
+            infra: false,
         }
     }
 

@@ -101,6 +101,10 @@ pub struct CreateOptions {
     pub publish: Vec<String>,
     /// Publish every port the image exposes on a random host port
     pub publish_all: bool,
+    /// The pod to join: NAME or ID, or new:NAME (`container::pod`)
+    pub pod: Option<String>,
+    /// A file holding the id of the pod to join
+    pub pod_id_file: Option<PathBuf>,
     /// Name server for the container's /etc/resolv.conf (none: no name server)
     pub dns: Vec<String>,
     /// Search domain for the container's /etc/resolv.conf ("." for none)
@@ -173,6 +177,8 @@ impl Default for CreateOptions {
             mac_address: Default::default(),
             publish: Default::default(),
             publish_all: Default::default(),
+            pod: Default::default(),
+            pod_id_file: Default::default(),
             dns: Default::default(),
             dns_search: Default::default(),
             dns_option: Default::default(),

@@ -37,7 +37,8 @@ pub fn start_attached(
         None => lock_for_start(container)?,
     };
     let _ = std::fs::remove_file(container.path.join(crate::monitor::STOP_MARKER));
-    let result = run_in_foreground(ctx, container, stdin_open);
+    let result = super::pod::member::ensure_infra(ctx, &container.config)
+        .and_then(|()| run_in_foreground(ctx, container, stdin_open));
     let (code, started_at) = match result {
         Ok(r) => r,
         Err(e) => {
@@ -79,6 +80,7 @@ pub fn start_detached(
     };
     // A stop of the previous run must not keep this one from restarting.
     let _ = std::fs::remove_file(container.path.join(crate::monitor::STOP_MARKER));
+    super::pod::member::ensure_infra(ctx, &container.config)?;
     crate::monitor::spawn(ctx, &container.config.id, lock)
 }
 
@@ -239,6 +241,9 @@ pub fn build_plan(
     container: &ContainerDir,
     stdio: ContainerStdio,
 ) -> anyhow::Result<LaunchPlan> {
+    if container.config.infra {
+        return super::pod::infra::launch_plan(container, stdio);
+    }
     let spec = container.spec()?;
     let config = &container.config;
     let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
@@ -286,13 +291,15 @@ pub fn build_plan(
             }
         }
     }
-    let mut join = match &config.network {
-        crate::network::NetworkMode::Container { id } => Some(super::shared_network::pin(
-            &ctx.paths.root,
-            id,
-            &config.name,
-        )?),
-        _ => None,
+    let mut join = match (
+        super::pod::member::join(&ctx.paths.root, config)?,
+        &config.network,
+    ) {
+        (Some(infra), _) => Some(infra),
+        (None, crate::network::NetworkMode::Container { id }) => Some(
+            super::shared_network::pin(&ctx.paths.root, id, &config.name)?,
+        ),
+        (None, _) => None,
     };
     // User networks: the container makes its namespaces in the network
     // host's user namespace (rootless), which can then give it a veth.
@@ -332,6 +339,7 @@ pub fn build_plan(
         pasta: None,
         join,
         bridge,
+        infra: false,
     };
     Ok(plan)
 }

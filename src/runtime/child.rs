@@ -100,6 +100,13 @@ fn setup(
     if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
         allow_ping();
     }
+    if plan.infra {
+        return Ok(super::infra::exec_holder(
+            plan,
+            has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Uts),
+            has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network),
+        ));
+    }
     prepare_filesystem(&Kernel, &plan.spec, &plan.copy_ups, &plan.devices, || {
         plan.rootfs.mount()
     })?;
@@ -235,7 +242,7 @@ fn prepare_filesystem(
     Ok(())
 }
 
-fn connect_stdio(stdio: &super::ContainerStdio) -> anyhow::Result<()> {
+pub(super) fn connect_stdio(stdio: &super::ContainerStdio) -> anyhow::Result<()> {
     use super::ContainerStdio;
     let (stdin, out) = match stdio {
         ContainerStdio::Inherit { keep_stdin: true } => return Ok(()),
@@ -279,7 +286,7 @@ pub(super) fn redirect_stdin_to_null() -> anyhow::Result<()> {
 }
 
 /// `ip link set lo up`, with the ioctl the kernel has had forever.
-fn loopback_up() -> anyhow::Result<()> {
+pub(super) fn loopback_up() -> anyhow::Result<()> {
     // SAFETY: plain socket/ioctl calls on a zeroed, correctly sized ifreq.
     unsafe {
         let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);

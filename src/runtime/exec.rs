@@ -163,8 +163,21 @@ impl Target {
 
     /// Keep only the network namespace and, where it differs from ours,
     /// the user namespace that owns it (`--network container:NAME`).
-    pub fn network_only(mut self) -> Target {
-        self.namespaces &= CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET;
+    pub fn network_only(self) -> Target {
+        self.narrowed_to(&["net"])
+    }
+
+    /// Keep only the namespaces named as in /proc/<pid>/ns (`net`, `ipc`,
+    /// `uts`, `pid`…) and, where it differs from ours, the user namespace
+    /// that owns them (a pod's members joining its infra).
+    pub fn narrowed_to(mut self, names: &[&str]) -> Target {
+        let mut keep = CloneFlags::CLONE_NEWUSER;
+        for (name, flag) in NAMESPACES {
+            if names.contains(&name) {
+                keep |= flag;
+            }
+        }
+        self.namespaces &= keep;
         self
     }
 

@@ -11,6 +11,7 @@
 pub mod caps;
 mod child;
 pub mod exec;
+pub mod infra;
 pub mod init;
 pub mod mounts;
 pub mod netns;
@@ -67,6 +68,9 @@ pub struct LaunchPlan {
     /// User networks: the network host attaches the container (in its new
     /// network namespace) before its command starts.
     pub bridge: Option<netns::BridgePlan>,
+    /// A pod's infra: no root filesystem and no command; the child holds
+    /// the namespaces as cove itself (see [`infra`]).
+    pub infra: bool,
 }
 
 /// The container's standard streams when it has no terminal.

@@ -16,6 +16,7 @@ mod inspect;
 mod login;
 mod logs;
 mod network;
+mod pod;
 mod port;
 mod prune;
 mod ps;
@@ -49,6 +50,7 @@ pub(crate) fn format_sample(names: &[&str]) -> Option<serde_json::Value> {
         ["history"] | ["image", "history"] => Some(images::history_format_sample()),
         ["system", "df"] => Some(df::format_sample()),
         ["network", "ls" | "list" | "inspect"] => Some(network::format_sample()),
+        ["pod", "ps" | "ls" | "list"] => Some(pod::format_sample()),
         _ => None,
     }
 }
@@ -140,6 +142,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(a) => system::info(&ctx, &a),
         Command::Events(a) => events::events(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
+        Command::Pod(sub) => pod::dispatch(&ctx, sub),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::Network(sub) => network::dispatch(&ctx, sub),
         Command::System(sub) => match sub {

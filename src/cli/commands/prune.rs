@@ -108,6 +108,8 @@ fn prune_containers(ctx: &Ctx, filters: &Filters) -> anyhow::Result<Pruned> {
     let mut containers: Vec<&ContainerDir> = all
         .iter()
         .filter(|c| filters.matches(&c.config.labels, &c.config.created))
+        // A pod's infra goes with its pod (`pod rm`, `pod prune`).
+        .filter(|c| !c.config.infra)
         .collect();
     // Oldest first, but those sharing another's network before it.
     containers.sort_by_cached_key(|c| {
@@ -196,6 +198,14 @@ pub fn system_prune(ctx: &Ctx, args: &SystemPruneArgs) -> anyhow::Result<i32> {
     }
     enter_for_deletion(ctx)?;
     let mut reclaimed = 0;
+    // Pods with nothing running go first, with their containers (Podman).
+    let (pods, pods_failed) = super::pod::prune_idle(ctx);
+    if !pods.is_empty() {
+        println!("Deleted Pods");
+        for id in &pods {
+            println!("{id}");
+        }
+    }
     let containers = prune_containers(ctx, &Filters::default())?;
     if !containers.removed.is_empty() {
         println!("Deleted Containers");
@@ -226,7 +236,7 @@ pub fn system_prune(ctx: &Ctx, args: &SystemPruneArgs) -> anyhow::Result<i32> {
         }
     }
     println!("Total reclaimed space: {}", go_units_size(reclaimed, false));
-    if containers.failed {
+    if containers.failed || pods_failed {
         return Err(crate::error::silent_exit(125));
     }
     Ok(0)

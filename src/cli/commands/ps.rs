@@ -35,6 +35,8 @@ struct Item {
     /// Creation time, for ordering.
     created: i64,
     sizes: Option<Sizes>,
+    /// The name of its pod, if any.
+    pod_name: String,
 }
 
 pub fn ps(ctx: &Ctx, args: &PsArgs) -> anyhow::Result<i32> {
@@ -59,6 +61,7 @@ pub fn ps(ctx: &Ctx, args: &PsArgs) -> anyhow::Result<i32> {
         Ok(catalog.clone().unwrap_or_default())
     };
     let filters = Filters::parse(root, &args.filter, &mut load_catalog)?;
+    let mut pod_names = PodNames::default();
     let last = if args.latest { 1 } else { last };
     // As Podman: --last, and a status filter, look at every container.
     let all = args.all || last > 0 || filters.has_status();
@@ -72,11 +75,13 @@ pub fn ps(ctx: &Ctx, args: &PsArgs) -> anyhow::Result<i32> {
             continue;
         }
         let created = created_nanos(&container.config.created);
+        let pod_name = pod_names.name_of(root, &container);
         items.push(Item {
             container,
             live,
             created,
             sizes: None,
+            pod_name,
         });
     }
     // Oldest first (Podman's `--sort created`); ties by id, so the order
@@ -132,13 +137,35 @@ pub fn ps(ctx: &Ctx, args: &PsArgs) -> anyhow::Result<i32> {
             row(item, args.no_trunc, now)
         })
         .collect();
-    let table = if args.size {
-        format!("{PS_TABLE}\t{{{{.Size}}}}")
-    } else {
-        PS_TABLE.to_string()
-    };
+    let mut table = PS_TABLE.to_string();
+    if args.pod {
+        table.push_str("\t{{.Pod}}\t{{.PodName}}");
+    }
+    if args.size {
+        table.push_str("\t{{.Size}}");
+    }
     output::print_rows(&rows, format, &table, PS_HEADERS, args.noheading)?;
     Ok(0)
+}
+
+/// Pod names by id, each pod read once.
+#[derive(Default)]
+struct PodNames(std::collections::HashMap<String, String>);
+
+impl PodNames {
+    fn name_of(&mut self, root: &std::path::Path, c: &ContainerDir) -> String {
+        let Some(id) = &c.config.pod else {
+            return String::new();
+        };
+        self.0
+            .entry(id.clone())
+            .or_insert_with(|| {
+                crate::container::pod::record::lookup(root, id)
+                    .map(|p| p.config.name)
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
 }
 
 fn created_nanos(created: &str) -> i64 {
@@ -212,15 +239,15 @@ fn json_entry(item: &Item, now: i64) -> Doc {
         "Id": json!(c.id),
         "Image": json!(image_name(&item.container)),
         "ImageID": json!(crate::util::digest::short_id_full(&c.image_id)),
-        "IsInfra": json!(false),
+        "IsInfra": json!(c.infra),
         "Labels": labels,
         "Mounts": json!(c.create_info.user_volumes),
         "Names": json!([c.name]),
         "Namespaces": json!({}),
         "Networks": json!([]),
         "Pid": json!(live.pid.unwrap_or(0)),
-        "Pod": json!(""),
-        "PodName": json!(""),
+        "Pod": json!(c.pod.clone().unwrap_or_default()),
+        "PodName": json!(item.pod_name),
         "Ports": if live.ports.is_empty() {
             Value::Null
         } else {
@@ -291,11 +318,11 @@ fn row(item: &Item, no_trunc: bool, now: i64) -> Value {
         "Size": size,
         "Ports": crate::network::ports::ps_text(&live.ports),
         "Networks": "",
-        "Pod": "",
-        "PodName": "",
+        "Pod": c.pod.as_deref().map(|p| shown_id(p, no_trunc)).unwrap_or(""),
+        "PodName": item.pod_name,
         "Restarts": "0",
         "AutoRemove": c.rm,
-        "IsInfra": false,
+        "IsInfra": c.infra,
         "CIDFile": "",
         "Namespaces": {},
     })
@@ -325,6 +352,7 @@ pub(super) fn format_sample() -> Option<Value> {
         live: inspect::Live::from_state(&crate::container::record::State::created()),
         created: 0,
         sizes: None,
+        pod_name: String::new(),
     };
     Some(row(&item, false, 0))
 }
@@ -389,7 +417,9 @@ enum Filter {
     Volume(Vec<String>),
     /// `restart-policy=`: the policies' names (`no` for none).
     RestartPolicy(Vec<String>),
-    /// Pods, networks, health checks: cove containers have none.
+    /// In one of these pods (ids).
+    Pod(Vec<String>),
+    /// Networks, health checks: cove containers have none.
     Nothing,
 }
 
@@ -501,7 +531,14 @@ impl Filters {
                     }
                     Filter::RestartPolicy(values)
                 }
-                "pod" | "network" | "health" => Filter::Nothing,
+                "pod" => Filter::Pod(
+                    values
+                        .iter()
+                        .filter_map(|v| crate::container::pod::record::lookup(root, v).ok())
+                        .map(|p| p.config.id)
+                        .collect(),
+                ),
+                "network" | "health" => Filter::Nothing,
                 _ => return Err(exit_error(125, format!("{key} is an invalid filter"))),
             });
         }
@@ -562,6 +599,7 @@ impl Filter {
                     .iter()
                     .any(|v| v == name || (name == "no" && v == "none"))
             }
+            Filter::Pod(ids) => config.pod.as_ref().is_some_and(|p| ids.contains(p)),
             Filter::Nothing => false,
         }
     }
@@ -642,6 +680,8 @@ mod tests {
                 healthcheck: None,
                 network: Default::default(),
                 ports: Vec::new(),
+                pod: None,
+                infra: false,
             },
         }
     }
@@ -771,6 +811,7 @@ mod tests {
                 rw: 10,
                 root_fs: 20,
             }),
+            pod_name: String::new(),
         };
         let now = inspect::unix_time(Some("2024-01-01T00:05:00Z"));
         let text = inspect::to_json(&json_entry(&item, now), b"  ").unwrap();

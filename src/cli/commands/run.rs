@@ -217,7 +217,11 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
     }
     let all = record::list(&ctx.paths.root);
     let mut targets: Vec<String> = if args.all {
-        all.iter().map(|c| c.config.id.clone()).collect()
+        // A pod's infra goes with its pod (`pod rm`).
+        all.iter()
+            .filter(|c| !c.config.infra)
+            .map(|c| c.config.id.clone())
+            .collect()
     } else {
         args.containers.clone()
     };
@@ -242,6 +246,11 @@ pub fn remove(ctx: &Ctx, args: &RmArgs) -> anyhow::Result<i32> {
                 continue;
             }
         };
+        if let Err(e) = crate::container::pod::check_not_infra(&ctx.paths.root, &container) {
+            eprintln!("Error: {}", crate::error::describe(&e));
+            worst = worst.max(125);
+            continue;
+        }
         // Those sharing its network would be left unable to start.
         if let Err(e) =
             crate::container::shared_network::check_no_dependents(&all, &removed, &container)

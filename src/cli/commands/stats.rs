@@ -98,7 +98,7 @@ impl Stats {
     }
 
     /// The row for templates: Podman's field and method names.
-    fn row(&self, c: &ContainerDir, no_trunc: bool) -> Value {
+    pub(super) fn row(&self, c: &ContainerDir, no_trunc: bool) -> Value {
         let s = &self.sample;
         let id = if no_trunc {
             c.config.id.clone()

@@ -15,7 +15,7 @@ const DEFAULT: &[&str] = &[
 
 /// What a row needs besides the process: the container's passwd and
 /// group files (to name ids) and the clock.
-struct Env {
+pub(super) struct Env {
     passwd: String,
     group: String,
     host_passwd: String,
@@ -26,7 +26,7 @@ struct Env {
     now: std::time::SystemTime,
 }
 
-type Column = fn(&Proc, &Env) -> String;
+pub(super) type Column = fn(&Proc, &Env) -> String;
 
 /// Descriptor names (ps style and AIX), their header, and the value.
 const DESCRIPTORS: &[(&str, &str, &str, Column)] = &[
@@ -86,13 +86,39 @@ pub fn top(ctx: &Ctx, args: &TopArgs) -> anyhow::Result<i32> {
             "top can only be used on running containers",
         ));
     };
+    let mut text = columns
+        .iter()
+        .map(|(header, _)| *header)
+        .collect::<Vec<_>>()
+        .join("\t");
+    text.push('\n');
+    for (_, row) in rows(&container, pid1, &columns)? {
+        text.push_str(&row.join("\t"));
+        text.push('\n');
+    }
+    print!("{}", crate::cli::template::align_columns(&text));
+    Ok(0)
+}
+
+/// The columns' headers (for `pod top`, which shows several containers).
+pub(super) fn headers(columns: &[(&'static str, Column)]) -> Vec<&'static str> {
+    columns.iter().map(|(header, _)| *header).collect()
+}
+
+/// One row of `columns` per process of the container whose pid 1 is
+/// `pid1`, with the process's host pid.
+pub(super) fn rows(
+    container: &record::ContainerDir,
+    pid1: i32,
+    columns: &[(&'static str, Column)],
+) -> anyhow::Result<Vec<(i32, Vec<String>)>> {
     let processes = procs::container_processes(pid1)?;
     let fuse = container.config.driver == crate::storage::Driver::Fuse;
     let read_etc = |file: &str| {
         // A FUSE root mounted in the container's user namespace refuses
         // processes outside it: read from inside.
         if fuse {
-            return read_inside(&container, file).unwrap_or_default();
+            return read_inside(container, file).unwrap_or_default();
         }
         crate::container::user::read_rootfs_file(
             std::path::Path::new(&format!("/proc/{pid1}/root")),
@@ -113,19 +139,15 @@ pub fn top(ctx: &Ctx, args: &TopArgs) -> anyhow::Result<i32> {
         page_size: procs::page_size(),
         now: std::time::SystemTime::now(),
     };
-    let mut text = columns
+    Ok(processes
         .iter()
-        .map(|(header, _)| *header)
-        .collect::<Vec<_>>()
-        .join("\t");
-    text.push('\n');
-    for p in &processes {
-        let row: Vec<String> = columns.iter().map(|(_, f)| f(p, &env)).collect();
-        text.push_str(&row.join("\t"));
-        text.push('\n');
-    }
-    print!("{}", crate::cli::template::align_columns(&text));
-    Ok(0)
+        .map(|p| {
+            (
+                p.host_pid,
+                columns.iter().map(|(_, f)| f(p, &env)).collect(),
+            )
+        })
+        .collect())
 }
 
 /// The most recently created container (`--latest`).
@@ -138,7 +160,7 @@ pub fn latest(ctx: &Ctx) -> anyhow::Result<record::ContainerDir> {
 
 /// Columns for the descriptors given (each argument may hold several,
 /// separated by commas or blanks); Podman's default without any.
-fn parse_descriptors(words: &[String]) -> anyhow::Result<Vec<(&'static str, Column)>> {
+pub(super) fn parse_descriptors(words: &[String]) -> anyhow::Result<Vec<(&'static str, Column)>> {
     let names: Vec<String> = if words.is_empty() {
         DEFAULT.iter().map(|s| s.to_string()).collect()
     } else {

@@ -307,6 +307,7 @@ fn positional(line: &Line, objects: &Objects, cur: &str) -> Answer {
         "IMAGE" | "REPOSITORY" if !matches!(command, "commit" | "import") => objects.images(cur),
         "VOLUME" => objects.volumes(cur),
         "NETWORK" => objects.named_networks(cur),
+        "POD" => objects.pods(cur),
         "NAME" if command == "inspect" => {
             let mut all = objects.containers(Want::All, cur);
             all.extend(objects.images(cur));
@@ -355,6 +356,7 @@ fn values(line: &Line, objects: &Objects, arg: &Arg, cur: &str, prefix: &str) ->
     let flag = arg.get_long().unwrap_or_default();
     let mut answer = match flag {
         "network" | "net" => objects.network_modes(cur),
+        "pod" => no_files(objects.pods(cur)),
         "userns" => fixed(
             cur,
             &[

@@ -171,6 +171,22 @@ impl Objects {
         out
     }
 
+    /// Pod names, from `pods/names/` (an index, as containers' names).
+    pub fn pods(&self, cur: &str) -> Vec<Candidate> {
+        let dir = crate::container::pod::record::pods_dir(&self.root).join("names");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Candidate> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.starts_with(cur))
+            .map(|n| Candidate::new(n, if self.describe { "pod" } else { "" }))
+            .collect();
+        out.sort_by(|a, b| a.value.cmp(&b.value));
+        out
+    }
+
     /// `-v`: a volume name or a host path, then `:` and the path inside.
     pub fn volume_spec(&self, cur: &str) -> Answer {
         if cur.contains(':') || cur.starts_with(['/', '.', '~']) {

@@ -52,9 +52,39 @@ fn replace(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The id maps of a container made with `--userns userns`, and the
+/// store's: (container, storage). A pod's infra is made with them.
+pub fn id_maps_for(
+    userns: &str,
+) -> anyhow::Result<(
+    Option<crate::sys::userns::IdMaps>,
+    Option<crate::sys::userns::IdMaps>,
+)> {
+    let mode =
+        crate::container::options::parse_userns(userns).map_err(|e| usage(format!("{e:#}")))?;
+    let ids = identity::plan(&mode)?;
+    Ok((ids.id_maps, ids.storage_maps))
+}
+
 /// Create the container described by `opts`; the image is pulled first
-/// when the pull policy says so.
+/// when the pull policy says so. With `--pod` the options are the pod
+/// member's (`pod::member::options`); a pod made for `--pod new:` goes
+/// again if the container cannot be made.
 pub fn create(
+    ctx: &Ctx,
+    opts: &CreateOptions,
+) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
+    let Some((member, new_pod)) = super::pod::member::options(ctx, opts)? else {
+        return create_one(ctx, opts);
+    };
+    let result = create_one(ctx, &member);
+    if let (Err(_), Some(pod)) = (&result, new_pod) {
+        super::pod::remove_unused(ctx, &pod);
+    }
+    result
+}
+
+fn create_one(
     ctx: &Ctx,
     opts: &CreateOptions,
 ) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
@@ -181,6 +211,9 @@ pub fn create(
         rootfs: final_dir.join("rootfs"),
     };
     let mut spec = spec::build(&input)?;
+    if let Some(pod) = &opts.pod {
+        super::pod::member::shape_spec(root, pod, &mut spec)?;
+    }
     let keep_id_files = match flags.userns {
         UsernsMode::KeepId { .. } => Some(identity::keep_id_etc_files(
             passwd.as_deref(),
@@ -230,6 +263,8 @@ pub fn create(
         healthcheck: flags.healthcheck.clone(),
         network: flags.network.clone(),
         ports: published,
+        pod: opts.pod.clone(),
+        infra: false,
     };
     let (hosts, resolv) = network::etc_files(
         root,
