@@ -955,7 +955,7 @@ impl Builder<'_> {
             env,
             workdir: Some(state.workdir()),
             user: user.map(str::to_string),
-            network,
+            network: network.into_iter().collect(),
             log_driver: Some("passthrough".into()),
             volume: run_mounts.volumes.clone(),
             tmpfs: run_mounts.tmpfs.clone(),

@@ -159,6 +159,7 @@ pub fn launch_plan(container: &ContainerDir, stdio: ContainerStdio) -> anyhow::R
         network: None,
         pasta: None,
         join: None,
+        bridge: None,
         infra: true,
     })
 }

@@ -53,7 +53,7 @@ pub fn options(
                 &super::PodOptions {
                     name: Some(name.to_string()),
                     infra: true,
-                    network: out.network.take(),
+                    network: std::mem::take(&mut out.network).into_iter().next(),
                     publish: std::mem::take(&mut out.publish),
                     userns: out.userns.clone(),
                     create_command: std::env::args().collect(),
@@ -79,7 +79,7 @@ pub fn options(
             }
         }
         if config.shares("net") {
-            if out.network.is_some() {
+            if !out.network.is_empty() {
                 return Err(invalid(
                     "networks must be defined when the pod is created: network cannot be configured when it is shared with a pod",
                 ));
@@ -89,7 +89,7 @@ pub fn options(
                     "published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
                 ));
             }
-            out.network = Some(format!("container:{infra}"));
+            out.network = vec![format!("container:{infra}")];
         }
         if config.shares("uts") {
             if out.hostname.is_some() {

@@ -138,6 +138,13 @@ pub fn create(ctx: &Ctx, opts: &PodOptions) -> anyhow::Result<PodDir> {
             "--network container: a pod's network cannot be another container's; give the pod its own (slirp, pasta, host or none)",
         ));
     }
+    // SEAM(net): the infra is launched without the user-network attach
+    // step (`LaunchPlan::bridge`); until it has one, say so plainly.
+    if matches!(network, NetworkMode::Bridge { .. }) {
+        return Err(usage(
+            "--network NAME: pods on user-defined networks are not supported yet; create the pod on slirp, pasta, host or none, or run the containers on the network without a pod",
+        ));
+    }
     if matches!(network, NetworkMode::Pasta { .. }) && crate::sys::userns::is_root() {
         return Err(usage(
             "--network pasta is only supported for rootless containers (pasta will not run as root); use slirp",
