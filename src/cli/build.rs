@@ -8,7 +8,8 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone)]
 pub struct BuildArgs {
     /// The build context: a directory (default: the current one)
-    #[arg(value_name = "CONTEXT")]
+    // Its own id: the global `--context` (Docker's) is `context`.
+    #[arg(id = "build_context", value_name = "CONTEXT")]
     pub context: Option<PathBuf>,
     /// Name the image (repeatable)
     #[arg(short, long = "tag", value_name = "NAME")]

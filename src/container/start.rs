@@ -291,16 +291,17 @@ pub fn build_plan(
             }
         }
     }
-    let mut join = match (
-        super::pod::member::join(&ctx.paths.root, config)?,
-        &config.network,
-    ) {
-        (Some(infra), _) => Some(infra),
-        (None, crate::network::NetworkMode::Container { id }) => Some(
-            super::shared_network::pin(&ctx.paths.root, id, &config.name)?,
-        ),
-        (None, _) => None,
-    };
+    let mut join =
+        match (
+            super::pod::member::join(&ctx.paths.root, config)?,
+            &config.network,
+        ) {
+            (Some(infra), _) => Some(infra),
+            (None, crate::network::NetworkMode::Container { id }) => Some(
+                super::shared_network::pin(&ctx.paths.root, id, &config.name)?,
+            ),
+            (None, _) => None,
+        };
     // User networks: the container makes its namespaces in the network
     // host's user namespace (rootless), which can then give it a veth.
     let bridge = match &config.network {
