@@ -375,6 +375,21 @@ fn values(line: &Line, objects: &Objects, arg: &Arg, cur: &str, prefix: &str) ->
                 ("unless-stopped", "always, unless stopped by you"),
             ],
         ),
+        // A string since Podman's names and shapes are checked by hand
+        // (cli::commands::global), so clap has no list to offer.
+        "log-level" => fixed(
+            cur,
+            &[
+                ("trace", ""),
+                ("debug", ""),
+                ("info", ""),
+                ("warn", ""),
+                ("warning", ""),
+                ("error", ""),
+                ("fatal", ""),
+                ("panic", ""),
+            ],
+        ),
         "signal" | "stop-signal" => no_files(signals(cur)),
         "volume" if arg.get_short() == Some('v') => objects.volume_spec(cur),
         "condition" => no_files(
