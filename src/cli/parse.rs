@@ -17,12 +17,17 @@ pub fn command() -> clap::Command {
 fn cobra_like(cmd: clap::Command) -> clap::Command {
     let mut cmd = cmd.args_override_self(true).mut_args(|arg| {
         if matches!(arg.get_action(), ArgAction::SetTrue) {
-            // `--rm`, `--rm=true`, `--rm=false`: cobra's bool flags.
+            // `--rm`, `--rm=true`, `--rm=false`: cobra's bool flags. One
+            // that defaults to true (`cp --archive`) keeps its default.
+            let default = match arg.get_default_values() {
+                [] => "false".to_string(),
+                [v, ..] => v.to_string_lossy().into_owned(),
+            };
             arg.action(ArgAction::Set)
                 .num_args(0..=1)
                 .require_equals(true)
                 .default_missing_value("true")
-                .default_value("false")
+                .default_value(default)
                 .hide_default_value(true)
                 .hide_possible_values(true)
                 .value_name("BOOL")
@@ -239,6 +244,17 @@ mod tests {
         assert!(r.create.interactive && r.create.tty && r.detach);
         // A repeated bool flag keeps the last too.
         assert!(!run_args(parse_ok(&["run", "-d", "--detach=false", "img"])).detach);
+    }
+
+    #[test]
+    fn bool_flags_that_default_to_true_keep_it() {
+        let archive = |args: &[&str]| match parse_ok(args).command {
+            Command::Cp(c) => c.archive,
+            _ => panic!("not cp"),
+        };
+        assert!(archive(&["cp", "-", "s:/a"]));
+        assert!(archive(&["cp", "-a", "-", "s:/a"]));
+        assert!(!archive(&["cp", "--archive=false", "-", "s:/a"]));
     }
 
     #[test]
