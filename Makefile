@@ -45,7 +45,7 @@ uninstall:
 # and run cove as root and, when run as root, also as the unprivileged
 # user COVE_TEST_USER (default covetest, created by .ci/run).
 test:
-	$(CARGO) test --release -- --test-threads=2
+	$(CARGO) test --release --no-fail-fast -- --test-threads=2
 
 unit-test:
 	$(CARGO) test --release --lib --bins
