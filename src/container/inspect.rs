@@ -520,7 +520,7 @@ pub fn doc_from_spec(
         None => (String::new(), Vec::new()),
     };
     let path_of = |name: &str| container.path.join(name).display().to_string();
-    let mounts = user_mounts(container, &spec);
+    let mounts = user_mounts(container, spec);
     let image_name = config.image_name.clone().unwrap_or(config.image.clone());
     let image_id = crate::util::digest::short_id_full(&config.image_id).to_string();
 
@@ -590,7 +590,7 @@ pub fn doc_from_spec(
     // Records made before cove had a network say none; the spec knows.
     // User networks: Podman's mode name is "bridge".
     let network_mode = match &config.network {
-        NetworkMode::None if !has_namespace(&spec, "network") => "host".to_string(),
+        NetworkMode::None if !has_namespace(spec, "network") => "host".to_string(),
         NetworkMode::Container { id } => format!("container:{id}"),
         mode => mode.name().to_string(),
     };
@@ -694,7 +694,7 @@ pub fn doc_from_spec(
             ));
         }
     }
-    let (cap_add, cap_drop) = cap_changes(&spec, info.privileged);
+    let (cap_add, cap_drop) = cap_changes(spec, info.privileged);
     let ulimits: Vec<Doc> = spec["process"]["rlimits"]
         .as_array()
         .into_iter()
@@ -719,7 +719,7 @@ pub fn doc_from_spec(
         })
         .collect();
     let private_or_host = |ns: &str| {
-        json!(if has_namespace(&spec, ns) {
+        json!(if has_namespace(spec, ns) {
             "private"
         } else {
             "host"
@@ -756,7 +756,7 @@ pub fn doc_from_spec(
         "DnsSearch": json!([]),
         "ExtraHosts": json!([]),
         "GroupAdd": json!(info.group_add),
-        "IpcMode": json!(if has_namespace(&spec, "ipc") {
+        "IpcMode": json!(if has_namespace(spec, "ipc") {
             "shareable"
         } else {
             "host"
@@ -768,7 +768,7 @@ pub fn doc_from_spec(
         "PidMode": private_or_host("pid"),
         "Privileged": json!(info.privileged),
         "PublishAllPorts": json!(false),
-        "ReadonlyRootfs": json!(spec["root"]["readonly"].as_bool().unwrap_or(false)),
+        "ReadonlyRootfs": json!(&spec["root"]["readonly"].as_bool().unwrap_or(false)),
         "SecurityOpt": json!(info.security_opt),
         "Tmpfs": json!(tmpfs),
         "UTSMode": private_or_host("uts"),
