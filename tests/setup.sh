@@ -36,7 +36,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
-    passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev hyperfine \
+    passt dnsmasq-base iperf3 iproute2 fuse-overlayfs libacl1-dev hyperfine \
     zsh fish bash-completion >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true

@@ -34,19 +34,23 @@ pub fn pause(c: &ContainerDir) -> anyhow::Result<()> {
     }
     let key = run_key(c).unwrap_or_default();
     std::fs::write(marker(c), key)?;
-    // Processes forked between listing and stopping are caught by the next
-    // pass; a stopped process forks no more.
-    for _ in 0..3 {
-        let mut fresh = false;
-        for p in processes(pid) {
-            if !is_stopped(p) {
-                signal(p, libc::SIGSTOP);
-                fresh = true;
-            }
-        }
-        if !fresh {
+    // SIGSTOP is delivered when the target is next scheduled, so wait until
+    // each process shows as stopped before saying "paused". Processes forked
+    // between listing and stopping are caught by the next pass; a stopped
+    // process forks no more.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let running: Vec<i32> = processes(pid)
+            .into_iter()
+            .filter(|p| !is_stopped(*p))
+            .collect();
+        if running.is_empty() || std::time::Instant::now() > deadline {
             break;
         }
+        for p in &running {
+            signal(*p, libc::SIGSTOP);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
     Ok(())
 }
@@ -152,10 +156,11 @@ fn tasks(pid: i32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// State T (stopped) in /proc/PID/stat.
+/// Whether a process no longer runs: stopped (T, or t under a tracer),
+/// a zombie, or gone.
 fn is_stopped(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| crate::container::procs::parse_stat(&s))
-        .is_some_and(|st| st.state == 'T')
+        .is_none_or(|st| matches!(st.state, 'T' | 't' | 'Z' | 'X'))
 }

@@ -154,7 +154,9 @@ impl Network {
 
     /// The container is gone: keep the ports' sockets for a restart.
     pub fn stop(&mut self) {
-        self.bridge.take();
+        if let Some(bridge) = self.bridge.take() {
+            bridge.detach();
+        }
         if let Kind::Slirp {
             idle,
             stack,

@@ -54,6 +54,15 @@ impl Attached {
             None => anyhow::bail!("the network host went away"),
         }
     }
+
+    /// The container has exited: wait until the host has let go of it
+    /// (a host that is gone has let go too).
+    pub fn detach(self) {
+        let request = serde_json::to_vec(&Request::Detach).unwrap_or_default();
+        if host::send(self.conn.as_fd(), &request, None).is_ok() {
+            let _ = host::receive(self.conn.as_fd());
+        }
+    }
 }
 
 /// What the container needs from the network host at launch.

@@ -74,6 +74,10 @@ pub enum Request {
     /// socket comes with the message; connections to it are relayed to
     /// the container's `port` on its first network.
     Publish { port: u16 },
+    /// This connection's container has exited: let go of it (its
+    /// addresses, names and published ports) before replying, so that a
+    /// restart finds its host ports free.
+    Detach,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -655,6 +659,12 @@ impl Host {
                 }
                 _ => Reply::Failed("publish: no container or no socket".into()),
             },
+            Ok(Request::Detach) => {
+                if let Some(m) = self.clients[i].member.take() {
+                    self.detach(m);
+                }
+                Reply::Attached(Vec::new())
+            }
             Ok(Request::Disconnect { id, network }) => match self.disconnect(&id, &network) {
                 Ok(ifaces) => Reply::Attached(ifaces),
                 Err(e) => Reply::Failed(format!("{e:#}")),
@@ -678,9 +688,18 @@ impl Host {
         // A leftover of an earlier host in this namespace cannot exist
         // (the namespace is new), but a failed attach may have left one.
         self.netlink.delete_link(name)?;
-        let index = self
-            .netlink
-            .add_bridge(name, Some(network.mtu().unwrap_or(DEFAULT_MTU)))?;
+        // The gateway's MAC follows from its address, as a container's does.
+        let gateway = network
+            .subnets
+            .iter()
+            .map(|s| s.gateway.unwrap_or(s.subnet.network()))
+            .next()
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let index = self.netlink.add_bridge(
+            name,
+            Some(network.mtu().unwrap_or(DEFAULT_MTU)),
+            mac_for(&gateway),
+        )?;
         for s in &network.subnets {
             if let Some(gw) = s.gateway {
                 if let Err(e) = self.netlink.add_address(index, gw, s.subnet.prefix()) {

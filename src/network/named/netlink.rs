@@ -200,13 +200,22 @@ impl Netlink {
         }
     }
 
-    /// A bridge named `name`, up.
-    pub fn add_bridge(&mut self, name: &str, mtu: Option<u32>) -> anyhow::Result<i32> {
+    /// A bridge named `name` with the address `mac`, up. A bridge given
+    /// no address takes its lowest port's and changes it when that port
+    /// goes, which strands every container's cached neighbour entry for
+    /// the gateway: an address set here stays.
+    pub fn add_bridge(
+        &mut self,
+        name: &str,
+        mtu: Option<u32>,
+        mac: [u8; 6],
+    ) -> anyhow::Result<i32> {
         let mut m = Msg::new(
             libc::RTM_NEWLINK,
             (libc::NLM_F_CREATE | libc::NLM_F_EXCL) as u16,
         );
         m.ifinfo(0, 0, 0).attr_str(IFLA_IFNAME, name);
+        m.attr(IFLA_ADDRESS, &mac);
         if let Some(mtu) = mtu {
             m.attr_u32(IFLA_MTU, mtu);
         }
