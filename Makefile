@@ -57,6 +57,7 @@ bench: build
 	./tests/bench/run.sh
 	./tests/bench/start.sh
 	./tests/bench/network.sh
+	./tests/bench/networks.sh
 	./tests/bench/fuse.sh
 	./tests/bench/complete.sh
 	./tests/bench/build.sh
