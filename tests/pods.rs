@@ -471,3 +471,68 @@ fn bad_input_is_refused_with_nothing_half_made() {
         assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     });
 }
+
+#[test]
+fn a_pod_on_a_user_network_is_reached_by_name_and_port() {
+    each_mode(|env| {
+        let l = env.mode.label();
+        env.ok(&["network", "create", "--subnet", "10.89.60.0/24", "podnet"]);
+        let port = free_port();
+        let publish = format!("127.0.0.1:{port}:80");
+        env.ok(&[
+            "pod",
+            "create",
+            "--name",
+            "web",
+            "--network",
+            "podnet",
+            "-p",
+            &publish,
+        ]);
+        let nets = pod_field(env, "web", "{{.InfraConfig.Networks}}");
+        assert_eq!(nets, "[podnet]", "[{l}]");
+        let listed = env.ok(&["pod", "ps", "--format", "{{.Name}} {{.Networks}}"]);
+        assert_eq!(listed, "web podnet\n", "[{l}]");
+        let mut args = vec!["run", "-d", "--pod", "web", "app"];
+        args.extend_from_slice(HTTPD);
+        env.ok(&args);
+        // Published at pod level, through the network host.
+        assert!(http_get(port).contains("hello from the pod"), "[{l}]");
+        // The member sees the network's DNS, and another container on the
+        // network reaches the pod by its name.
+        let members = env.ok(&["ps", "--filter", "pod=web", "--format", "{{.Names}}"]);
+        let member = members.lines().find(|n| !n.ends_with("-infra")).unwrap();
+        let resolv = env.ok(&["exec", member, "cat", "/etc/resolv.conf"]);
+        assert!(resolv.contains("nameserver 10.89.60.1"), "[{l}] {resolv}");
+        let page = env.ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "podnet",
+            "app",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            "http://web/index.html",
+        ]);
+        assert_eq!(page, "hello from the pod\n", "[{l}]");
+        // Members may not pick networks of their own.
+        let err = env.fails(
+            &["run", "--pod", "web", "--network", "podnet", "app", "true"],
+            125,
+        );
+        assert!(
+            err.contains("networks must be defined when the pod is created"),
+            "{err}"
+        );
+        // The network is in use while the pod is; after pod rm it is not.
+        let err = env.fails(&["network", "rm", "podnet"], 2);
+        assert!(
+            err.contains("in use") || err.contains("is being used"),
+            "[{l}] {err}"
+        );
+        env.ok(&["pod", "rm", "-f", "web"]);
+        env.ok(&["network", "rm", "podnet"]);
+    });
+}

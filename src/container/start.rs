@@ -235,17 +235,50 @@ pub fn record_exit(
     })
 }
 
+/// User networks: the container makes its namespaces in the network host's
+/// user namespace (rootless: the target to join), which can then give it a
+/// veth.
+fn bridge_plan(
+    ctx: &Ctx,
+    config: &crate::container::record::ContainerConfig,
+    hostname: String,
+) -> anyhow::Result<(
+    Option<crate::runtime::netns::BridgePlan>,
+    Option<runtime::exec::Target>,
+)> {
+    let crate::network::NetworkMode::Bridge { networks } = &config.network else {
+        return Ok((None, None));
+    };
+    let link = crate::runtime::netns::connect(
+        &ctx.paths.runroot,
+        &ctx.paths.root,
+        config.id_maps.as_ref(),
+    )?;
+    let target = runtime::exec::Target::user_of(link.pid)?;
+    let join = target.joins_user().then_some(target);
+    let plan = crate::runtime::netns::BridgePlan {
+        link,
+        id: config.id.clone(),
+        name: config.name.clone(),
+        hostname,
+        networks: networks.clone(),
+    };
+    Ok((Some(plan), join))
+}
+
 /// Everything the runtime needs to launch `container` once.
 pub fn build_plan(
     ctx: &Ctx,
     container: &ContainerDir,
     stdio: ContainerStdio,
 ) -> anyhow::Result<LaunchPlan> {
-    if container.config.infra {
-        return super::pod::infra::launch_plan(container, stdio);
-    }
     let spec = container.spec()?;
     let config = &container.config;
+    let (bridge, user_of_host) =
+        bridge_plan(ctx, config, spec.hostname().clone().unwrap_or_default())?;
+    if config.infra {
+        return super::pod::infra::launch_plan(container, stdio, bridge, user_of_host);
+    }
     let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         Some(profile) => {
             Some(runtime::seccomp::compile(profile).context("compiling the seccomp profile")?)
@@ -302,29 +335,9 @@ pub fn build_plan(
             ),
             (None, _) => None,
         };
-    // User networks: the container makes its namespaces in the network
-    // host's user namespace (rootless), which can then give it a veth.
-    let bridge = match &config.network {
-        crate::network::NetworkMode::Bridge { networks } => {
-            let link = crate::runtime::netns::connect(
-                &ctx.paths.runroot,
-                &ctx.paths.root,
-                config.id_maps.as_ref(),
-            )?;
-            let target = crate::runtime::exec::Target::user_of(link.pid)?;
-            if target.joins_user() {
-                join = Some(target);
-            }
-            Some(crate::runtime::netns::BridgePlan {
-                link,
-                id: config.id.clone(),
-                name: config.name.clone(),
-                hostname: spec.hostname().clone().unwrap_or_default(),
-                networks: networks.clone(),
-            })
-        }
-        _ => None,
-    };
+    if user_of_host.is_some() {
+        join = user_of_host;
+    }
     let plan = LaunchPlan {
         spec,
         bundle: container.path.clone(),

@@ -245,8 +245,12 @@ fn ps_row(s: &Seen, no_trunc: bool) -> Value {
 /// The pod's networks as `pod ps` names them (none without infra).
 fn networks(pod: &PodDir) -> Vec<String> {
     match &pod.config.infra_id {
-        // SEAM(net): user-defined networks are listed by name here.
-        Some(_) => vec![pod.config.network.name().to_string()],
+        Some(_) => match &pod.config.network {
+            crate::network::NetworkMode::Bridge { networks } => {
+                networks.iter().map(|a| a.network.clone()).collect()
+            }
+            other => vec![other.name().to_string()],
+        },
         None => Vec::new(),
     }
 }

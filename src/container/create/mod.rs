@@ -20,6 +20,7 @@ mod process;
 
 pub use identity::keep_id_ranges;
 pub use image::read_image_file;
+pub(crate) use network::{dns_gateways, resolve_user_networks};
 
 use super::record::{self, ContainerConfig, ContainerDir};
 use super::spec::{self, SpecInput};

@@ -30,7 +30,7 @@ pub(super) fn join_target(
 /// must lie in one of its subnets, and rootless the container must map ids
 /// as the network host's user namespace does (the default maps), since it
 /// makes its namespaces there.
-pub(super) fn resolve_user_networks(
+pub(crate) fn resolve_user_networks(
     root: &Path,
     network: &mut NetworkMode,
     id_maps: &Option<IdMaps>,
@@ -55,7 +55,10 @@ pub(super) fn resolve_user_networks(
 }
 
 /// The IPv4 gateways of the networks with DNS, where their servers answer.
-fn dns_gateways(root: &Path, networks: &[crate::network::Attachment]) -> Vec<std::net::IpAddr> {
+pub(crate) fn dns_gateways(
+    root: &Path,
+    networks: &[crate::network::Attachment],
+) -> Vec<std::net::IpAddr> {
     networks
         .iter()
         .filter_map(|a| crate::network::named::lookup(root, &a.network).ok())

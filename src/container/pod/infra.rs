@@ -6,6 +6,7 @@
 use super::record::PodConfig;
 use crate::container::record::{self, ContainerConfig, ContainerDir, ContainerLock, CreateInfo};
 use crate::network::etc::{self as netfiles, DnsFlags, ExtraHost};
+use crate::network::NetworkMode;
 use crate::runtime::{ContainerStdio, LaunchPlan};
 use crate::storage::{Driver, RootfsPlan};
 use crate::sys::userns::IdMaps;
@@ -119,11 +120,15 @@ pub fn create(
         input.add_hosts,
         &std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
     );
-    let resolv = netfiles::resolv_conf(
-        &pod.network,
-        input.dns,
-        &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
-    );
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolv = match &pod.network {
+        NetworkMode::Bridge { networks } => netfiles::bridge_resolv_conf(
+            &crate::container::create::dns_gateways(root, networks),
+            input.dns,
+            &host_resolv,
+        ),
+        other => netfiles::resolv_conf(other, input.dns, &host_resolv),
+    };
     let id_maps = input.id_maps.clone();
     record::create(root, config, false, |dir| {
         let final_dir = dir.with_file_name(&id);
@@ -139,8 +144,15 @@ pub fn create(
 
 /// The infra's launch plan: no root filesystem to mount (the child pivots
 /// into an empty tmpfs on `rootfs/`), no volumes, no seccomp (cove gives
-/// up every capability and execs nothing else).
-pub fn launch_plan(container: &ContainerDir, stdio: ContainerStdio) -> anyhow::Result<LaunchPlan> {
+/// up every capability and execs nothing else). On user networks it is
+/// attached as a container is (`bridge`, made in the network host's user
+/// namespace: `join`).
+pub fn launch_plan(
+    container: &ContainerDir,
+    stdio: ContainerStdio,
+    bridge: Option<crate::runtime::netns::BridgePlan>,
+    join: Option<crate::runtime::exec::Target>,
+) -> anyhow::Result<LaunchPlan> {
     Ok(LaunchPlan {
         spec: container.spec()?,
         bundle: container.path.clone(),
@@ -158,8 +170,8 @@ pub fn launch_plan(container: &ContainerDir, stdio: ContainerStdio) -> anyhow::R
         stdio,
         network: None,
         pasta: None,
-        join: None,
-        bridge: None,
+        join,
+        bridge,
         infra: true,
     })
 }

@@ -129,20 +129,13 @@ pub fn create(ctx: &Ctx, opts: &PodOptions) -> anyhow::Result<PodDir> {
             )));
         }
     }
-    // SEAM(net): a user-defined network name is resolved here once cove
-    // has them; the infra then attaches to it like any container.
-    let network = NetworkMode::parse(opts.network.as_deref().unwrap_or("slirp"))
+    // A user network's name is resolved below, with the id maps; the
+    // infra then attaches to it as any container does.
+    let mut network = NetworkMode::parse(opts.network.as_deref().unwrap_or("slirp"))
         .map_err(|e| usage(format!("{e:#}")))?;
     if matches!(network, NetworkMode::Container { .. }) {
         return Err(usage(
             "--network container: a pod's network cannot be another container's; give the pod its own (slirp, pasta, host or none)",
-        ));
-    }
-    // SEAM(net): the infra is launched without the user-network attach
-    // step (`LaunchPlan::bridge`); until it has one, say so plainly.
-    if matches!(network, NetworkMode::Bridge { .. }) {
-        return Err(usage(
-            "--network NAME: pods on user-defined networks are not supported yet; create the pod on slirp, pasta, host or none, or run the containers on the network without a pod",
         ));
     }
     if matches!(network, NetworkMode::Pasta { .. }) && crate::sys::userns::is_root() {
@@ -178,6 +171,7 @@ pub fn create(ctx: &Ctx, opts: &PodOptions) -> anyhow::Result<PodDir> {
     } else {
         (None, None)
     };
+    crate::container::create::resolve_user_networks(root, &mut network, &id_maps, &storage_maps)?;
 
     let id = crecord::new_id();
     let name = opts

@@ -27,8 +27,8 @@ pub struct PodConfig {
     pub share: Vec<String>,
     /// The infra container (cove holding the namespaces), if any.
     pub infra_id: Option<String>,
-    /// The infra's network. SEAM(net): a user-defined network goes here
-    /// once cove has them; the infra joins it as a container would.
+    /// The infra's network; on user networks the infra is attached as a
+    /// container would be, and its members share that namespace.
     pub network: NetworkMode,
     /// `-p`, published by the infra's monitor.
     pub ports: Vec<PortMapping>,
