@@ -14,6 +14,7 @@ fn setup(mode: &Mode) -> (Env, Registry) {
     let tar = TarBuilder::new()
         .busybox_full()
         .symlink("bin/date", "busybox")
+        .symlink("bin/df", "busybox")
         .finish();
     let image = Image::new(vec![Layer::new(tar, Compression::Gzip)], false);
     push(&registry, "bb", "latest", &image);
@@ -223,6 +224,41 @@ fn run_flags_scripts_pass() {
         );
         env.ok(&["rm", id.trim()]);
         assert!(!cidfile.exists(), "[{l}] cidfile left behind");
+        // --umask, --shm-size, --sysctl and --oom-score-adj reach the
+        // container's process and namespaces.
+        let out = env.ok(&[
+            "run",
+            "--rm",
+            "--umask",
+            "027",
+            "--shm-size",
+            "2m",
+            "--sysctl",
+            "net.ipv4.ip_default_ttl=33",
+            "--sysctl",
+            "kernel.shmmni=1234",
+            "--oom-score-adj",
+            "300",
+            "bb",
+            "sh",
+            "-c",
+            "umask; df -k /dev/shm | tail -n 1; cat /proc/sys/net/ipv4/ip_default_ttl \
+             /proc/sys/kernel/shmmni /proc/self/oom_score_adj",
+        ]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "0027", "[{l}] {out}");
+        assert!(
+            lines[1].split_whitespace().nth(1) == Some("2048"),
+            "[{l}] {out}"
+        );
+        assert_eq!(&lines[2..], ["33", "1234", "300"], "[{l}] {out}");
+        let err = env.fails(
+            &["run", "--rm", "--sysctl", "vm.swappiness=1", "bb", "true"],
+            125,
+        );
+        assert!(err.contains("is not allowed"), "[{l}] {err}");
+        let err = env.fails(&["run", "--rm", "--umask", "9", "bb", "true"], 125);
+        assert_eq!(err, "Error: invalid umask string 9: invalid argument\n");
         // --label-file, with --label winning over the file.
         let labels = env.write_file("labels", b"# comment\na=from-file\nb=2\n\n");
         env.ok(&[

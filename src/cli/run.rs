@@ -131,6 +131,19 @@ pub struct CreateOpts {
     /// Time zone: AREA/CITY from the host's zoneinfo, or local (the host's)
     #[arg(long, value_name = "TIMEZONE")]
     pub tz: Option<String>,
+    /// File mode creation mask of the container's processes (octal; default 0022)
+    #[arg(long, value_name = "MASK")]
+    pub umask: Option<String>,
+    /// Adjust the container's OOM score (-1000 to 1000; rootless only upwards)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub oom_score_adj: Option<i32>,
+    /// Set a namespaced kernel parameter: NAME=VALUE (net.*, fs.mqueue.*,
+    /// kernel.shm*, kernel.msg*, kernel.sem)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub sysctl: Vec<String>,
+    /// Size of /dev/shm (default 64m)
+    #[arg(long, value_name = "SIZE")]
+    pub shm_size: Option<String>,
     /// Key to decrypt an encrypted image with (not supported: cove refuses
     /// encrypted images)
     #[arg(long, value_name = "KEY[:PASSPHRASE]")]
@@ -224,6 +237,10 @@ impl CreateOpts {
             hostname: self.hostname.clone(),
             init: self.init,
             read_only: self.read_only,
+            umask: self.umask.clone(),
+            oom_score_adj: self.oom_score_adj,
+            sysctl: self.sysctl.clone(),
+            shm_size: self.shm_size.clone(),
             read_only_tmpfs: self.read_only_tmpfs,
             tmpfs: self.tmpfs.clone(),
             volume: self.volume.clone(),

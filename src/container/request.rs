@@ -59,6 +59,14 @@ pub struct CreateOptions {
     pub ulimit: Vec<String>,
     /// Signal sent by `stop` (default: the image's, else SIGTERM)
     pub stop_signal: Option<String>,
+    /// File mode creation mask of the container's processes (octal)
+    pub umask: Option<String>,
+    /// The container's OOM score adjustment (-1000 to 1000)
+    pub oom_score_adj: Option<i32>,
+    /// Namespaced kernel parameters, NAME=VALUE
+    pub sysctl: Vec<String>,
+    /// Size of /dev/shm (a size such as 64m)
+    pub shm_size: Option<String>,
     /// Seconds `stop` waits after the stop signal before SIGKILL
     pub stop_timeout: u64,
     /// Restart policy: no, on-failure[:MAX_RETRIES], always, unless-stopped
@@ -132,6 +140,10 @@ impl Default for CreateOptions {
     fn default() -> CreateOptions {
         CreateOptions {
             name: Default::default(),
+            umask: Default::default(),
+            oom_score_adj: Default::default(),
+            sysctl: Default::default(),
+            shm_size: Default::default(),
             rm: Default::default(),
             replace: Default::default(),
             interactive: Default::default(),

@@ -80,6 +80,13 @@ pub struct SpecInput {
     pub seccomp: Option<LinuxSeccomp>,
     pub annotations: BTreeMap<String, String>,
     pub rootfs: PathBuf,
+    /// `--umask`; None: the runtime's 0022.
+    pub umask: Option<u32>,
+    pub oom_score_adj: Option<i32>,
+    /// `--sysctl`s, set in the container's namespaces before it starts.
+    pub sysctls: BTreeMap<String, String>,
+    /// `--shm-size` in bytes; None: 64 MiB.
+    pub shm_size: Option<u64>,
 }
 
 fn mount(destination: &str, kind: &str, source: &str, options: &[&str]) -> anyhow::Result<Mount> {
@@ -108,6 +115,10 @@ pub fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
     if tty_gid_mapped {
         devpts.push("gid=5");
     }
+    let shm_size = format!(
+        "size={}k",
+        input.shm_size.unwrap_or(64 << 20).div_ceil(1024)
+    );
     let mut mounts = vec![
         mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
         mount(
@@ -127,7 +138,7 @@ pub fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
             "/dev/shm",
             "tmpfs",
             "shm",
-            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+            &["nosuid", "noexec", "nodev", "mode=1777", &shm_size],
         )?,
         mount(
             "/sys",
@@ -226,11 +237,12 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
                 .build()?,
         );
     }
-    let user = UserBuilder::default()
+    let mut user = UserBuilder::default()
         .uid(input.uid)
         .gid(input.gid)
         .additional_gids(input.additional_gids.clone())
         .build()?;
+    user.set_umask(input.umask);
     let mut process = ProcessBuilder::default()
         .terminal(input.terminal)
         .user(user)
@@ -243,6 +255,7 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
     if !rlimits.is_empty() {
         process.set_rlimits(Some(rlimits));
     }
+    process.set_oom_score_adj(input.oom_score_adj);
 
     let mut namespaces = Vec::new();
     let mut kinds = vec![
@@ -284,6 +297,9 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
     }
     if let Some(seccomp) = &input.seccomp {
         linux.set_seccomp(Some(seccomp.clone()));
+    }
+    if !input.sysctls.is_empty() {
+        linux.set_sysctl(Some(input.sysctls.clone().into_iter().collect()));
     }
 
     let mut mounts = default_mounts(input)?;
@@ -391,7 +407,48 @@ mod tests {
             seccomp: None,
             annotations: BTreeMap::new(),
             rootfs: "/b/rootfs".into(),
+            umask: None,
+            oom_score_adj: None,
+            sysctls: BTreeMap::new(),
+            shm_size: None,
         }
+    }
+
+    #[test]
+    fn umask_oom_score_sysctls_and_shm_size() {
+        let spec = build(&input()).unwrap();
+        let process = spec.process().as_ref().unwrap();
+        assert_eq!(process.user().umask(), None);
+        assert_eq!(process.oom_score_adj(), None);
+        assert!(spec.linux().as_ref().unwrap().sysctl().is_none());
+        let shm = |spec: &Spec| {
+            spec.mounts()
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|m| m.destination() == Path::new("/dev/shm"))
+                .unwrap()
+                .options()
+                .clone()
+                .unwrap()
+        };
+        assert!(shm(&spec).contains(&"size=65536k".to_string()));
+
+        let mut i = input();
+        i.umask = Some(0o077);
+        i.oom_score_adj = Some(500);
+        i.sysctls.insert("net.ipv4.ip_forward".into(), "1".into());
+        i.shm_size = Some(1 << 30);
+        let spec = build(&i).unwrap();
+        let process = spec.process().as_ref().unwrap();
+        assert_eq!(process.user().umask(), Some(0o077));
+        assert_eq!(process.oom_score_adj(), Some(500));
+        let sysctl = spec.linux().as_ref().unwrap().sysctl().clone().unwrap();
+        assert_eq!(
+            sysctl.get("net.ipv4.ip_forward").map(String::as_str),
+            Some("1")
+        );
+        assert!(shm(&spec).contains(&"size=1048576k".to_string()));
     }
 
     #[test]

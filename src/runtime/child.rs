@@ -100,6 +100,8 @@ fn setup(
     if has_namespace(plan, oci_spec::runtime::LinuxNamespaceType::Network) {
         allow_ping();
     }
+    apply_sysctls(&plan.spec)?;
+    set_oom_score_adj(&plan.spec)?;
     if plan.infra {
         return Ok(super::infra::exec_holder(
             plan,
@@ -182,6 +184,36 @@ fn allow_ping() {
             "setting net.ipv4.ping_group_range in the container: {e}"
         ));
     }
+}
+
+/// `--sysctl`: through the host's /proc, which shows this process's own
+/// network and ipc namespaces' values (create allowed only those).
+fn apply_sysctls(spec: &Spec) -> anyhow::Result<()> {
+    let Some(sysctls) = spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) else {
+        return Ok(());
+    };
+    for (name, value) in sysctls {
+        let path = format!("/proc/sys/{}", name.replace('.', "/"));
+        std::fs::write(&path, value)
+            .with_context(|| format!("setting sysctl {name}={value} in the container"))?;
+    }
+    Ok(())
+}
+
+/// `--oom-score-adj`. Lowering the score takes CAP_SYS_RESOURCE on the
+/// host, so rootless it may only go up.
+fn set_oom_score_adj(spec: &Spec) -> anyhow::Result<()> {
+    let Some(n) = spec.process().as_ref().and_then(|p| p.oom_score_adj()) else {
+        return Ok(());
+    };
+    std::fs::write("/proc/self/oom_score_adj", n.to_string()).map_err(|e| {
+        let hint = if e.raw_os_error() == Some(libc::EACCES) {
+            " (lowering the OOM score needs privileges: rootless, give a value at or above the current one)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("setting the OOM score adjustment to {n}: {e}{hint}")
+    })
 }
 
 fn has_namespace(plan: &LaunchPlan, kind: oci_spec::runtime::LinuxNamespaceType) -> bool {

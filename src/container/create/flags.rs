@@ -43,6 +43,94 @@ pub(super) struct Flags {
     pub restart: RestartPolicy,
     pub log: LogConfig,
     pub healthcheck: Option<HealthConfig>,
+    pub kernel: KernelFlags,
+}
+
+/// `--umask`, `--oom-score-adj`, `--sysctl` and `--shm-size`, checked.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct KernelFlags {
+    pub umask: Option<u32>,
+    pub oom_score_adj: Option<i32>,
+    pub sysctls: BTreeMap<String, String>,
+    pub shm_size: Option<u64>,
+}
+
+/// The sysctls a container's own ipc namespace scopes (beside fs.mqueue.*).
+const IPC_SYSCTLS: &[&str] = &[
+    "kernel.msgmax",
+    "kernel.msgmnb",
+    "kernel.msgmni",
+    "kernel.sem",
+    "kernel.shmall",
+    "kernel.shmmax",
+    "kernel.shmmni",
+    "kernel.shm_rmid_forced",
+];
+
+fn kernel_flags(opts: &CreateOptions, network: &NetworkMode) -> anyhow::Result<KernelFlags> {
+    let umask = match opts.umask.as_deref() {
+        Some(text) => {
+            let valid = !text.is_empty() && text.len() <= 4 && text.chars().all(|c| c.is_digit(8));
+            if !valid {
+                return Err(usage(format!(
+                    "invalid umask string {text}: invalid argument"
+                )));
+            }
+            Some(u32::from_str_radix(text, 8)?)
+        }
+        None => None,
+    };
+    if let Some(n) = opts.oom_score_adj {
+        if !(-1000..=1000).contains(&n) {
+            return Err(usage(format!(
+                "--oom-score-adj {n}: the OOM score adjustment must be between -1000 and 1000"
+            )));
+        }
+    }
+    let mut sysctls = BTreeMap::new();
+    for s in &opts.sysctl {
+        let Some((name, value)) = s.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(usage(format!(
+                "{s} is invalid, sysctl values must be in the form of KEY=VALUE"
+            )));
+        };
+        // Kernel names take dots or slashes; store the dotted form.
+        let name = name.trim().replace('/', ".");
+        let scope_ok = if name.starts_with("net.") {
+            if !network.own_namespace() {
+                return Err(usage(format!(
+                    "sysctl {name} can't be set since the network namespace is shared (--network {})",
+                    network.name()
+                )));
+            }
+            true
+        } else {
+            IPC_SYSCTLS.contains(&name.as_str()) || name.starts_with("fs.mqueue.")
+        };
+        if !scope_ok {
+            return Err(usage(format!(
+                "sysctl '{name}' is not allowed: only namespaced ones are (net.*, fs.mqueue.*, kernel.msg*, kernel.sem, kernel.shm*)"
+            )));
+        }
+        sysctls.insert(name, value.to_string());
+    }
+    let shm_size = match opts.shm_size.as_deref() {
+        Some(text) => {
+            let n = crate::util::size::parse_size(text)
+                .map_err(|e| usage(format!("--shm-size: {e:#}")))?;
+            if n == 0 {
+                return Err(usage("--shm-size must be larger than 0"));
+            }
+            Some(n)
+        }
+        None => None,
+    };
+    Ok(KernelFlags {
+        umask,
+        oom_score_adj: opts.oom_score_adj,
+        sysctls,
+        shm_size,
+    })
 }
 
 /// `--network-alias`, `--ip`, `--ip6` and `--mac-address`: for user
@@ -199,6 +287,7 @@ pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
             opts.health_retries,
         )?
     };
+    let kernel = kernel_flags(opts, &network)?;
     Ok(Flags {
         name: opts.name.clone(),
         hostname: opts.hostname.clone(),
@@ -224,6 +313,7 @@ pub(super) fn parse(opts: &CreateOptions) -> anyhow::Result<Flags> {
         restart,
         log,
         healthcheck,
+        kernel,
     })
 }
 
@@ -289,6 +379,47 @@ mod tests {
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn umask_oom_score_sysctls_and_shm_size_are_checked() {
+        let with = |f: &dyn Fn(&mut CreateOptions)| {
+            let mut opts = CreateOptions::default();
+            f(&mut opts);
+            kernel_flags(&opts, &NetworkMode::None)
+        };
+        let k = with(&|o| {
+            o.umask = Some("077".into());
+            o.oom_score_adj = Some(-17);
+            o.sysctl = vec![
+                "net/ipv4/ping_group_range=0 1".into(),
+                "kernel.shmmax=1000".into(),
+            ];
+            o.shm_size = Some("1g".into());
+        })
+        .unwrap();
+        assert_eq!(k.umask, Some(0o77));
+        assert_eq!(k.oom_score_adj, Some(-17));
+        assert_eq!(k.sysctls["net.ipv4.ping_group_range"], "0 1");
+        assert_eq!(k.sysctls["kernel.shmmax"], "1000");
+        assert_eq!(k.shm_size, Some(1 << 30));
+        let err = |f: &dyn Fn(&mut CreateOptions)| format!("{:#}", with(f).unwrap_err());
+        assert_eq!(
+            err(&|o| o.umask = Some("0999".into())),
+            "invalid umask string 0999: invalid argument"
+        );
+        assert!(err(&|o| o.oom_score_adj = Some(1001)).contains("between -1000 and 1000"));
+        assert!(err(&|o| o.sysctl = vec!["vm.swappiness=1".into()]).contains("is not allowed"));
+        assert!(err(&|o| o.sysctl = vec!["net.ipv4.ip_forward".into()]).contains("KEY=VALUE"));
+        assert!(err(&|o| o.shm_size = Some("0".into())).contains("larger than 0"));
+        assert!(err(&|o| o.shm_size = Some("lots".into())).contains("invalid size"));
+        // A shared network namespace takes no net.* sysctl.
+        let opts = CreateOptions {
+            sysctl: vec!["net.ipv4.ip_forward=1".into()],
+            ..Default::default()
+        };
+        let e = kernel_flags(&opts, &NetworkMode::Host).unwrap_err();
+        assert!(format!("{e:#}").contains("can't be set"), "{e:#}");
     }
 
     #[test]

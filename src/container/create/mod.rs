@@ -210,6 +210,10 @@ fn create_one(
         seccomp: seccomp_profile,
         annotations,
         rootfs: final_dir.join("rootfs"),
+        umask: flags.kernel.umask,
+        oom_score_adj: flags.kernel.oom_score_adj,
+        sysctls: flags.kernel.sysctls.clone(),
+        shm_size: flags.kernel.shm_size,
     };
     let mut spec = spec::build(&input)?;
     if let Some(pod) = &opts.pod {
