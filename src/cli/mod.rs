@@ -13,6 +13,7 @@ pub mod template;
 pub mod values;
 
 mod build;
+mod dev;
 mod events;
 mod exec;
 mod files;
@@ -23,6 +24,7 @@ mod ps;
 mod run;
 mod volume;
 pub use build::*;
+pub use dev::*;
 pub use events::*;
 pub use exec::*;
 pub use files::*;
@@ -193,6 +195,9 @@ pub enum Command {
     /// Manage pods: containers sharing namespaces
     #[command(subcommand)]
     Pod(PodCommand),
+    /// Desktop dev sandboxes: your user, home, display and sound, entered at once
+    #[command(subcommand)]
+    Dev(DevCommand),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),

@@ -13,3 +13,4 @@
 pub mod desktop;
 pub mod export;
 pub mod identity;
+pub mod sandbox;

@@ -5,6 +5,7 @@ mod archive;
 mod build;
 mod commit;
 mod cp;
+mod dev;
 mod df;
 mod events;
 mod exec;
@@ -143,6 +144,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Events(a) => events::events(&ctx, &a),
         Command::Completion(a) => system::completion(&a),
         Command::Pod(sub) => pod::dispatch(&ctx, sub),
+        Command::Dev(sub) => dev::dispatch(&ctx, sub),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::Network(sub) => network::dispatch(&ctx, sub),
         Command::System(sub) => match sub {

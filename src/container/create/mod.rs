@@ -20,6 +20,16 @@ mod process;
 
 pub use identity::keep_id_ranges;
 pub use image::read_image_file;
+
+/// The layer directories of the stored image `image_id`, top first
+/// (`asked`: the image as the user named it, for messages).
+pub fn image_layers(
+    root: &std::path::Path,
+    asked: &str,
+    image_id: &str,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    Ok(image::resolve(root, asked, image_id)?.layers)
+}
 pub(crate) use network::{dns_gateways, resolve_user_networks};
 
 use super::record::{self, ContainerConfig, ContainerDir};
