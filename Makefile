@@ -63,6 +63,7 @@ bench: build
 	./tests/bench/build.sh
 	./tests/bench/pause.sh
 	./tests/bench/pod.sh
+	./tests/bench/dev.sh
 
 # Podman's own system tests (test/system/*.bats of a podman checkout in
 # PODMAN_SRC) against cove as the user covetest; prints pass/fail per file.
