@@ -32,12 +32,16 @@ apt-get update -qq
 # network benchmark compares with it. libacl1-dev: to build pjdfstest.
 # hyperfine: the start, network and completion benchmarks time commands
 # with it. zsh, fish and bash-completion: tests/completion.rs drives the
-# real shells' completion.
+# real shells' completion. xvfb, x11-apps, x11-utils, dbus: tests/dev.rs
+# draws a window from a sandbox on an X server of its own and asks a
+# session bus. iproute2: tests/networks.rs makes a namespace to stand for
+# the outside. netavark, aardvark-dns: the user-network benchmark compares
+# with Podman's bridge networks.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
     passt dnsmasq-base iperf3 iproute2 fuse-overlayfs libacl1-dev hyperfine \
-    zsh fish bash-completion >/dev/null
+    zsh fish bash-completion xvfb x11-apps x11-utils dbus netavark aardvark-dns >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 
