@@ -13,6 +13,7 @@ pub mod template;
 pub mod values;
 
 mod build;
+mod compose;
 mod events;
 mod exec;
 mod files;
@@ -23,6 +24,7 @@ mod ps;
 mod run;
 mod volume;
 pub use build::*;
+pub use compose::*;
 pub use events::*;
 pub use exec::*;
 pub use files::*;
@@ -193,6 +195,8 @@ pub enum Command {
     /// Manage pods: containers sharing namespaces
     #[command(subcommand)]
     Pod(PodCommand),
+    /// Run multi-container applications from compose files
+    Compose(ComposeArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
