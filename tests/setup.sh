@@ -32,12 +32,13 @@ apt-get update -qq
 # network benchmark compares with it. libacl1-dev: to build pjdfstest.
 # hyperfine: the start, network and completion benchmarks time commands
 # with it. zsh, fish and bash-completion: tests/completion.rs drives the
-# real shells' completion.
+# real shells' completion. podman-compose: tests/compose.rs drives cove
+# with it (--podman-path), and the compose benchmark compares with it.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
     passt dnsmasq-base iperf3 fuse-overlayfs libacl1-dev hyperfine \
-    zsh fish bash-completion >/dev/null
+    zsh fish bash-completion podman-compose >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 
