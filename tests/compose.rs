@@ -483,3 +483,36 @@ fn podman_compose_drives_cove() {
         assert_eq!(env.ok(&["ps", "-aq"]), "");
     });
 }
+
+/// `build:` makes the image with cove's builder (once: a second `up`
+/// reuses it), and `logs` prefixes each line with the replica.
+#[test]
+fn build_then_up_and_prefixed_logs() {
+    each_mode(|env| {
+        std::fs::create_dir_all(env.dir.join("img")).unwrap();
+        env.write_file(
+            "img/Containerfile",
+            b"FROM app\nARG MSG=default\nRUN echo \"$MSG\" > /msg\nCMD [\"cat\", \"/msg\"]\n",
+        );
+        env.write_file(
+            "compose.yaml",
+            b"name: b\nservices:\n  built:\n    build:\n      context: ./img\n      args: {MSG: made-by-compose}\n    scale: 2\n",
+        );
+        let out = env.run(&["compose", "up", "-d"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("Image localhost/b-built:latest  Built"));
+        env.ok(&["wait", "b-built-1", "b-built-2"]);
+        assert_eq!(
+            env.ok(&["compose", "logs"]),
+            "built-1  | made-by-compose\nbuilt-2  | made-by-compose\n"
+        );
+        assert_eq!(
+            env.ok(&["compose", "logs", "--no-log-prefix", "--tail", "1", "built"]),
+            "made-by-compose\nmade-by-compose\n"
+        );
+        let out = env.run(&["compose", "up", "-d"]);
+        assert!(!stderr(&out).contains("Building"), "{}", stderr(&out));
+        env.ok(&["compose", "down"]);
+        assert_eq!(env.ok(&["ps", "-aq"]), "");
+    });
+}

@@ -39,6 +39,8 @@ pub enum ComposeCommand {
     Up(ComposeUpArgs),
     /// Stop and remove the project's containers and networks
     Down(ComposeDownArgs),
+    /// Build the images of services that have `build:`
+    Build(ComposeServicesArgs),
     /// List the project's containers
     Ps(ComposePsArgs),
     /// Show the output of the project's containers
@@ -99,6 +101,9 @@ pub struct ComposeUpArgs {
     /// Create the containers without starting them
     #[arg(long)]
     pub no_start: bool,
+    /// Build images before starting (default: only those not stored yet)
+    #[arg(long)]
+    pub build: bool,
     /// Services (default: all)
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,

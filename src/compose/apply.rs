@@ -43,6 +43,41 @@ pub struct UpOptions {
     pub wait_timeout: Option<Duration>,
     /// Create without starting (`compose create`).
     pub no_start: bool,
+    /// Build images of services with `build:` even when they exist.
+    pub build: bool,
+}
+
+/// Build the images of `services` that have `build:` (only those not
+/// stored yet, unless `always`).
+pub fn build_images(
+    ctx: &Ctx,
+    p: &Project,
+    services: &[String],
+    always: bool,
+    hooks: &Hooks,
+) -> anyhow::Result<()> {
+    for name in services {
+        let s = &p.services[name];
+        let Some(opts) = super::build::options(p, name, s)? else {
+            continue;
+        };
+        let tag = opts.tags[0].clone();
+        if !always {
+            let probe = crate::container::request::CreateOptions {
+                image: tag.clone(),
+                pull: crate::image::registry::pull::PullPolicy::Never,
+                quiet: true,
+                ..Default::default()
+            };
+            if crate::container::image::ensure_image(ctx, &probe).is_ok() {
+                continue;
+            }
+        }
+        (hooks.progress)("Image", &tag, "Building");
+        super::build::run(ctx, &opts)?;
+        (hooks.progress)("Image", &tag, "Built");
+    }
+    Ok(())
 }
 
 /// The project's containers (one-off or not), by service then number.
@@ -333,6 +368,7 @@ pub fn up(ctx: &Ctx, p: &Project, opts: &UpOptions, hooks: &Hooks) -> anyhow::Re
     };
     let selected = plan::with_dependencies(&p.services, &wanted, opts.no_deps)?;
     let order = plan::order(&p.services, &selected)?;
+    build_images(ctx, p, &order, opts.build, hooks)?;
     ensure_networks(ctx, p, &order, hooks)?;
     ensure_volumes(ctx, p, &order, hooks)?;
     let existing = containers(ctx, &p.name);

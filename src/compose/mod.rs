@@ -9,9 +9,11 @@
 //! - `load`: files, variables, project name, profiles, warnings.
 //! - `plan`: order, cycles, replicas, the configuration hash.
 //! - `translate`: a replica as a `CreateOptions`.
+//! - `build`: a service's `build:` by cove's builder.
 //! - `apply`: `up` and `down` against the store.
 
 pub mod apply;
+pub mod build;
 pub mod interpolate;
 pub mod load;
 pub mod merge;

@@ -103,9 +103,14 @@ fn absolute(base: &Path, p: &str) -> String {
 pub fn create_options(p: &Project, name: &str, number: u32) -> anyhow::Result<CreateOptions> {
     let s = &p.services[name];
     let what = |field: &str| format!("service {name:?}: {field}");
+    let image = match &s.image {
+        Some(i) => i.clone(),
+        // Where `build` stored it.
+        None => crate::image::reference::local_name(&image_of(p, name, s))?,
+    };
     let mut o = CreateOptions {
         name: Some(container_name(p, name, number)),
-        image: image_of(p, name, s),
+        image,
         command: s.command.clone().unwrap_or_default(),
         ..CreateOptions::default()
     };

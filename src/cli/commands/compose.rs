@@ -24,6 +24,7 @@ pub fn dispatch(ctx: &Ctx, args: &ComposeArgs) -> anyhow::Result<i32> {
     match &args.command {
         ComposeCommand::Up(a) => up(ctx, o, a),
         ComposeCommand::Down(a) => down(ctx, o, a),
+        ComposeCommand::Build(a) => build(ctx, o, a),
         ComposeCommand::Ps(a) => ps(ctx, o, a),
         ComposeCommand::Logs(a) => logs(ctx, o, a),
         ComposeCommand::Config(a) => config(o, a),
@@ -129,6 +130,7 @@ fn up(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeUpArgs) -> anyhow::Result<i3
         wait: a.wait,
         wait_timeout: a.wait_timeout.map(Duration::from_secs),
         no_start: a.no_start,
+        build: a.build,
     };
     let stop = stopper(None);
     let hooks = Hooks {
@@ -136,6 +138,27 @@ fn up(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeUpArgs) -> anyhow::Result<i3
         progress: &progress,
     };
     apply::up(ctx, &p, &opts, &hooks)?;
+    Ok(0)
+}
+
+fn build(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeServicesArgs) -> anyhow::Result<i32> {
+    let p = project(o)?;
+    let services: Vec<String> = if a.services.is_empty() {
+        p.services.keys().cloned().collect()
+    } else {
+        for s in &a.services {
+            if !p.services.contains_key(s) {
+                return Err(exit_error(1, format!("no such service: {s}")));
+            }
+        }
+        a.services.clone()
+    };
+    let stop = stopper(None);
+    let hooks = Hooks {
+        stop: &stop,
+        progress: &progress,
+    };
+    apply::build_images(ctx, &p, &services, true, &hooks)?;
     Ok(0)
 }
 
