@@ -74,7 +74,7 @@ pub enum ComposeCommand {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ComposeUpArgs {
-    /// Run in the background (required: the foreground mode is not built yet)
+    /// Run in the background (default: follow the output; Ctrl-C stops the containers)
     #[arg(short, long)]
     pub detach: bool,
     /// Recreate containers even if their configuration did not change

@@ -113,11 +113,9 @@ fn parse_scale(items: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
 }
 
 fn up(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeUpArgs) -> anyhow::Result<i32> {
-    if !a.detach && !a.no_start {
-        return Err(exit_error(
-            125,
-            "cove compose up runs detached only for now: use `cove compose up -d`, then `cove compose logs -f`",
-        ));
+    let attach = !a.detach && !a.no_start;
+    if attach {
+        catch_interrupts()?;
     }
     let p = project(o)?;
     let opts = UpOptions {
@@ -138,7 +136,60 @@ fn up(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeUpArgs) -> anyhow::Result<i3
         progress: &progress,
     };
     apply::up(ctx, &p, &opts, &hooks)?;
-    Ok(0)
+    if !attach {
+        return Ok(0);
+    }
+    // The foreground: follow the output until every container has exited,
+    // or stop them all on Ctrl-C.
+    let list = selected(ctx, &p.name, Some(&p), &a.services)?;
+    let names: Vec<String> = list
+        .iter()
+        .map(|c| format!("{}-{}", apply::service_of(c), apply::number_of(c)))
+        .collect();
+    println!("Attaching to {}", names.join(", "));
+    let mut logs = Logs::new(list.clone(), false, false);
+    logs.print_existing(None, true)?;
+    let interrupted = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
+    logs.follow(&interrupted, true)?;
+    if !interrupted() {
+        return Ok(0);
+    }
+    // A second Ctrl-C ends this process at once.
+    // SAFETY: restoring the default disposition installs no handler code.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
+    eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+    std::thread::scope(|scope| {
+        for c in list.iter().filter(|c| c.monitor_alive()) {
+            scope.spawn(move || {
+                if super::stop::stop_container(c, None).is_ok() {
+                    progress("Container", &c.config.name, "Stopped");
+                }
+            });
+        }
+    });
+    Err(silent_exit(130))
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Ctrl-C (and SIGTERM) during a foreground `up` stop the project
+/// instead of leaving it running behind a dead command.
+fn catch_interrupts() -> anyhow::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let action = SigAction::new(
+        SigHandler::Handler(on_interrupt),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic (async-signal-safe).
+        unsafe { sigaction(sig, &action) }?;
+    }
+    Ok(())
 }
 
 fn build(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeServicesArgs) -> anyhow::Result<i32> {
@@ -355,7 +406,6 @@ fn table(out: &mut impl Write, cols: &[&str], rows: &[Vec<String>]) -> anyhow::R
 }
 
 fn logs(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeLogsArgs) -> anyhow::Result<i32> {
-    use crate::monitor::log::{Line, LogReader, Stream};
     let (name, p) = project_or_name(o)?;
     let list = selected(ctx, &name, p.as_ref(), &a.services)?;
     let tail: Option<usize> = match a.tail.as_deref() {
@@ -366,74 +416,112 @@ fn logs(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeLogsArgs) -> anyhow::Resul
             Err(_) => return Err(exit_error(125, format!("--tail {n}: not a number"))),
         },
     };
-    // `service-1  | `, padded to the longest, as Docker Compose.
-    let labels: Vec<String> = list
-        .iter()
-        .map(|c| format!("{}-{}", apply::service_of(c), apply::number_of(c)))
-        .collect();
-    let width = labels.iter().map(String::len).max().unwrap_or(0);
-    let mut readers: Vec<(ContainerDir, LogReader, String)> = list
-        .into_iter()
-        .zip(labels)
-        .map(|(c, l)| {
-            let r = LogReader::new(&c.log_path());
-            (c, r, format!("{l:<width$}  | "))
-        })
-        .collect();
-    let print =
-        |prefix: &str, lines: &[Line], no_prefix: bool, timestamps: bool| -> anyhow::Result<()> {
-            let mut out = std::io::stdout().lock();
-            for line in lines {
-                let mut text = Vec::new();
-                if !no_prefix {
-                    text.extend_from_slice(prefix.as_bytes());
-                }
-                if timestamps {
-                    text.extend_from_slice(line.time.to_rfc3339().as_bytes());
-                    text.push(b' ');
-                }
-                text.extend_from_slice(&line.text);
-                text.push(b'\n');
-                // Both streams go to stdout, as Docker Compose prints them.
-                let _ = matches!(line.stream, Stream::Stdout);
-                if let Err(e) = out.write_all(&text) {
-                    if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        return Err(silent_exit(0));
-                    }
-                    return Err(e.into());
-                }
-            }
-            out.flush()?;
-            Ok(())
-        };
-    for (c, reader, prefix) in &mut readers {
-        let running = a.follow && c.monitor_alive();
-        let mut lines: Vec<Line> = reader.read_new(!running);
-        if let Some(n) = tail {
-            let skip = lines.len().saturating_sub(n);
-            lines.drain(..skip);
-        }
-        print(prefix, &lines, a.no_log_prefix, a.timestamps)?;
-    }
-    if !a.follow {
-        return Ok(0);
-    }
-    let mut live = vec![true; readers.len()];
-    while live.iter().any(|l| *l) {
-        std::thread::sleep(Duration::from_millis(50));
-        for (i, (c, reader, prefix)) in readers.iter_mut().enumerate() {
-            if !live[i] {
-                continue;
-            }
-            let stopped = !c.monitor_alive();
-            let lines = reader.read_new(stopped);
-            print(prefix, &lines, a.no_log_prefix, a.timestamps)?;
-            if stopped {
-                live[i] = false;
-            }
-        }
+    let mut logs = Logs::new(list, a.no_log_prefix, a.timestamps);
+    logs.print_existing(tail, a.follow)?;
+    if a.follow {
+        logs.follow(&|| false, false)?;
     }
     Ok(0)
+}
+
+/// The logs of several containers, each line prefixed `service-N  | `
+/// (padded to the longest, as Docker Compose prints them).
+struct Logs {
+    readers: Vec<(ContainerDir, crate::monitor::log::LogReader, String)>,
+    no_prefix: bool,
+    timestamps: bool,
+}
+
+impl Logs {
+    fn new(list: Vec<ContainerDir>, no_prefix: bool, timestamps: bool) -> Logs {
+        let labels: Vec<String> = list
+            .iter()
+            .map(|c| format!("{}-{}", apply::service_of(c), apply::number_of(c)))
+            .collect();
+        let width = labels.iter().map(String::len).max().unwrap_or(0);
+        let readers = list
+            .into_iter()
+            .zip(labels)
+            .map(|(c, l)| {
+                let r = crate::monitor::log::LogReader::new(&c.log_path());
+                (c, r, format!("{l:<width$}  | "))
+            })
+            .collect();
+        Logs {
+            readers,
+            no_prefix,
+            timestamps,
+        }
+    }
+
+    fn print(&self, prefix: &str, lines: &[crate::monitor::log::Line]) -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        for line in lines {
+            let mut text = Vec::new();
+            if !self.no_prefix {
+                text.extend_from_slice(prefix.as_bytes());
+            }
+            if self.timestamps {
+                text.extend_from_slice(line.time.to_rfc3339().as_bytes());
+                text.push(b' ');
+            }
+            // Both streams go to stdout, as Docker Compose prints them.
+            text.extend_from_slice(&line.text);
+            text.push(b'\n');
+            if let Err(e) = out.write_all(&text) {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Err(silent_exit(0));
+                }
+                return Err(e.into());
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// What the logs hold now, the last `tail` lines of each.
+    fn print_existing(&mut self, tail: Option<usize>, follow: bool) -> anyhow::Result<()> {
+        for i in 0..self.readers.len() {
+            let running = follow && self.readers[i].0.monitor_alive();
+            let mut lines = self.readers[i].1.read_new(!running);
+            if let Some(n) = tail {
+                let skip = lines.len().saturating_sub(n);
+                lines.drain(..skip);
+            }
+            self.print(&self.readers[i].2, &lines)?;
+        }
+        Ok(())
+    }
+
+    /// New lines until every container has stopped or `interrupted`;
+    /// with `report_exits`, Docker Compose's "web-1 exited with code 0".
+    fn follow(&mut self, interrupted: &dyn Fn() -> bool, report_exits: bool) -> anyhow::Result<()> {
+        let mut live = vec![true; self.readers.len()];
+        while live.iter().any(|l| *l) && !interrupted() {
+            std::thread::sleep(Duration::from_millis(50));
+            for (i, alive) in live.iter_mut().enumerate() {
+                if !*alive {
+                    continue;
+                }
+                let stopped = !self.readers[i].0.monitor_alive();
+                let lines = self.readers[i].1.read_new(stopped);
+                self.print(&self.readers[i].2, &lines)?;
+                if stopped {
+                    *alive = false;
+                    if report_exits {
+                        let c = &self.readers[i].0;
+                        let code = c.state().exit_code.unwrap_or(-1);
+                        println!(
+                            "{}-{} exited with code {code}",
+                            apply::service_of(c),
+                            apply::number_of(c)
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn config(o: &ComposeProjectOpts, a: &ComposeConfigArgs) -> anyhow::Result<i32> {
