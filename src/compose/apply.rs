@@ -251,6 +251,11 @@ fn create_one(
 
 /// Start an existing container if it is not running.
 pub fn start_existing(ctx: &Ctx, c: &ContainerDir, hooks: &Hooks) -> anyhow::Result<bool> {
+    // The shared probe answers at once; `try_lock` waits 15 ms on a running
+    // container, which a no-op `up` would pay for each.
+    if c.monitor_alive() {
+        return Ok(false);
+    }
     let Some(lock) = c.try_lock()? else {
         return Ok(false);
     };
