@@ -410,6 +410,11 @@ fn bad_input_gets_one_clear_message_and_leaves_nothing_behind() {
             ("services:\n  a:\n    image: app\n    depends_on: [b]\n  b:\n    image: app\n    depends_on: [a]\n", "dependency cycle detected: a -> b -> a"),
             ("services:\n  web:\n    image: \"${NOPE:?NOPE must be set}\"\n", "required variable NOPE is missing a value: NOPE must be set"),
             ("services:\n  web:\n    image: app\n    networks: [nowhere]\n", "undefined network nowhere"),
+            // Checked before anything is made: db does not start.
+            (
+                "services:\n  db:\n    image: app\n    command: sleep 300\n  web:\n    image: app\n    depends_on: [db]\n    stop_grace_period: soon\n",
+                "stop_grace_period: invalid duration \"soon\"",
+            ),
         ];
         for (text, want) in cases {
             env.write_file("bad.yaml", text.as_bytes());

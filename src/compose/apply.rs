@@ -373,6 +373,10 @@ pub fn up(ctx: &Ctx, p: &Project, opts: &UpOptions, hooks: &Hooks) -> anyhow::Re
     };
     let selected = plan::with_dependencies(&p.services, &wanted, opts.no_deps)?;
     let order = plan::order(&p.services, &selected)?;
+    // Every service translates before anything is made.
+    for service in &order {
+        translate::create_options(p, service, 1)?;
+    }
     build_images(ctx, p, &order, opts.build, hooks)?;
     ensure_networks(ctx, p, &order, hooks)?;
     ensure_volumes(ctx, p, &order, hooks)?;

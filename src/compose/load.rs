@@ -195,6 +195,17 @@ fn file_services(
                     ));
                     continue;
                 }
+                if let (Some((_, known)), Value::Mapping(m)) =
+                    (model::NESTED_KEYS.iter().find(|(k, _)| *k == key), v)
+                {
+                    for sub in m.keys().filter_map(Value::as_str) {
+                        if !known.contains(&sub) && !sub.starts_with("x-") {
+                            warnings.insert(format!(
+                                "service {name:?}: {key}.{sub} is not supported by cove compose, ignored"
+                            ));
+                        }
+                    }
+                }
                 if key == "deploy" {
                     if let Value::Mapping(d) = v {
                         for dk in d.keys().filter_map(Value::as_str) {
@@ -476,7 +487,7 @@ mod tests {
     fn default_file_override_env_and_profiles() {
         let p = project(
             &[
-                ("compose.yaml", "services:\n  web:\n    image: \"busybox:${TAG:-1}\"\n    environment: [A=1]\n    frobnicate: yes\n  dbg:\n    image: x\n    profiles: [debug]\n"),
+                ("compose.yaml", "services:\n  web:\n    image: \"busybox:${TAG:-1}\"\n    environment: [A=1]\n    frobnicate: yes\n    healthcheck: {test: [CMD, 'true'], start_interval: 1s}\n  dbg:\n    image: x\n    profiles: [debug]\n"),
                 ("compose.override.yaml", "services:\n  web:\n    environment: {B: 2}\n"),
                 (".env", "TAG=2\n"),
             ],
@@ -489,7 +500,10 @@ mod tests {
         assert!(!p.services.contains_key("dbg"));
         assert_eq!(
             p.warnings,
-            vec!["service \"web\": frobnicate is not supported by cove compose, ignored"]
+            vec![
+                "service \"web\": frobnicate is not supported by cove compose, ignored",
+                "service \"web\": healthcheck.start_interval is not supported by cove compose, ignored"
+            ]
         );
         let p = project(
             &[(

@@ -49,6 +49,22 @@ pub const SERVICE_KEYS: &[&str] = &[
     "extends",
 ];
 
+/// Keys inside service fields that cove applies; others are reported.
+pub const NESTED_KEYS: &[(&str, &[&str])] = &[
+    (
+        "healthcheck",
+        &[
+            "test",
+            "interval",
+            "timeout",
+            "start_period",
+            "retries",
+            "disable",
+        ],
+    ),
+    ("build", &["context", "dockerfile", "args", "target"]),
+];
+
 /// Keys of `deploy` that cove applies.
 pub const DEPLOY_KEYS: &[&str] = &["replicas"];
 pub const NETWORK_KEYS: &[&str] = &["name", "external", "internal", "driver", "labels"];
