@@ -581,3 +581,37 @@ fn foreground_up_follows_and_stops_on_interrupt() {
         env.ok(&["compose", "down"]);
     });
 }
+
+/// `up --wait` returns once the services are healthy, and fails naming a
+/// service whose health check never passes.
+#[test]
+fn up_wait_for_health() {
+    each_mode(|env| {
+        env.write_file(
+            "compose.yaml",
+            b"name: w\nservices:\n  good:\n    image: app\n    command: sleep 300\n    init: true\n    healthcheck: {test: [CMD, 'true'], interval: 1s}\n",
+        );
+        env.ok(&["compose", "up", "-d", "--wait"]);
+        assert_eq!(
+            env.ok(&[
+                "inspect",
+                "--format",
+                "{{.State.Health.Status}}",
+                "w-good-1"
+            ])
+            .trim(),
+            "healthy"
+        );
+        env.write_file(
+            "compose.yaml",
+            b"name: w\nservices:\n  good:\n    image: app\n    command: sleep 300\n    init: true\n    healthcheck: {test: [CMD, 'true'], interval: 1s}\n  bad:\n    image: app\n    command: sleep 300\n    init: true\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",
+        );
+        let e = env.fails(
+            &["compose", "up", "-d", "--wait", "--wait-timeout", "30"],
+            1,
+        );
+        assert!(e.contains("container w-bad-1 is unhealthy"), "{e}");
+        env.ok(&["compose", "down"]);
+        assert_eq!(env.ok(&["ps", "-aq"]), "");
+    });
+}
