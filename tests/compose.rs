@@ -615,3 +615,34 @@ fn up_wait_for_health() {
         assert_eq!(env.ok(&["ps", "-aq"]), "");
     });
 }
+
+/// `compose run`: the dependencies up, a one-off container that reaches
+/// them by name, its exit code, `--rm`; `down` removes one-off ones too.
+#[test]
+fn run_one_off_containers() {
+    each_mode(|env| {
+        env.write_file(
+            "compose.yaml",
+            b"name: r\nservices:\n  srv:\n    image: app\n    command: httpd -f -p 80 -h /www\n    init: true\n  client:\n    image: app\n    init: true\n    depends_on: [srv]\n",
+        );
+        let out = env.run(&[
+            "compose",
+            "run",
+            "--rm",
+            "client",
+            "sh",
+            "-c",
+            "wget -qO- http://srv/index.html; exit 3",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_eq!(common::stdout(&out), "hello from web\n");
+        let names = env.ok(&["ps", "-a", "--format", "{{.Names}}"]);
+        assert_eq!(names, "r-srv-1\n", "--rm removed the one-off container");
+        let name = env.ok(&["compose", "run", "-d", "client", "sleep", "300"]);
+        assert!(name.starts_with("r-client-run-"), "{name}");
+        // One-off containers are not the service's: ps leaves them out.
+        assert_eq!(ps(env, &[]).len(), 1);
+        env.ok(&["compose", "down"]);
+        assert_eq!(env.ok(&["ps", "-aq"]), "");
+    });
+}

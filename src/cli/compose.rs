@@ -62,6 +62,8 @@ pub enum ComposeCommand {
     Rm(ComposeRmArgs),
     /// Run a command in a running service container
     Exec(ComposeExecArgs),
+    /// Run a one-off command in a new container of a service
+    Run(ComposeRunArgs),
     /// Pull the services' images
     Pull(ComposePullArgs),
     /// List the images the project's containers use
@@ -306,4 +308,58 @@ pub struct ComposeVersionArgs {
     /// Output format: pretty (default) or json
     #[arg(short, long, value_name = "FORMAT")]
     pub format: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ComposeRunArgs {
+    /// Run in the background and print the container's name
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Do not start the services it depends on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Name for the container (default: PROJECT-SERVICE-run-ID)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Override the service's entrypoint
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Set an environment variable: KEY=VALUE
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// User to run as: USER[:GROUP]
+    #[arg(short, long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Publish a port: [IP:][HOSTPORT:]CONTAINERPORT
+    #[arg(short, long, value_name = "PORTS")]
+    pub publish: Vec<String>,
+    /// Publish the service's own ports too
+    #[arg(long)]
+    pub service_ports: bool,
+    /// Bind mount or volume: SOURCE:DEST[:OPTIONS]
+    #[arg(short, long, value_name = "SOURCE:DEST")]
+    pub volume: Vec<String>,
+    /// Set a label: KEY=VALUE
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Do not allocate a pseudo-terminal (the default when stdin is not one)
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+    /// Keep stdin open (default true)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub interactive: bool,
+    /// The service, then the command and its arguments
+    #[arg(
+        value_name = "SERVICE [COMMAND [ARG...]]",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
+    )]
+    pub service_and_command: Vec<String>,
 }

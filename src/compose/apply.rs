@@ -80,8 +80,28 @@ pub fn build_images(
     Ok(())
 }
 
-/// The project's containers (one-off or not), by service then number.
+/// The project's service containers (not `compose run`'s one-off ones),
+/// by service then number.
 pub fn containers(ctx: &Ctx, project: &str) -> Vec<ContainerDir> {
+    let mut out: Vec<ContainerDir> = all_containers(ctx, project)
+        .into_iter()
+        .filter(|c| !is_oneoff(c))
+        .collect();
+    out.sort_by_key(|c| (service_of(c).to_string(), number_of(c)));
+    out
+}
+
+/// A container of `compose run`.
+pub fn is_oneoff(c: &ContainerDir) -> bool {
+    c.config
+        .labels
+        .get(translate::LABEL_ONEOFF)
+        .map(String::as_str)
+        == Some("True")
+}
+
+/// Every container of the project, one-off ones included.
+pub fn all_containers(ctx: &Ctx, project: &str) -> Vec<ContainerDir> {
     let mut out: Vec<ContainerDir> = record::list(&ctx.paths.root)
         .into_iter()
         .filter(|c| c.config.labels.get(LABEL_PROJECT).map(String::as_str) == Some(project))
@@ -511,7 +531,7 @@ pub fn down(
     opts: &DownOptions,
     hooks: &Hooks,
 ) -> anyhow::Result<()> {
-    let targets: Vec<ContainerDir> = containers(ctx, name)
+    let targets: Vec<ContainerDir> = all_containers(ctx, name)
         .into_iter()
         .filter(|c| {
             opts.remove_orphans
@@ -561,4 +581,88 @@ pub fn down(
         }
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub service: String,
+    pub command: Vec<String>,
+    pub entrypoint: Option<String>,
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub name: Option<String>,
+    pub rm: bool,
+    pub no_deps: bool,
+    /// Publish the service's ports (`--service-ports`) and these.
+    pub service_ports: bool,
+    pub publish: Vec<String>,
+    pub volumes: Vec<String>,
+    pub labels: Vec<String>,
+    pub interactive: bool,
+    pub tty: bool,
+}
+
+/// `compose run`: the service's dependencies up, then a one-off container
+/// of the service (`<project>-<service>-run-<id>`, labelled oneoff=True,
+/// ports not published unless asked). Returns it created, not started.
+pub fn run_container(
+    ctx: &Ctx,
+    p: &Project,
+    opts: &RunOptions,
+    hooks: &Hooks,
+) -> anyhow::Result<(ContainerDir, record::ContainerLock)> {
+    plan::validate(p)?;
+    let Some(s) = p.services.get(&opts.service) else {
+        return Err(fail(format!("no such service: {}", opts.service)));
+    };
+    let deps: Vec<String> = s.depends_on.keys().cloned().collect();
+    if !opts.no_deps && !deps.is_empty() {
+        let up_opts = UpOptions {
+            services: deps,
+            ..UpOptions::default()
+        };
+        up(ctx, p, &up_opts, hooks)?;
+    }
+    let this = std::slice::from_ref(&opts.service);
+    build_images(ctx, p, this, false, hooks)?;
+    ensure_networks(ctx, p, this, hooks)?;
+    ensure_volumes(ctx, p, this, hooks)?;
+    let mut o = translate::create_options(p, &opts.service, 1)?;
+    let id = crate::container::record::new_id();
+    o.name = Some(
+        opts.name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}-run-{}", p.name, opts.service, &id[..12])),
+    );
+    o.label
+        .retain(|l| !l.starts_with(&format!("{}=", translate::LABEL_ONEOFF)));
+    o.label.push(format!("{}=True", translate::LABEL_ONEOFF));
+    o.label.extend(opts.labels.iter().cloned());
+    if !opts.service_ports {
+        o.publish.clear();
+    }
+    o.publish.extend(opts.publish.iter().cloned());
+    o.volume.extend(opts.volumes.iter().cloned());
+    if !opts.command.is_empty() {
+        o.command = opts.command.clone();
+    }
+    if opts.entrypoint.is_some() {
+        o.entrypoint = opts.entrypoint.clone();
+    }
+    o.env.extend(opts.env.iter().cloned());
+    if opts.user.is_some() {
+        o.user = opts.user.clone();
+    }
+    if opts.workdir.is_some() {
+        o.workdir = opts.workdir.clone();
+    }
+    // One-off containers are not restarted (Docker Compose's rule).
+    o.restart = None;
+    o.rm = opts.rm;
+    o.interactive = opts.interactive;
+    o.tty = opts.tty;
+    let (c, lock) = crate::container::create::create(ctx, &o)?;
+    emit(ctx, &c, "create");
+    Ok((c, lock))
 }

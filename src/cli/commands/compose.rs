@@ -5,8 +5,8 @@
 use crate::cli::{
     ComposeArgs, ComposeCommand, ComposeConfigArgs, ComposeDownArgs, ComposeExecArgs,
     ComposeKillArgs, ComposeLogsArgs, ComposeLsArgs, ComposePortArgs, ComposeProjectOpts,
-    ComposePsArgs, ComposePullArgs, ComposeRmArgs, ComposeServicesArgs, ComposeStopArgs,
-    ComposeUpArgs, ComposeVersionArgs, ExecArgs,
+    ComposePsArgs, ComposePullArgs, ComposeRmArgs, ComposeRunArgs, ComposeServicesArgs,
+    ComposeStopArgs, ComposeUpArgs, ComposeVersionArgs, ExecArgs,
 };
 use crate::compose::apply::{self, DownOptions, Hooks, UpOptions};
 use crate::compose::load::{self, LoadOptions};
@@ -35,6 +35,7 @@ pub fn dispatch(ctx: &Ctx, args: &ComposeArgs) -> anyhow::Result<i32> {
         ComposeCommand::Kill(a) => kill(ctx, o, a),
         ComposeCommand::Rm(a) => rm(ctx, o, a),
         ComposeCommand::Exec(a) => exec(ctx, o, a),
+        ComposeCommand::Run(a) => run(ctx, o, a),
         ComposeCommand::Pull(a) => pull(ctx, o, a),
         ComposeCommand::Images(a) => images(ctx, o, a),
         ComposeCommand::Port(a) => port(ctx, o, a),
@@ -718,6 +719,49 @@ fn exec(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeExecArgs) -> anyhow::Resul
             .collect(),
     };
     super::exec::exec(ctx, &args)
+}
+
+fn run(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeRunArgs) -> anyhow::Result<i32> {
+    let p = project(o)?;
+    let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
+    let opts = apply::RunOptions {
+        service: a.service_and_command[0].clone(),
+        command: a.service_and_command[1..].to_vec(),
+        entrypoint: a.entrypoint.clone(),
+        env: a.env.clone(),
+        user: a.user.clone(),
+        workdir: a.workdir.clone(),
+        name: a.name.clone(),
+        rm: a.rm,
+        no_deps: a.no_deps,
+        service_ports: a.service_ports,
+        publish: a.publish.clone(),
+        volumes: a.volume.clone(),
+        labels: a.label.clone(),
+        interactive: a.interactive && !a.detach,
+        tty: !a.no_tty && !a.detach && stdin_tty,
+    };
+    let stop = stopper(None);
+    let hooks = Hooks {
+        stop: &stop,
+        progress: &progress,
+    };
+    let (c, lock) = apply::run_container(ctx, &p, &opts, &hooks)?;
+    if a.detach {
+        if let Err(e) = crate::container::start::start_detached(ctx, &c, Some(lock)) {
+            let _ = crate::container::start::remove_with_volumes(ctx, &c);
+            return Err(e);
+        }
+        println!("{}", c.config.name);
+        return Ok(0);
+    }
+    crate::container::start::start_attached(
+        ctx,
+        &c,
+        Some(lock),
+        opts.interactive,
+        crate::container::start::OnFailure::Remove,
+    )
 }
 
 fn pull(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposePullArgs) -> anyhow::Result<i32> {
