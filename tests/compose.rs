@@ -602,6 +602,23 @@ fn up_wait_for_health() {
             .trim(),
             "healthy"
         );
+        // pause, unpause and top act on the project's containers.
+        env.ok(&["compose", "pause"]);
+        assert_eq!(
+            env.ok(&["inspect", "--format", "{{.State.Status}}", "w-good-1"])
+                .trim(),
+            "paused"
+        );
+        env.ok(&["compose", "unpause"]);
+        // `cove top` fails rootless here (EACCES reading the pid namespace
+        // of the container's process), compose or not: root only.
+        if env.mode.is_root() {
+            let top = env.ok(&["compose", "top"]);
+            assert!(
+                top.starts_with("w-good-1\n") && top.contains("sleep 300"),
+                "{top}"
+            );
+        }
         env.write_file(
             "compose.yaml",
             b"name: w\nservices:\n  good:\n    image: app\n    command: sleep 300\n    init: true\n    healthcheck: {test: [CMD, 'true'], interval: 1s}\n  bad:\n    image: app\n    command: sleep 300\n    init: true\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",

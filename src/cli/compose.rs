@@ -58,6 +58,12 @@ pub enum ComposeCommand {
     Restart(ComposeStopArgs),
     /// Send a signal to the project's containers
     Kill(ComposeKillArgs),
+    /// Pause the project's running containers
+    Pause(ComposeServicesArgs),
+    /// Continue the project's paused containers
+    Unpause(ComposeServicesArgs),
+    /// Show the processes of the project's containers
+    Top(ComposeServicesArgs),
     /// Remove the project's stopped containers
     Rm(ComposeRmArgs),
     /// Run a command in a running service container

@@ -33,6 +33,9 @@ pub fn dispatch(ctx: &Ctx, args: &ComposeArgs) -> anyhow::Result<i32> {
         ComposeCommand::Stop(a) => stop(ctx, o, a, false),
         ComposeCommand::Restart(a) => stop(ctx, o, a, true),
         ComposeCommand::Kill(a) => kill(ctx, o, a),
+        ComposeCommand::Pause(a) => pause(ctx, o, a, true),
+        ComposeCommand::Unpause(a) => pause(ctx, o, a, false),
+        ComposeCommand::Top(a) => top(ctx, o, a),
         ComposeCommand::Rm(a) => rm(ctx, o, a),
         ComposeCommand::Exec(a) => exec(ctx, o, a),
         ComposeCommand::Run(a) => run(ctx, o, a),
@@ -676,6 +679,49 @@ fn kill(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeKillArgs) -> anyhow::Resul
             crate::container::pause::resume_if_paused(&c);
             progress("Container", &c.config.name, "Killed");
         }
+    }
+    Ok(0)
+}
+
+fn pause(
+    ctx: &Ctx,
+    o: &ComposeProjectOpts,
+    a: &ComposeServicesArgs,
+    pause: bool,
+) -> anyhow::Result<i32> {
+    use crate::container::pause as p;
+    let (name, project) = project_or_name(o)?;
+    for c in selected(ctx, &name, project.as_ref(), &a.services)? {
+        if c.running_pid()?.is_none() || p::is_paused(&c) == pause {
+            continue;
+        }
+        if pause {
+            p::pause(&c)?;
+            progress("Container", &c.config.name, "Paused");
+        } else {
+            p::unpause(&c)?;
+            progress("Container", &c.config.name, "Unpaused");
+        }
+    }
+    Ok(0)
+}
+
+/// Each running container's name, then its processes as `cove top` shows them.
+fn top(ctx: &Ctx, o: &ComposeProjectOpts, a: &ComposeServicesArgs) -> anyhow::Result<i32> {
+    let (name, p) = project_or_name(o)?;
+    for c in selected(ctx, &name, p.as_ref(), &a.services)? {
+        if c.running_pid()?.is_none() {
+            continue;
+        }
+        println!("{}", c.config.name);
+        std::io::stdout().flush()?;
+        let args = crate::cli::TopArgs {
+            container: Some(c.config.id.clone()),
+            descriptors: Vec::new(),
+            latest: false,
+        };
+        super::top::top(ctx, &args)?;
+        println!();
     }
     Ok(0)
 }
