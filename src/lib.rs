@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod compose;
 pub mod container;
 pub mod context;
 pub mod dev;

@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("command line", &["cli"]),
     (
         "what a user asks for",
-        &["container", "image", "build", "dev"],
+        &["container", "image", "build", "compose", "dev"],
     ),
     (
         "how it is done",

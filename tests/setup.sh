@@ -36,12 +36,14 @@ apt-get update -qq
 # draws a window from a sandbox on an X server of its own and asks a
 # session bus. iproute2: tests/networks.rs makes a namespace to stand for
 # the outside. netavark, aardvark-dns: the user-network benchmark compares
-# with Podman's bridge networks.
+# with Podman's bridge networks. podman-compose: tests/compose.rs drives
+# cove with it (--podman-path), and the compose benchmark compares with it.
 apt-get install -y -qq --no-install-recommends \
     docker-registry busybox-static uidmap apache2-utils ca-certificates \
     podman runc slirp4netns skopeo attr gcc gcc-multilib libc6-dev \
     passt dnsmasq-base iperf3 iproute2 fuse-overlayfs libacl1-dev hyperfine \
-    zsh fish bash-completion xvfb x11-apps x11-utils dbus netavark aardvark-dns >/dev/null
+    zsh fish bash-completion xvfb x11-apps x11-utils dbus netavark aardvark-dns \
+    podman-compose >/dev/null
 # The Debian package starts a registry on :5000 we do not use.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 

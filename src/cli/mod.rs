@@ -13,6 +13,7 @@ pub mod template;
 pub mod values;
 
 mod build;
+mod compose;
 mod dev;
 mod events;
 mod exec;
@@ -24,6 +25,7 @@ mod ps;
 mod run;
 mod volume;
 pub use build::*;
+pub use compose::*;
 pub use dev::*;
 pub use events::*;
 pub use exec::*;
@@ -198,6 +200,8 @@ pub enum Command {
     /// Desktop dev sandboxes: your user, home, display and sound, entered at once
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Run multi-container applications from compose files
+    Compose(ComposeArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),

@@ -98,20 +98,42 @@ pub struct CreateOpts {
     /// Logging option: max-size=SIZE
     #[arg(long, value_name = "OPTION")]
     pub log_opt: Vec<String>,
-    /// Command that checks the container's health (shell form, or a JSON array for the exec form)
-    #[arg(long, value_name = "COMMAND")]
+    /// Command that checks the container's health (shell form, or a JSON
+    /// array for the exec form); `--healthcheck-*` are Podman's old names
+    /// of these flags, which podman-compose 1.0 passes
+    #[arg(long, value_name = "COMMAND", alias = "healthcheck-command")]
     pub health_cmd: Option<String>,
     /// Time between health checks ("disable": only `cove healthcheck run`)
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    #[arg(
+        long,
+        default_value = "30s",
+        value_name = "DURATION",
+        alias = "healthcheck-interval"
+    )]
     pub health_interval: String,
     /// Failed checks in a row that make the container unhealthy
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        alias = "healthcheck-retries"
+    )]
     pub health_retries: u32,
     /// Time a check may take before it counts as failed
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    #[arg(
+        long,
+        default_value = "30s",
+        value_name = "DURATION",
+        alias = "healthcheck-timeout"
+    )]
     pub health_timeout: String,
     /// Time for the container to start during which failures do not count
-    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    #[arg(
+        long,
+        default_value = "0s",
+        value_name = "DURATION",
+        alias = "healthcheck-start-period"
+    )]
     pub health_start_period: String,
     /// Run no health check
     #[arg(long, conflicts_with = "health_cmd")]
@@ -469,7 +491,7 @@ pub struct KillArgs {
 pub struct WaitArgs {
     #[arg(value_name = "CONTAINER", required = true)]
     pub containers: Vec<String>,
-    /// State to wait for: stopped/exited (the default) or running
+    /// State to wait for: stopped/exited (the default), running, healthy or unhealthy
     #[arg(long, value_name = "STATE", default_value = "stopped")]
     pub condition: Vec<String>,
     /// How often to check, e.g. 250ms or 1s

@@ -64,6 +64,13 @@ where
                     // The monitor holds the lock now (same open file);
                     // unlocking here would unlock it for the monitor too.
                     std::mem::forget(lock);
+                    // Our descriptor of that file goes, though: closing it
+                    // unlocks nothing while the monitor's is open, and a
+                    // caller that lives on (`compose up` in the foreground)
+                    // must not keep an exited container looking alive.
+                    // SAFETY: the forgotten lock's descriptor, owned by
+                    // nothing else in this process.
+                    unsafe { libc::close(lock_fd) };
                     Ok(())
                 }
                 Some(&code) => Err(exit_error(

@@ -4,6 +4,7 @@
 mod archive;
 mod build;
 mod commit;
+mod compose;
 mod cp;
 mod dev;
 mod df;
@@ -145,6 +146,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Completion(a) => system::completion(&a),
         Command::Pod(sub) => pod::dispatch(&ctx, sub),
         Command::Dev(sub) => dev::dispatch(&ctx, sub),
+        Command::Compose(a) => compose::dispatch(&ctx, &a),
         Command::Volume(sub) => volume::dispatch(&ctx, sub),
         Command::Network(sub) => network::dispatch(&ctx, sub),
         Command::System(sub) => match sub {

@@ -390,19 +390,22 @@ pub fn kill(ctx: &Ctx, args: &KillArgs) -> anyhow::Result<i32> {
 /// with `--condition running`, once it runs).
 pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
     let interval = parse_interval(&args.interval)?;
-    let want_running = match args
-        .condition
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()[..]
-    {
+    let conditions: Vec<&str> = args.condition.iter().map(String::as_str).collect();
+    // healthy/unhealthy: podman-compose waits so for depends_on.
+    let want_health = match conditions[..] {
+        ["healthy"] => Some(crate::monitor::health::HEALTHY),
+        ["unhealthy"] => Some(crate::monitor::health::UNHEALTHY),
+        _ => None,
+    };
+    let want_running = match conditions[..] {
         ["running"] => true,
+        ["healthy"] | ["unhealthy"] => false,
         ["stopped"] | ["exited"] | ["stopped", "exited"] | ["exited", "stopped"] => false,
         _ => {
             return Err(exit_error(
                 125,
                 format!(
-                    "--condition {}: cove waits for stopped/exited or running",
+                    "--condition {}: cove waits for stopped/exited, running, healthy or unhealthy",
                     args.condition.join(",")
                 ),
             ))
@@ -410,7 +413,20 @@ pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
     };
     for name in &args.containers {
         let container = record::lookup(&ctx.paths.root, name)?;
+        if want_health.is_some() && container.config.healthcheck.is_none() {
+            return Err(exit_error(
+                125,
+                format!("container {name} has no healthcheck defined"),
+            ));
+        }
         loop {
+            if let Some(want) = want_health {
+                let status = crate::monitor::health::load(&container.path).map(|h| h.status);
+                if container.running_pid()?.is_some() && status.as_deref() == Some(want) {
+                    println!("-1");
+                    break;
+                }
+            }
             if !container.path.exists() {
                 return Err(exit_error(
                     125,
@@ -426,6 +442,7 @@ pub fn wait(ctx: &Ctx, args: &WaitArgs) -> anyhow::Result<i32> {
             // A monitor between restarts holds the lock with no pid: the
             // container is not done yet.
             if !want_running
+                && want_health.is_none()
                 && !running
                 && state.status != record::Status::Created
                 && !container.monitor_alive()
