@@ -11,25 +11,10 @@
 # Environment: COVE (binary), BENCH_RUNS (default 50), COVE_BENCH_USER.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-COVE="${COVE:-$REPO/target/release/cove}"
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RUNS="${BENCH_RUNS:-50}"
-BENCH_USER="${COVE_BENCH_USER:-covetest}"
 
-say() { printf '==> %s\n' "$*"; }
-note() { printf '    %s\n' "$*"; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$COVE" ] || die "$COVE not found: run 'make build'"
-command -v hyperfine >/dev/null || die "hyperfine is needed (apt-get install hyperfine)"
-[ -x /bin/busybox ] || die "/bin/busybox is needed (apt-get install busybox-static)"
-
-AS=()
-if [ "$(id -u)" = 0 ]; then
-    id "$BENCH_USER" >/dev/null 2>&1 || die "user $BENCH_USER missing (make deps creates it)"
-    AS=(setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups --)
-fi
 WORK="$(mktemp -d /tmp/cbd.XXXXXX)"
 chmod 755 "$WORK"
 H="$WORK/h"
@@ -55,7 +40,6 @@ tar -C "$R" -cf "$WORK/img.tar" .
 chmod 644 "$WORK/img.tar"
 "${CV[@]}" import -q "$WORK/img.tar" devimg >/dev/null
 
-median_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"]*1000) for x in r))' "$1"; }
 q="$(printf '%q ' "${CV[@]}")"
 
 say "dev sandbox benchmark — $(nproc) CPUs, $(uname -r), rootless"

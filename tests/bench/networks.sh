@@ -16,35 +16,12 @@
 # BENCH_RUNS (default 30), BENCH_NO_PODMAN=1, COVE_BENCH_USER.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-COVE="${COVE:-$REPO/target/release/cove}"
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SECONDS_EACH="${BENCH_NET_SECONDS:-5}"
 RUNS="${BENCH_RUNS:-30}"
-BENCH_USER="${COVE_BENCH_USER:-covetest}"
-
-say() { printf '==> %s\n' "$*"; }
-note() { printf '    %s\n' "$*"; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$COVE" ] || die "$COVE not found: run 'make build'"
-for tool in hyperfine iperf3 gcc; do
-    command -v "$tool" >/dev/null || die "$tool is needed (make deps installs it)"
-done
-[ -x /bin/busybox ] || die "/bin/busybox is needed (apt-get install busybox-static)"
-PODMAN=""
-if [ "${BENCH_NO_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
-    PODMAN="$(command -v podman)"
-fi
-PODMAN_RUNTIME=()
-if command -v runc >/dev/null; then PODMAN_RUNTIME=(--runtime "$(command -v runc)"); fi
-
-AS=()
-if [ "$(id -u)" = 0 ]; then
-    id "$BENCH_USER" >/dev/null 2>&1 || die "user $BENCH_USER missing (make deps creates it)"
-    AS=(setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups --)
-    chmod 0666 /dev/net/tun 2>/dev/null || true
-fi
+need iperf3 gcc
+[ ${#AS[@]} -eq 0 ] || chmod 0666 /dev/net/tun 2>/dev/null || true
 
 WORK="$(mktemp -d /tmp/cbu.XXXXXX)"
 chmod 755 "$WORK"
@@ -84,7 +61,6 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/img.tar" .
 chmod 644 "$WORK/img.tar"
 
-median_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.1f" % (x["median"]*1000) for x in r))' "$1"; }
 gbits() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d.get("error"); print("failed (%s)" % e if e else "%.1f Gbit/s" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$1"; }
 
 say "user-network benchmark — $(nproc) CPUs, $(uname -r), rootless${PODMAN:+, $($PODMAN --version)}"

@@ -89,11 +89,18 @@ fn ls(ctx: &Ctx, args: &DevLsArgs) -> anyhow::Result<i32> {
 }
 
 fn stop(ctx: &Ctx, args: &DevNamesArgs) -> anyhow::Result<i32> {
+    Ok(each(&args.names, |name| {
+        let c = sandbox::lookup(ctx, name)?;
+        super::stop::stop_container(&c, Some(2)).map(|_| ())
+    }))
+}
+
+/// Run `f` on each name, printing it when done or the error when not;
+/// the exit code as Podman's for several containers.
+fn each(names: &[String], f: impl Fn(&str) -> anyhow::Result<()>) -> i32 {
     let mut failed = false;
-    for name in &args.names {
-        let result = sandbox::lookup(ctx, name)
-            .and_then(|c| super::stop::stop_container(&c, Some(2)).map(|_| ()));
-        match result {
+    for name in names {
+        match f(name) {
             Ok(()) => println!("{name}"),
             Err(e) => {
                 eprintln!("Error: {}", crate::error::describe(&e));
@@ -101,30 +108,25 @@ fn stop(ctx: &Ctx, args: &DevNamesArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(if failed { EXIT_COVE } else { 0 })
+    if failed {
+        EXIT_COVE
+    } else {
+        0
+    }
 }
 
 fn rm(ctx: &Ctx, args: &DevRmArgs) -> anyhow::Result<i32> {
-    let mut failed = false;
-    for name in &args.names {
-        let result = sandbox::lookup(ctx, name).and_then(|c| {
-            if c.running_pid()?.is_some() && !args.force {
-                return Err(exit_error(
-                    EXIT_COVE,
-                    format!("sandbox \"{name}\" is running: stop it first (cove dev stop {name}) or use -f"),
-                ));
-            }
-            let lock = super::stop::stop_container(&c, Some(2))?;
-            drop(lock);
-            crate::container::start::remove_with_volumes(ctx, &c)
-        });
-        match result {
-            Ok(()) => println!("{name}"),
-            Err(e) => {
-                eprintln!("Error: {}", crate::error::describe(&e));
-                failed = true;
-            }
+    Ok(each(&args.names, |name| {
+        let c = sandbox::lookup(ctx, name)?;
+        if c.running_pid()?.is_some() && !args.force {
+            return Err(exit_error(
+                EXIT_COVE,
+                format!(
+                    "sandbox \"{name}\" is running: stop it first (cove dev stop {name}) or use -f"
+                ),
+            ));
         }
-    }
-    Ok(if failed { EXIT_COVE } else { 0 })
+        drop(super::stop::stop_container(&c, Some(2))?);
+        crate::container::start::remove_with_volumes(ctx, &c)
+    }))
 }
