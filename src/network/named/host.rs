@@ -192,6 +192,36 @@ struct Host {
     /// must be made in the user's namespace); None: no way out.
     uplink: Option<OwnedFd>,
     tap_index: i32,
+    /// Members let go of by `Detach`: their names, addresses and ports
+    /// went at once; their links go after the reply (deleting links waits
+    /// for the kernel, which the stopping container need not).
+    retiring: Vec<Member>,
+    /// Deletes departed containers' veths off the event loop.
+    reaper: Reaper,
+}
+
+/// A thread that deletes links by name. The kernel takes 15–40 ms per
+/// veth (it waits for RCU grace periods); done in the event loop, that
+/// would hold up every other container's request, and several containers
+/// stopping at once would wait for each other.
+struct Reaper(std::sync::mpsc::Sender<String>);
+
+impl Reaper {
+    fn spawn() -> anyhow::Result<Reaper> {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let mut netlink = Netlink::open()?;
+        std::thread::spawn(move || {
+            for name in rx {
+                // Gone already when the container's namespace went.
+                let _ = netlink.delete_link(&name);
+            }
+        });
+        Ok(Reaper(tx))
+    }
+
+    fn delete(&self, link: &str) {
+        let _ = self.0.send(link.to_string());
+    }
 }
 
 /// Run the host (the hidden command): already in its namespaces, with
@@ -223,6 +253,8 @@ pub fn serve(
         relays: Vec::new(),
         uplink: None,
         tap_index: 0,
+        retiring: Vec::new(),
+        reaper: Reaper::spawn()?,
     };
     if let Some(ctl) = uplink {
         match host.start_uplink(&ctl) {
@@ -389,13 +421,16 @@ impl Host {
                 self.pump_relays();
             }
             self.expire_forwards();
-            // Exited containers go; then clients, newest first so the
-            // indexes stay right.
-            for i in exited {
-                if let Some(m) = self.clients[i].member.take() {
-                    self.detach(m);
-                }
-            }
+            // Exited containers leave their clients now (by index, before
+            // any client is removed) but their links go after the replies
+            // below: deleting a network's last bridge takes the kernel
+            // tens of ms, which a monitor waiting on `Detach` need not.
+            let departed: Vec<Member> = exited
+                .into_iter()
+                .filter_map(|i| self.clients[i].member.take())
+                .collect();
+            self.retiring.extend(departed);
+            // Clients newest first, so the indexes stay right.
             gone.sort_unstable();
             for i in gone.into_iter().rev() {
                 if !self.handle(i) {
@@ -404,6 +439,9 @@ impl Host {
                         self.detach(m);
                     }
                 }
+            }
+            for m in std::mem::take(&mut self.retiring) {
+                self.detach(m);
             }
             if listener_ready {
                 self.accept();
@@ -660,8 +698,9 @@ impl Host {
                 _ => Reply::Failed("publish: no container or no socket".into()),
             },
             Ok(Request::Detach) => {
-                if let Some(m) = self.clients[i].member.take() {
-                    self.detach(m);
+                if let Some(mut m) = self.clients[i].member.take() {
+                    m.published.clear();
+                    self.retiring.push(m);
                 }
                 Reply::Attached(Vec::new())
             }
@@ -1094,8 +1133,7 @@ impl Host {
 
     fn detach(&mut self, member: Member) {
         for (_, veth, _) in &member.links {
-            // Gone already when the container's namespace went.
-            let _ = self.netlink.delete_link(veth);
+            self.reaper.delete(veth);
         }
         drop(member);
         self.drop_unused_bridges();
