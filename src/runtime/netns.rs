@@ -58,6 +58,9 @@ impl Attached {
     /// The container has exited: wait until the host has let go of it
     /// (a host that is gone has let go too).
     pub fn detach(self) {
+        // A host that hangs must not keep the exit from being recorded.
+        let wait = nix::sys::time::TimeVal::new(2, 0);
+        let _ = socket::setsockopt(&self.conn, socket::sockopt::ReceiveTimeout, &wait);
         let request = serde_json::to_vec(&Request::Detach).unwrap_or_default();
         if host::send(self.conn.as_fd(), &request, None).is_ok() {
             let _ = host::receive(self.conn.as_fd());
